@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+// SocialCredit: four services (ingest, scoring, sanctions, notification) that talk only over
+// Kafka and keep state in PostgreSQL, plus the `creditctl` operator tool.
+// Dependencies point one way: services -> shared libraries -> C modules (DESIGN §2).
+import PackageDescription
+
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
+
+let package = Package(
+    name: "SocialCredit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "creditctl", targets: ["creditctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C modules.
+        .systemLibrary(name: "CRdKafka", path: "Shared/CRdKafka", pkgConfig: "rdkafka",
+                       providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+
+        // Shared libraries.
+        .target(name: "CreditModel", dependencies: [yams], path: "Shared/CreditModel"),
+        .target(name: "KafkaClient", dependencies: ["CRdKafka", log], path: "Shared/KafkaClient"),
+        .target(name: "PostgresClient", dependencies: ["CLibPQ", log], path: "Shared/PostgresClient"),
+        .target(name: "ServiceSupport",
+                dependencies: [log, metrics, prometheus, lifecycle, hummingbird],
+                path: "Shared/ServiceSupport"),
+
+        // Executables.
+        .executableTarget(name: "creditctl",
+                          dependencies: ["CreditModel", "KafkaClient", "PostgresClient", "ServiceSupport",
+                                         argumentParser, log, lifecycle, hummingbird],
+                          path: "Services/CreditCtl"),
+
+        // Tests (Swift Testing), against the real PostgreSQL and dev broker started by scripts/test.
+        .target(name: "TestSupport", dependencies: [log], path: "Tests/TestSupport"),
+        .testTarget(name: "CreditModelTests", dependencies: ["CreditModel"], path: "Tests/CreditModelTests"),
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "TestSupport"],
+                    path: "Tests/KafkaClientTests"),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"],
+                    path: "Tests/PostgresClientTests"),
+    ]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `creditctl`: the operator's tool for SocialCredit and its embedded stack.
+@main
+struct CreditCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "creditctl",
+        abstract: "Operate SocialCredit: the dev broker, the embedded stack, benchmarks.",
+        subcommands: [Broker.self]
+    )
+}

@@ -1,0 +1,2 @@
+/// Swift wrapper over librdkafka.
+public enum KafkaClient {}

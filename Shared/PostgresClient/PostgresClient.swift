@@ -1,0 +1,2 @@
+/// Swift wrapper over libpq.
+public enum PostgresClient {}

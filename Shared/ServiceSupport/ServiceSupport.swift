@@ -1,0 +1,2 @@
+/// Configuration, logging, metrics, HTTP health and graceful shutdown for every service.
+public enum ServiceSupport {}
