@@ -53,6 +53,9 @@ let package = Package(
         .testTarget(name: "CreditModelTests", dependencies: ["CreditModel"], path: "Tests/CreditModelTests"),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "TestSupport"],
                     path: "Tests/KafkaClientTests"),
+        .testTarget(name: "ServiceSupportTests",
+                    dependencies: ["ServiceSupport", hummingbird, .product(name: "HummingbirdTesting", package: "hummingbird")],
+                    path: "Tests/ServiceSupportTests"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"],
                     path: "Tests/PostgresClientTests"),
     ]

@@ -1,0 +1,35 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Runs a service's long-lived parts (consumers, publishers, the HTTP server) as one
+/// swift-service-lifecycle group that shuts down gracefully on SIGTERM or SIGINT: consumers
+/// finish their batch and leave the group, producers flush, the HTTP server stops accepting.
+public enum ServiceRunner {
+    /// Runs `services` plus an HTTP server for `router` until a signal or until one of them
+    /// ends; a part that throws brings the others down so a supervisor can restart the process.
+    public static func run<Responder: HTTPResponderBuilder>(
+        name: String,
+        http: HTTPConfiguration,
+        router: Responder,
+        services: [any Service],
+        logger: Logger
+    ) async throws where Responder.Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(http.host, port: http.port), serverName: name),
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                                               failureTerminationBehavior: .gracefullyShutdownGroup) }
+                    + [.init(service: app, successTerminationBehavior: .gracefullyShutdownGroup,
+                             failureTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}
