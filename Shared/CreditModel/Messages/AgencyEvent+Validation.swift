@@ -75,10 +75,8 @@ extension AgencyEvent {
         let occurredAt = try checkTime(occurredAtText, now: now)
         let attributes = try checkAttributes(attributesValue, definition: definition)
         if let registry, let agency { try registry.check(agency: agency, mayReport: kind) }
-        var event = AgencyEvent(eventID: eventID, subject: subject, kind: kind, occurredAt: occurredAt,
-                                attributes: attributes, evidence: evidence, retracts: retracts)
-        event.occurredAtText = occurredAtText
-        return event
+        return AgencyEvent(eventID: eventID, subject: subject, kind: kind, occurredAtText: occurredAtText,
+                           occurredAt: occurredAt, attributes: attributes, evidence: evidence, retracts: retracts)
     }
 
     /// The `event_id` of a message, if it has a string one: ingest names it in HTTP answers
@@ -151,25 +149,5 @@ private struct Fields {
     func optionalString(_ name: String) throws(MessageError) -> String? {
         guard let value = object[name], value != .null else { return nil }
         return try string(name)
-    }
-}
-
-extension JSONValue {
-    /// Parses UTF-8 JSON bytes; anything that is not JSON is `invalid_json`.
-    public static func parse(_ data: Data) throws(MessageError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw MessageError(.invalidJSON, "message is not valid JSON: \(JSONValue.summary(of: error))")
-        }
-    }
-
-    private static func summary(of error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        switch error {
-        case .dataCorrupted(let context): return (context.underlyingError as? NSError)?.debugDescription
-            ?? context.debugDescription
-        default: return "\(error)"
-        }
     }
 }

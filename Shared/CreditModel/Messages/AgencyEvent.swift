@@ -31,10 +31,17 @@ public struct AgencyEvent: MessageSchema {
     /// Creates an event (e.g. in the simulator); `occurredAt` is written as UTC with milliseconds.
     public init(eventID: String, subject: SubjectCode, kind: EventKind, occurredAt: Date,
                 attributes: [String: JSONValue] = [:], evidence: String? = nil, retracts: String? = nil) {
+        self.init(eventID: eventID, subject: subject, kind: kind, occurredAtText: RFC3339.format(occurredAt),
+                  occurredAt: occurredAt, attributes: attributes, evidence: evidence, retracts: retracts)
+    }
+
+    /// Creates an event keeping the time text as received (the validator's path).
+    init(eventID: String, subject: SubjectCode, kind: EventKind, occurredAtText: String, occurredAt: Date,
+         attributes: [String: JSONValue], evidence: String?, retracts: String?) {
         self.eventID = eventID
         self.subject = subject
         self.kind = kind
-        self.occurredAtText = RFC3339.format(occurredAt)
+        self.occurredAtText = occurredAtText
         self.occurredAt = occurredAt
         self.attributes = attributes
         self.evidence = evidence
