@@ -144,7 +144,7 @@ private struct JSONParser {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isInteger, let value = Int64(text) { return .int(value) }
         guard let value = Double(text), value.isFinite else { throw fail("number out of range") }
-        return .double(value)
+        return .number(value)
     }
 
     mutating func parseString() throws(MessageError) -> String {

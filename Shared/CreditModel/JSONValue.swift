@@ -2,6 +2,11 @@
 ///
 /// Integers are kept apart from other numbers (`.int`) so that `52000` stays exact and
 /// `severity: 2` can be told from `severity: 2.5`; objects keep no key order.
+///
+/// Numbers are canonical: any number with an integral value that fits in 64 bits is `.int`
+/// (`2.0` and `2e0` too, as JSON Schema's `integer` counts them), so `.double` only holds
+/// fractions and huge values, and a value survives encode → decode unchanged. Build numbers
+/// with `number(_:)` (or a literal) to keep that form.
 public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
     /// `null`.
     case null
@@ -18,6 +23,15 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
     /// An object.
     case object([String: JSONValue])
 
+    /// The canonical value of `number`: `.int` when it is integral and fits in 64 bits, else `.double`.
+    public static func number(_ number: Double) -> JSONValue {
+        if number.rounded(.towardZero) == number, number >= -9.223_372_036_854_775_808e18,
+           number < 9.223_372_036_854_775_808e18 {
+            return .int(Int64(number))
+        }
+        return .double(number)
+    }
+
     /// Decodes any JSON value.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -32,7 +46,7 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
         } else if let int = try? container.decode(Int64.self) {
             self = .int(int)
         } else if let double = try? container.decode(Double.self) {
-            self = .double(double)
+            self = .number(double)
         } else {
             self = .array(try container.decode([JSONValue].self))
         }
@@ -137,8 +151,8 @@ extension JSONValue: ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral, 
     public init(stringLiteral value: String) { self = .string(value) }
     /// `1` is an integer.
     public init(integerLiteral value: Int64) { self = .int(value) }
-    /// `1.5` is a number.
-    public init(floatLiteral value: Double) { self = .double(value) }
+    /// `1.5` is a number (`2.0` is the integer 2, see `number(_:)`).
+    public init(floatLiteral value: Double) { self = .number(value) }
     /// `true` is a boolean.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     /// `nil` is `null`.

@@ -30,6 +30,13 @@ import Testing
         #expect(throws: MessageError.self) { try JSONValue.parse(Data([0x22, 0xFF, 0xFE, 0x22])) }
     }
 
+    @Test func numbersAreCanonical() throws {
+        #expect(try JSONValue.parse(Data("[2.0, 2e0, -0.0, 2.5, 1e19]".utf8)) == [.int(2), .int(2), .int(0), .double(2.5), .double(1e19)])
+        let value: JSONValue = ["h": 2.0, "x": 0.5]
+        let decoded = try MessageCoding.makeDecoder().decode(JSONValue.self, from: MessageCoding.encode(value))
+        #expect(decoded == value && value["h"] == .int(2))
+    }
+
     @Test func depth() {
         let value: JSONValue = ["a": ["b": [1, [2]]]]
         #expect(value.depth == 4)
