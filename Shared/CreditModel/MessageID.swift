@@ -1,0 +1,66 @@
+/// Deterministic message ids (DESIGN §3: a redelivered input yields the same id).
+///
+/// An id is a UUID-formatted string (RFC 9562 version 8, so it fits a PostgreSQL `uuid` column)
+/// made from the first 16 bytes of SHA-256 over a namespace and the input's identifying parts,
+/// each length-prefixed so that `("a:b", "c")` and `("a", "b:c")` differ. Services derive every
+/// id they emit from the input that caused it, never from time or randomness.
+public enum MessageID {
+    /// The id for `namespace` (e.g. `accepted-event`) and identifying `parts`.
+    public static func derive(_ namespace: String, _ parts: [String]) -> String {
+        var input = [UInt8]()
+        for part in [namespace] + parts {
+            let bytes = Array(part.utf8)
+            input += withUnsafeBytes(of: UInt32(bytes.count).bigEndian, Array.init)
+            input += bytes
+        }
+        var digest = Array(SHA256.hash(input).prefix(16))
+        digest[6] = (digest[6] & 0x0F) | 0x80  // version 8
+        digest[8] = (digest[8] & 0x3F) | 0x80  // RFC 9562 variant
+        let hex = digest.map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+        let dashes: Set<Int> = [8, 12, 16, 20]
+        var result = ""
+        for (index, character) in hex.enumerated() {
+            if dashes.contains(index) { result.append("-") }
+            result.append(character)
+        }
+        return result
+    }
+
+    /// The id of the accepted event for `agency`'s `eventID` (unique per agency).
+    public static func accepted(agency: String, eventID: String) -> String {
+        derive("accepted-event", [agency, eventID])
+    }
+
+    /// The id of a dead letter: from Kafka, by source position; from HTTP, by agency and the raw bytes.
+    public static func rejected(source: EventSource, agency: String?, raw: some Collection<UInt8>) -> String {
+        switch source.transport {
+        case .kafka:
+            return derive("rejected-event", ["kafka", source.topic ?? "", String(source.partition ?? -1),
+                                             String(source.offset ?? -1)])
+        case .http:
+            return derive("rejected-event", ["http", agency ?? "", SHA256.hex(raw)])
+        }
+    }
+
+    /// The id of the score change that `cause` made on `scheme` under `rule` (`id@version`)
+    /// for the event `agency`/`eventID`.
+    public static func scoreChange(agency: String, eventID: String, scheme: String, rule: String,
+                                   cause: ScoreChange.Cause) -> String {
+        derive("score-change", [agency, eventID, scheme, rule, cause.rawValue])
+    }
+
+    /// The id of the decision taking `action` on `caseID` (one decision per case and action).
+    public static func decision(caseID: String, action: Decision.Action) -> String {
+        derive("decision", [caseID, action.rawValue])
+    }
+
+    /// The id of the notice of `kind` for `caseID`.
+    public static func noticeRequest(caseID: String, kind: NoticeRequest.Kind) -> String {
+        derive("notice-request", [caseID, kind.rawValue])
+    }
+
+    /// The id of the receipt for notice `requestID` with final `status`.
+    public static func noticeReceipt(requestID: String, status: NoticeReceipt.Status) -> String {
+        derive("notice-receipt", [requestID, status.rawValue])
+    }
+}

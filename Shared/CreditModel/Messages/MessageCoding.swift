@@ -1,0 +1,79 @@
+import Foundation
+
+/// A message type of DESIGN §3 with its fixed `schema` name (`<name>/<major>`).
+public protocol MessageSchema: Codable, Sendable, Hashable {
+    /// The value of the message's `schema` field, e.g. `decision/1`.
+    static var schemaName: String { get }
+}
+
+/// The `schema` field of a message: encodes `Message.schemaName` and, when decoding, fails
+/// unless the field holds exactly that name. Stored in each message so that a plain
+/// `Codable` decode checks the schema without per-type code.
+public struct SchemaTag<Message: MessageSchema>: Codable, Hashable, Sendable {
+    /// The tag of `Message`.
+    public init() {}
+
+    /// The schema name, `Message.schemaName`.
+    public var name: String { Message.schemaName }
+
+    /// Decodes the field and checks it names `Message`'s schema.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let found = try container.decode(String.self)
+        guard found == Message.schemaName else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "schema is '\(found)', expected '\(Message.schemaName)'")
+        }
+    }
+
+    /// Encodes `Message.schemaName`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(Message.schemaName)
+    }
+}
+
+/// The one JSON coding setup for every message: explicit snake_case keys (in each type's
+/// `CodingKeys`), RFC 3339 dates written as UTC with milliseconds and read in any RFC 3339 form,
+/// and optionally sorted keys (stable bytes for tests and hashing).
+public enum MessageCoding {
+    /// A fresh encoder; `sortedKeys` makes the output byte-stable.
+    public static func makeEncoder(sortedKeys: Bool = true) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = sortedKeys ? [.sortedKeys, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339.format(date))
+        }
+        return encoder
+    }
+
+    /// A fresh decoder that reads RFC 3339 dates.
+    public static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = RFC3339.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time: '\(text)'")
+            }
+            return date
+        }
+        return decoder
+    }
+
+    /// Encodes `value` as UTF-8 JSON bytes with sorted keys.
+    public static func encode(_ value: some Encodable) throws -> Data {
+        try makeEncoder().encode(value)
+    }
+
+    /// Encodes `value` as a JSON string with sorted keys.
+    public static func encodeString(_ value: some Encodable) throws -> String {
+        String(decoding: try encode(value), as: UTF8.self)
+    }
+
+    /// Decodes a trusted pipeline message (produced by one of our services); the schema is checked.
+    public static func decode<Message: MessageSchema>(_ type: Message.Type, from data: Data) throws -> Message {
+        try makeDecoder().decode(type, from: data)
+    }
+}

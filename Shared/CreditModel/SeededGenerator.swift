@@ -1,0 +1,20 @@
+/// A small, fast, seedable random number generator (SplitMix64, Steele et al. 2014).
+///
+/// The demo, the simulator and the tests generate subject codes and events from a seed, so a run
+/// can be reproduced exactly; `SystemRandomNumberGenerator` cannot be seeded.
+public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable {
+    /// The internal state; advancing it by the golden-ratio increment yields the next output.
+    public private(set) var state: UInt64
+
+    /// Creates a generator whose sequence is fully determined by `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+@testable import CreditModel
+
+@Suite struct JSONValueTests {
+    @Test func parsesEveryValueKind() throws {
+        let text = #" {"s":"a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00","i":-42,"d":2.5e-1,"big":12345678901234567890,"#
+            + #""t":true,"f":false,"n":null,"a":[1,[],{}],"u":"日本"} "#
+        let value = try JSONValue.parse(Data(text.utf8))
+        #expect(value == [
+            "s": "a\"\\/\u{8}\u{c}\n\r\té😀", "i": -42, "d": 0.25, "big": .double(Double("12345678901234567890")!),
+            "t": true, "f": false, "n": nil, "a": [1, [], [:]], "u": "日本",
+        ])
+    }
+
+    @Test func agreesWithJSONDecoder() throws {
+        let text = #"{"a":[1,2.5,"x",{"b":null,"c":[true,false]}],"e":-0}"#
+        let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        #expect(try JSONValue.parse(Data(text.utf8)) == decoded)
+    }
+
+    @Test(arguments: ["", " ", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "01", "1.", "-", ".5", "1e", "tru",
+                      "nul", "\"abc", "\"a\u{1}b\"", "\"\\x\"", "\"\\ud83d\"", "\"\\u12G4\"", "[1] [2]", "NaN",
+                      "1e999", String(repeating: "[", count: 200) + String(repeating: "]", count: 200)])
+    func refusesInvalidJSON(text: String) {
+        #expect(throws: MessageError.self) { try JSONValue.parse(Data(text.utf8)) }
+    }
+
+    @Test func refusesInvalidUTF8() {
+        #expect(throws: MessageError.self) { try JSONValue.parse(Data([0x22, 0xFF, 0xFE, 0x22])) }
+    }
+
+    @Test func numbersAreCanonical() throws {
+        #expect(try JSONValue.parse(Data("[2.0, 2e0, -0.0, 2.5, 1e19]".utf8)) == [.int(2), .int(2), .int(0), .double(2.5), .double(1e19)])
+        let value: JSONValue = ["h": 2.0, "x": 0.5]
+        let decoded = try MessageCoding.makeDecoder().decode(JSONValue.self, from: MessageCoding.encode(value))
+        #expect(decoded == value && value["h"] == .int(2))
+    }
+
+    @Test func depth() {
+        let value: JSONValue = ["a": ["b": [1, [2]]]]
+        #expect(value.depth == 4)
+        #expect(value.isDeeper(than: 3) && !value.isDeeper(than: 4))
+        #expect(JSONValue.int(1).depth == 0 && JSONValue.object([:]).depth == 1)
+    }
+
+    @Test func accessors() {
+        let value: JSONValue = ["n": 3, "x": 1.5, "s": "t"]
+        #expect(value["n"]?.intValue == 3 && value["n"]?.doubleValue == 3 && value["x"]?.intValue == nil)
+        #expect(value["s"]?.stringValue == "t" && value["missing"] == nil && value.objectValue?.count == 3)
+        #expect(value.description == #"{"n":3,"s":"t","x":1.5}"#)
+    }
+}
