@@ -1,0 +1,58 @@
+import Foundation
+import PostgresClient
+
+/// The transactional outbox of one service schema (DESIGN §9): messages are inserted in the
+/// same transaction as the state change that caused them and published after commit by
+/// `OutboxPublisher`, which deletes them once the broker has acknowledged them.
+public struct Outbox: Sendable {
+    /// The service's schema holding `outbox`.
+    public let schema: String
+
+    /// Creates the outbox of `schema`.
+    public init(schema: String) { self.schema = schema }
+
+    /// Inserts `messages` (one statement for the whole batch). A message whose id is already
+    /// waiting is not inserted again.
+    public func enqueue(_ messages: [OutboxMessage], on connection: isolated PostgresConnection) throws {
+        guard !messages.isEmpty else { return }
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).outbox (message_id, topic, key, payload)
+            SELECT * FROM unnest(\(messages.map(\.id))::uuid[], \(messages.map(\.topic))::text[],
+                                 \(messages.map(\.key))::text[], \(messages.map { Data($0.payload) })::bytea[])
+            ON CONFLICT (message_id) DO NOTHING
+            """)
+    }
+
+    /// A message waiting in the outbox, with its position.
+    public struct Pending: Sendable {
+        /// Position in the outbox (publication order).
+        public var seq: Int64
+        /// The message.
+        public var message: OutboxMessage
+    }
+
+    /// The oldest `limit` waiting messages, in order.
+    public func pending(limit: Int, on connection: isolated PostgresConnection) throws -> [Pending] {
+        let rows = try connection.query("""
+            SELECT seq, message_id, topic, key, payload FROM \(identifier: schema).outbox ORDER BY seq LIMIT \(limit)
+            """)
+        return try rows.map { row in
+            Pending(seq: try row.decode(Int64.self, at: 0),
+                    message: OutboxMessage(id: try row.decode(UUID.self, at: 1), topic: try row.decode(String.self, at: 2),
+                                           key: try row.decode(String.self, at: 3),
+                                           payload: Array(try row.decode(Data.self, at: 4))))
+        }
+    }
+
+    /// Removes the published messages at `seqs`. By exact position, not "up to": a transaction
+    /// that committed late may have taken a lower position that has not been published yet.
+    public func remove(_ seqs: [Int64], on connection: isolated PostgresConnection) throws {
+        guard !seqs.isEmpty else { return }
+        try connection.execute("DELETE FROM \(identifier: schema).outbox WHERE seq = ANY(\(seqs)::bigint[])")
+    }
+
+    /// The number of messages waiting (for metrics and the benchmark's final check).
+    public func count(on connection: isolated PostgresConnection) throws -> Int {
+        try connection.query("SELECT count(*) FROM \(identifier: schema).outbox").first?.decode(Int.self, at: 0) ?? 0
+    }
+}

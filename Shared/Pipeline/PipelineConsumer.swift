@@ -1,0 +1,212 @@
+import KafkaClient
+import Logging
+import Metrics
+import PostgresClient
+import ServiceLifecycle
+import Synchronization
+
+/// Settings of a `PipelineConsumer`.
+public struct PipelineConsumerConfiguration: Sendable {
+    /// Topics to consume; a name starting with `^` is a pattern (e.g. every agency topic).
+    public var topics: [String]
+    /// The service's schema, holding `consumer_offsets` and `outbox`.
+    public var schema: String
+    /// Most messages handled in one transaction.
+    public var maxBatch: Int = 2000
+    /// How long one poll waits for messages when none are ready.
+    public var pollTimeout: Duration = .milliseconds(100)
+    /// Retry policy for transient failures.
+    public var backoff = Backoff()
+    /// How often the consumer lag metric is refreshed.
+    public var lagInterval: Duration = .seconds(5)
+
+    /// Creates a configuration for `topics` in `schema`.
+    public init(topics: [String], schema: String) {
+        self.topics = topics
+        self.schema = schema
+    }
+}
+
+/// The reliability pattern of DESIGN §9 as a service: consume a batch; in one PostgreSQL
+/// transaction apply it (`BatchHandler`), store the outgoing messages in the outbox and the
+/// consumed offsets; commit; wake the outbox publisher. On assignment it starts from the
+/// offsets stored in PostgreSQL (Kafka's committed offsets are never used), and reports loudly
+/// when a stored offset is below the broker's log start: those messages are gone.
+///
+/// Transient failures retry the same batch with backoff, offsets unmoved. A permanent failure
+/// splits the batch so that only the message causing it becomes a dead letter.
+public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
+    private let configuration: PipelineConsumerConfiguration
+    private let kafka: KafkaConsumerConfiguration
+    private let pool: PostgresPool
+    private let handler: Handler
+    private let publisher: OutboxPublisher?
+    private let logger: Logger
+    private let offsets: OffsetStore
+    private let outbox: Outbox
+    private let assignedOffsets = Mutex<[KafkaTopicPartition: Int64]>([:])
+    private let metrics: PipelineMetrics
+
+    /// Creates the consumer; `publisher` is woken after every commit.
+    public init(configuration: PipelineConsumerConfiguration, kafka: KafkaConsumerConfiguration, pool: PostgresPool,
+                handler: Handler, publisher: OutboxPublisher?, logger: Logger) {
+        self.configuration = configuration
+        self.kafka = kafka
+        self.pool = pool
+        self.handler = handler
+        self.publisher = publisher
+        self.logger = logger
+        offsets = OffsetStore(schema: configuration.schema, group: kafka.groupID)
+        outbox = Outbox(schema: configuration.schema)
+        metrics = PipelineMetrics(group: kafka.groupID)
+    }
+
+    /// Consumes until graceful shutdown, then leaves the group cleanly.
+    public func run() async throws {
+        let pool = pool, offsets = offsets, assigned = assignedOffsets, logger = logger
+        let consumer = try KafkaConsumer(configuration: kafka, logger: logger, onAssign: { partitions in
+            let stored = try await pool.withConnection { try await offsets.load(partitions, on: $0) }
+            assigned.withLock { $0.merge(stored) { _, new in new } }
+            logger.info("partitions assigned", metadata: ["partitions": "\(partitions.count)", "with_stored_offsets": "\(stored.count)"])
+            return stored
+        }, onRevoke: { partitions in
+            logger.info("partitions revoked", metadata: ["partitions": "\(partitions.count)"])
+        })
+        try await consumer.subscribe(topics: configuration.topics)
+        var lastLag = ContinuousClock.now
+        do {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let batch = try await consumer.poll(maxMessages: configuration.maxBatch, timeout: configuration.pollTimeout)
+                try await checkForGaps(consumer)
+                if !batch.isEmpty {
+                    try await commit(batch)
+                    publisher?.wake()
+                }
+                if ContinuousClock.now - lastLag > configuration.lagInterval {
+                    lastLag = .now
+                    await reportLag(consumer)
+                }
+            }
+        } catch {
+            await consumer.close()
+            throw error
+        }
+        await consumer.close()
+    }
+
+    /// Compares newly assigned stored offsets with each partition's log start; a stored offset
+    /// below it means messages were deleted before this group read them.
+    private func checkForGaps(_ consumer: KafkaConsumer) async throws {
+        let toCheck = assignedOffsets.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+        for (partition, stored) in toCheck {
+            let (low, _) = try await consumer.watermarks(topic: partition.topic, partition: partition.partition)
+            if stored < low {
+                metrics.offsetGaps.increment(by: Int(low - stored))
+                logger.error("stored offset is below the log start: messages were lost before this group read them", metadata: [
+                    "topic": "\(partition.topic)", "partition": "\(partition.partition)",
+                    "stored_offset": "\(stored)", "log_start": "\(low)", "lost_messages": "\(low - stored)",
+                ])
+            }
+        }
+    }
+
+    /// Applies `batch` with retries; isolates and dead-letters a message that fails permanently.
+    private func commit(_ batch: [KafkaMessage]) async throws {
+        var attempt = 0
+        while true {
+            do {
+                let start = ContinuousClock.now
+                try await apply(batch)
+                metrics.batchDuration.recordInterval(since: start)
+                metrics.messages.increment(by: batch.count)
+                return
+            } catch where Retriable.isRetriable(error) {
+                metrics.retries.increment()
+                logger.warning("batch failed with a transient error; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                if Task.isShuttingDownGracefully || Task.isCancelled { throw error }
+                try? await Task.sleep(for: configuration.backoff.delay(attempt: attempt))
+                attempt += 1
+            } catch {
+                guard batch.count > 1 else {
+                    try await deadLetter(batch[0], error: error)
+                    return
+                }
+                logger.warning("batch failed with a permanent error; isolating the message that causes it",
+                               metadata: ["error": "\(error)", "batch": "\(batch.count)"])
+                let half = batch.count / 2
+                try await commit(Array(batch[..<half]))
+                try await commit(Array(batch[half...]))
+                return
+            }
+        }
+    }
+
+    /// One transaction: the handler's state change, its outgoing messages, the offsets.
+    private func apply(_ batch: [KafkaMessage]) async throws {
+        let handler = handler, outbox = outbox, offsets = offsets
+        try await pool.withTransaction { connection in
+            let outgoing = try handler.handle(batch, on: connection)
+            try outbox.enqueue(outgoing, on: connection)
+            try offsets.save(Self.nextOffsets(batch), on: connection)
+        }
+    }
+
+    /// Records a message that fails alone as a dead letter and moves past it.
+    private func deadLetter(_ message: KafkaMessage, error: any Error) async throws {
+        metrics.deadLetters.increment()
+        logger.error("message failed permanently; recorded as a dead letter", metadata: [
+            "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)",
+        ])
+        let handler = handler, outbox = outbox, offsets = offsets
+        var attempt = 0
+        while true {
+            do {
+                try await pool.withTransaction { connection in
+                    try outbox.enqueue(try handler.deadLetter(message, error: error, on: connection), on: connection)
+                    try offsets.save(Self.nextOffsets([message]), on: connection)
+                }
+                return
+            } catch where Retriable.isRetriable(error) && !Task.isShuttingDownGracefully {
+                try? await Task.sleep(for: configuration.backoff.delay(attempt: attempt))
+                attempt += 1
+            }
+        }
+    }
+
+    private func reportLag(_ consumer: KafkaConsumer) async {
+        guard let lag = try? await consumer.lag() else { return }
+        metrics.lag.record(lag.values.reduce(0, +))
+    }
+
+    /// The next offset to read per partition after `batch`.
+    static func nextOffsets(_ batch: [KafkaMessage]) -> [KafkaTopicPartition: Int64] {
+        var next: [KafkaTopicPartition: Int64] = [:]
+        for message in batch {
+            next[message.topicPartition] = max(next[message.topicPartition] ?? 0, message.offset + 1)
+        }
+        return next
+    }
+}
+
+/// The metrics a pipeline consumer records, labelled by consumer group.
+struct PipelineMetrics: Sendable {
+    let messages: Counter
+    let retries: Counter
+    let deadLetters: Counter
+    let offsetGaps: Counter
+    let batchDuration: Metrics.Timer
+    let lag: Gauge
+
+    init(group: String) {
+        let dimensions = [("group", group)]
+        messages = Counter(label: "pipeline_messages_total", dimensions: dimensions)
+        retries = Counter(label: "pipeline_retries_total", dimensions: dimensions)
+        deadLetters = Counter(label: "pipeline_dead_letters_total", dimensions: dimensions)
+        offsetGaps = Counter(label: "pipeline_offset_gap_messages_total", dimensions: dimensions)
+        batchDuration = Metrics.Timer(label: "pipeline_batch_duration_seconds", dimensions: dimensions)
+        lag = Gauge(label: "pipeline_consumer_lag", dimensions: dimensions)
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import KafkaClient
+import Logging
+import Pipeline
+import PostgresClient
+import ServiceLifecycle
+import Synchronization
+import Testing
+import TestSupport
+
+/// A handler that records every message it is given (no unique constraint, so double
+/// processing would show) and forwards it to an output topic; it fails on demand.
+struct RecordingHandler: BatchHandler {
+    struct Poison: Error {}
+    struct Flaky: TransientError {}
+
+    let schema: String
+    let outputTopic: String
+    let transientFailures: Mutex<Int>
+
+    init(schema: String, outputTopic: String, transientFailures: Int = 0) {
+        self.schema = schema
+        self.outputTopic = outputTopic
+        self.transientFailures = Mutex(transientFailures)
+    }
+
+    func handle(_ batch: [KafkaMessage], on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        let fail = transientFailures.withLock { remaining -> Bool in
+            guard remaining > 0 else { return false }
+            remaining -= 1
+            return true
+        }
+        if fail { throw Flaky() }
+        if batch.contains(where: { $0.valueString == "poison" }) { throw Poison() }
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).processed (topic, partition, "offset", value)
+            SELECT * FROM unnest(\(batch.map(\.topic))::text[], \(batch.map { Int($0.partition) })::int[],
+                                 \(batch.map(\.offset))::bigint[], \(batch.map(\.valueString))::text[])
+            """)
+        return batch.map { message in
+            OutboxMessage(id: PipelineTests.messageID(message), topic: outputTopic, key: message.keyString ?? "",
+                          payload: Array("out:\(message.valueString)".utf8))
+        }
+    }
+
+    func deadLetter(_ message: KafkaMessage, error: any Error, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).dead (topic, partition, "offset", error) VALUES (\(message.topic), \(Int(message.partition)), \(message.offset), \("\(error)"))
+            """)
+        return []
+    }
+}
+
+@Suite(.serialized) struct PipelineTests {
+    static let logger = Logger(label: "pipeline-tests")
+
+    static func messageID(_ message: KafkaMessage) -> UUID {
+        // Deterministic per input position, as a service derives ids from its input.
+        let text = String(format: "%08x-0000-8000-8000-%012llx", UInt32(message.partition), UInt64(message.offset))
+        return UUID(uuidString: text)!
+    }
+
+    struct Fixture {
+        let pool: PostgresPool
+        let schema: String
+        let input: String
+        let output: String
+        let bootstrap: String
+        let group: String
+
+        static func make(partitions: Int = 4) async throws -> Fixture {
+            let url = try TestEnvironment.databaseURL()
+            let bootstrap = try TestEnvironment.kafkaBootstrap()
+            let control = try BrokerControl.fromEnvironment()
+            let schema = TestEnvironment.uniqueName("pipe").replacingOccurrences(of: "-", with: "_")
+            let input = TestEnvironment.uniqueName("pipe-in"), output = TestEnvironment.uniqueName("pipe-out")
+            try await control.createTopic(input, partitions: partitions)
+            try await control.createTopic(output, partitions: partitions)
+            let pool = PostgresPool(configuration: PostgresConfiguration(url: url, poolSize: 4), logger: logger)
+            try await pool.migrate(schema: schema, migrations: [
+                PipelineSchema.migration,
+                PostgresMigration(version: 2, name: "test", sql: """
+                    CREATE TABLE processed (topic text, partition int, "offset" bigint, value text);
+                    CREATE TABLE dead (topic text, partition int, "offset" bigint, error text);
+                    """),
+            ])
+            return Fixture(pool: pool, schema: schema, input: input, output: output, bootstrap: bootstrap,
+                           group: TestEnvironment.uniqueName("pipe-group"))
+        }
+
+        func produce(_ values: [String]) async throws {
+            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrap), logger: logger)
+            _ = try await producer.send(values.enumerated().map { index, value in
+                KafkaOutgoingMessage(topic: input, key: "subject-\(index % 16)", value: value)
+            })
+            await producer.shutdown()
+        }
+
+        /// Runs consumer and publisher until `done` holds, then stops them as a shutdown would.
+        func run(handler: RecordingHandler, until done: @escaping @Sendable () async throws -> Bool) async throws {
+            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrap), logger: logger)
+            let publisher = OutboxPublisher(pool: pool, producer: producer, schema: schema, logger: logger)
+            var kafka = KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: group)
+            kafka.sessionTimeoutMs = 6000
+            var configuration = PipelineConsumerConfiguration(topics: [input], schema: schema)
+            configuration.maxBatch = 50
+            configuration.backoff = Backoff(initial: .milliseconds(10), maximum: .milliseconds(50))
+            let consumer = PipelineConsumer(configuration: configuration, kafka: kafka, pool: pool, handler: handler,
+                                            publisher: publisher, logger: logger)
+            let group = ServiceGroup(services: [publisher, consumer], gracefulShutdownSignals: [], logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                let deadline = ContinuousClock.now + .seconds(60)
+                while try await !done() {
+                    if ContinuousClock.now > deadline { Issue.record("pipeline did not finish in time"); break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            await producer.shutdown()
+        }
+
+        func count(_ sql: PostgresQuery) async throws -> Int {
+            try await pool.query(sql).first?.decode(Int.self, at: 0) ?? -1
+        }
+
+        func processedCount() async throws -> Int { try await count("SELECT count(*)::int FROM \(identifier: schema).processed") }
+
+        func distinctOutputIDs(expected: Int) async throws -> (total: Int, distinct: Set<String>) {
+            var kafka = KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: TestEnvironment.uniqueName("pipe-check"))
+            kafka.autoOffsetReset = .earliest
+            let consumer = try KafkaConsumer(configuration: kafka, logger: logger)
+            try await consumer.subscribe(topics: [output])
+            var messages: [KafkaMessage] = []
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                messages += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
+                if Set(messages.compactMap { $0.headers.first { $0.name == "message-id" }?.value }).count >= expected {
+                    // Read a little longer so duplicates, if any, would show.
+                    messages += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(300))
+                    break
+                }
+            }
+            await consumer.close()
+            let ids = messages.compactMap { $0.headers.first { $0.name == "message-id" }?.value.map { String(decoding: $0, as: UTF8.self) } }
+            return (ids.count, Set(ids))
+        }
+    }
+
+    @Test func everyMessageProcessedOnceAcrossARestart() async throws {
+        let fixture = try await Fixture.make()
+        let values = (0..<1000).map { "m\($0)" }
+        try await fixture.produce(values)
+
+        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output)
+        try await fixture.run(handler: handler) { try await fixture.processedCount() >= 300 }
+        let midway = try await fixture.processedCount()
+        #expect(midway >= 300)
+
+        // A second incarnation resumes from the offsets stored in PostgreSQL.
+        try await fixture.run(handler: handler) {
+            try await fixture.processedCount() >= 1000
+                && fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox") == 0
+        }
+        #expect(try await fixture.processedCount() == 1000)
+        #expect(try await fixture.count("SELECT count(DISTINCT value)::int FROM \(identifier: fixture.schema).processed") == 1000)
+        #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox") == 0)
+        let output = try await fixture.distinctOutputIDs(expected: 1000)
+        #expect(output.distinct.count == 1000)
+        await fixture.pool.shutdown()
+    }
+
+    @Test func poisonMessageIsDeadLetteredAndThePartitionFlows() async throws {
+        let fixture = try await Fixture.make(partitions: 1)
+        var values = (0..<100).map { "m\($0)" }
+        values[42] = "poison"
+        try await fixture.produce(values)
+        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output)
+        try await fixture.run(handler: handler) {
+            try await fixture.processedCount() >= 99 && fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).dead") >= 1
+        }
+        #expect(try await fixture.processedCount() == 99)
+        #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).dead WHERE \"offset\" = 42") == 1)
+        await fixture.pool.shutdown()
+    }
+
+    @Test func transientFailuresAreRetriedWithoutLoss() async throws {
+        let fixture = try await Fixture.make(partitions: 2)
+        try await fixture.produce((0..<200).map { "m\($0)" })
+        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output, transientFailures: 3)
+        try await fixture.run(handler: handler) { try await fixture.processedCount() >= 200 }
+        #expect(try await fixture.processedCount() == 200)
+        #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).dead") == 0)
+        #expect(handler.transientFailures.withLock { $0 } == 0)
+        await fixture.pool.shutdown()
+    }
+}
