@@ -37,7 +37,7 @@ public actor PostgresPool {
     nonisolated(nonsending)
     public func withTransaction<T: Sendable>(
         isolation: PostgresIsolationLevel? = nil,
-        _ body: sending (isolated PostgresConnection) async throws -> T
+        _ body: (isolated PostgresConnection) async throws -> T
     ) async throws -> T {
         let connection = try await lease()
         do {
@@ -63,6 +63,12 @@ public actor PostgresPool {
     public func execute(_ query: PostgresQuery) async throws -> Int {
         try await withConnection { try await $0.execute(query) }
     }
+
+    /// Callers currently waiting for a connection (for metrics and tests).
+    public var waitingCount: Int { waiters.count }
+
+    /// Connections currently leased out.
+    public var leasedCount: Int { created - idle.count }
 
     /// Closes idle connections and fails waiters; leased connections close when returned.
     public func shutdown() async {

@@ -93,6 +93,11 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
 
         /// Appends a value as the next `$n` parameter.
         public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value) {
+            appendBinding(value)
+        }
+
+        /// Encodes `value` as the next parameter and appends its `$n`.
+        private mutating func appendBinding<Value: PostgresEncodable>(_ value: Value) {
             do {
                 bindings.append(try PostgresBinding(value))
             } catch {
@@ -100,6 +105,11 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
                 bindings.append(PostgresBinding(failed: Value.postgresType))
             }
             sql += "$\(bindings.count)"
+        }
+
+        /// Appends an optional value as the next `$n` parameter (NULL for `nil`).
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            appendBinding(value)
         }
 
         /// Appends an identifier (schema, table, column) double-quoted with `"` doubled, so any

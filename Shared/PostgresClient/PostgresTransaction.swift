@@ -13,23 +13,35 @@ extension PostgresConnection {
     /// is rethrown). `body` runs isolated to this connection, so it calls `query`/`execute`/`copy`
     /// without `await`. Use the connection exclusively (e.g. leased from a ``PostgresPool``)
     /// while the transaction is open.
+    nonisolated(nonsending)
     public func transaction<T: Sendable>(
         isolation: PostgresIsolationLevel? = nil,
         _ body: (isolated PostgresConnection) async throws -> T
     ) async throws -> T {
+        try await begin(isolation)
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            await rollbackAfterFailure()
+            throw error
+        }
+        try await commit()
+        return value
+    }
+
+    /// Starts the transaction.
+    private func begin(_ isolation: PostgresIsolationLevel?) throws {
         guard !inTransaction else {
             throw PostgresError(code: .protocol, message: "transaction() called inside an open transaction")
         }
         let begin = isolation.map { "BEGIN ISOLATION LEVEL \($0.rawValue)" } ?? "BEGIN"
         try execute(PostgresQuery(unsafeSQL: begin))
         inTransaction = true
-        let value: T
-        do {
-            value = try await body(self)
-        } catch {
-            rollbackAfterFailure()
-            throw error
-        }
+    }
+
+    /// Commits, or rolls back and rethrows when COMMIT fails.
+    private func commit() throws {
         do {
             try execute("COMMIT")
             inTransaction = false
@@ -37,7 +49,6 @@ extension PostgresConnection {
             rollbackAfterFailure()
             throw error
         }
-        return value
     }
 
     /// Best-effort ROLLBACK; a connection that broke has already lost the transaction.
