@@ -1,2 +1,0 @@
-/// Swift wrapper over libpq.
-public enum PostgresClient {}

@@ -1,0 +1,235 @@
+import Foundation
+import CLibPQ
+import Logging
+
+/// One PostgreSQL connection (a libpq `PGconn`), confined to this actor. The actor runs on its
+/// own serial `DispatchQueue` (see `ConnectionExecutor`), so libpq's blocking calls never
+/// occupy the cooperative thread pool and the `PGconn` is only ever touched from one thread.
+///
+/// The connection opens lazily and heals itself: a statement on a broken connection throws a
+/// retriable ``PostgresError`` (`.connectionLost`), and the next use opens a fresh `PGconn`.
+/// Methods are synchronous inside the actor, so transaction and COPY bodies (which run isolated
+/// to it) call them without `await`.
+public actor PostgresConnection {
+    private let executor: ConnectionExecutor
+    /// Runs this actor on its private queue.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    /// How this connection reaches the server.
+    public nonisolated let configuration: PostgresConfiguration
+    let logger: Logger
+    /// The libpq connection, or nil before the first use and after `close()`.
+    private var handle: OpaquePointer?
+    /// True between BEGIN and COMMIT/ROLLBACK of ``transaction(isolation:_:)``.
+    var inTransaction = false
+
+    /// A connection that opens on first use (or on ``connect()``).
+    public init(configuration: PostgresConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        executor = ConnectionExecutor(label: "postgres.connection.\(configuration.applicationName)")
+    }
+
+    /// Opens a connection now, so connection errors surface here rather than at the first query.
+    public static func connect(configuration: PostgresConfiguration, logger: Logger) async throws -> PostgresConnection {
+        let connection = PostgresConnection(configuration: configuration, logger: logger)
+        try await connection.connect()
+        return connection
+    }
+
+    isolated deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    /// True when a `PGconn` is open and libpq has not seen it break. (A server that went away
+    /// while the connection sat idle is only noticed by the next statement.)
+    public var isConnected: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// The server's process id for this session, for `pg_terminate_backend` in tests and logs.
+    public func backendPID() throws -> Int32 {
+        PQbackendPID(try ensureConnected())
+    }
+
+    /// Opens the connection if it is not open or broken (replacing a broken `PGconn`).
+    public func connect() throws {
+        _ = try ensureConnected()
+    }
+
+    /// Closes the connection; the next use opens a new one.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+        inTransaction = false
+    }
+
+    /// The open `PGconn`, opening or replacing it first when needed.
+    func ensureConnected() throws -> OpaquePointer {
+        if let handle {
+            if PQstatus(handle) == CONNECTION_OK { return handle }
+            logger.warning("postgres connection broken, reconnecting")
+            PQfinish(handle)
+            self.handle = nil
+            inTransaction = false
+        }
+        let keywords = ["dbname", "connect_timeout", "application_name"]
+        let values = [configuration.url, String(configuration.connectTimeoutSeconds), configuration.applicationName]
+        let conn = withCStringArray(keywords) { keywordPointers in
+            withCStringArray(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let conn else {
+            throw PostgresError(code: .connectionFailed, message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = Self.errorMessage(conn)
+            PQfinish(conn)
+            throw PostgresError(code: .connectionFailed, message: message)
+        }
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        handle = conn
+        // Session settings the decoders rely on: ISO timestamps in UTC, hex bytea, exact floats.
+        try executeScript(unsafeSQL: "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET bytea_output = 'hex'; SET extra_float_digits = 3")
+        logger.debug("postgres connected", metadata: ["backend_pid": "\(PQbackendPID(conn))"])
+        return conn
+    }
+
+    /// Runs one statement and returns its rows (empty for statements without a result set).
+    @discardableResult
+    public func query(_ query: PostgresQuery) throws -> PostgresResult {
+        if let failure = query.encodingFailure {
+            throw PostgresError(code: .protocol, message: "cannot encode \(failure)", query: query.sql)
+        }
+        let conn = try ensureConnected()
+        let result = Self.withParameters(query.bindings) { types, values in
+            PQexecParams(conn, query.sql, Int32(query.bindings.count), types, values, nil, nil, 0)
+        }
+        return try consume(result, conn: conn, sql: query.sql)
+    }
+
+    /// Runs one statement and returns the number of rows it affected (0 if it reports none).
+    @discardableResult
+    public func execute(_ query: PostgresQuery) throws -> Int {
+        try self.query(query).affectedRows ?? 0
+    }
+
+    /// Runs several `;`-separated statements in one round trip (simple query protocol, no
+    /// parameters), e.g. a migration file. "Unsafe" because the text is SQL, not data.
+    public func executeScript(unsafeSQL sql: String) throws {
+        let conn = try ensureConnected()
+        _ = try consume(PQexec(conn, sql), conn: conn, sql: sql)
+    }
+
+    /// Converts a `PGresult` into a ``PostgresResult`` or a ``PostgresError`` and frees it.
+    func consume(_ result: OpaquePointer?, conn: OpaquePointer, sql: String?) throws -> PostgresResult {
+        guard let result else {
+            throw connectionError(conn, sql: sql, sqlState: nil, fallback: .protocol)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
+            return Self.copyRows(result)
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN:
+            return PostgresResult(storage: .init(columns: [], rowCount: 0, bytes: [], bounds: []),
+                                  affectedRows: Self.affectedRows(result))
+        default:
+            throw resultError(result, conn: conn, sql: sql)
+        }
+    }
+
+    /// The error a failed `PGresult` describes: a server error, or a lost connection when libpq
+    /// reports the connection broken.
+    func resultError(_ result: OpaquePointer, conn: OpaquePointer, sql: String?) -> PostgresError {
+        func field(_ code: Character) -> String? {
+            PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
+        }
+        let sqlState = field("C")
+        if PQstatus(conn) != CONNECTION_OK || sqlState == nil || sqlState?.hasPrefix("08") == true {
+            return connectionError(conn, sql: sql, sqlState: sqlState, fallback: .connectionLost)
+        }
+        let message = field("M") ?? String(cString: PQresultErrorMessage(result))
+        return PostgresError(code: .server(sqlState: sqlState!), message: message, detail: field("D"), query: sql)
+    }
+
+    /// A connection-level error from `PQerrorMessage`; `.connectionLost` if libpq marks the
+    /// connection bad, else `fallback`.
+    func connectionError(_ conn: OpaquePointer, sql: String?, sqlState: String?, fallback: PostgresError.Code) -> PostgresError {
+        let code: PostgresError.Code = PQstatus(conn) == CONNECTION_OK ? fallback : .connectionLost
+        if code == .connectionLost { inTransaction = false }
+        return PostgresError(code: code, message: Self.errorMessage(conn), query: sql, sqlState: sqlState)
+    }
+
+    /// libpq's last error message for `conn`, trimmed.
+    static func errorMessage(_ conn: OpaquePointer) -> String {
+        String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `PQcmdTuples` as a number, nil when the command reports none.
+    static func affectedRows(_ result: OpaquePointer) -> Int? {
+        Int(String(cString: PQcmdTuples(result)))
+    }
+
+    /// Copies every cell of a tuples result into one buffer.
+    static func copyRows(_ result: OpaquePointer) -> PostgresResult {
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        var columns: [PostgresColumn] = []
+        columns.reserveCapacity(columnCount)
+        for column in 0..<columnCount {
+            columns.append(PostgresColumn(name: String(cString: PQfname(result, Int32(column))),
+                                          type: PostgresDataType(rawValue: PQftype(result, Int32(column)))))
+        }
+        var bytes: [UInt8] = []
+        var bounds: [(start: Int, end: Int)] = []
+        bounds.reserveCapacity(rowCount * columnCount)
+        for row in 0..<Int32(rowCount) {
+            for column in 0..<Int32(columnCount) {
+                if PQgetisnull(result, row, column) != 0 {
+                    bounds.append((bytes.count, -1))
+                    continue
+                }
+                let length = Int(PQgetlength(result, row, column))
+                let start = bytes.count
+                PQgetvalue(result, row, column).withMemoryRebound(to: UInt8.self, capacity: length) {
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+                }
+                bounds.append((start, start + length))
+            }
+        }
+        return PostgresResult(storage: .init(columns: columns, rowCount: rowCount, bytes: bytes, bounds: bounds),
+                              affectedRows: affectedRows(result))
+    }
+
+    /// Lays the parameters out as NUL-terminated text in one buffer and calls `body` with the
+    /// type and value pointer arrays `PQexecParams` wants.
+    static func withParameters<R>(_ bindings: [PostgresBinding],
+                                  _ body: (UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+        if bindings.isEmpty { return body(nil, nil) }
+        var storage: [CChar] = []
+        var offsets: [Int?] = []
+        for binding in bindings {
+            guard let bytes = binding.bytes else {
+                offsets.append(nil)
+                continue
+            }
+            offsets.append(storage.count)
+            storage.append(contentsOf: bytes.map { CChar(bitPattern: $0) })
+            storage.append(0)
+        }
+        let types = bindings.map { Oid($0.type.rawValue) }
+        return storage.withUnsafeBufferPointer { base in
+            let values: [UnsafePointer<CChar>?] = offsets.map { offset in offset.map { base.baseAddress! + $0 } }
+            return body(types, values)
+        }
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings.
+func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let duplicates = strings.map { UnsafePointer(strdup($0)) }
+    defer { duplicates.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
+    return (duplicates + [nil]).withUnsafeBufferPointer { body($0.baseAddress!) }
+}

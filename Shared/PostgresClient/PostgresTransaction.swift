@@ -1,0 +1,64 @@
+/// Transaction isolation levels for ``PostgresConnection/transaction(isolation:_:)``.
+public enum PostgresIsolationLevel: String, Sendable {
+    /// PostgreSQL's default.
+    case readCommitted = "READ COMMITTED"
+    /// One snapshot for the whole transaction.
+    case repeatableRead = "REPEATABLE READ"
+    /// Full serializability; be ready to retry on SQLSTATE 40001 (`isRetriable`).
+    case serializable = "SERIALIZABLE"
+}
+
+extension PostgresConnection {
+    /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws (the error
+    /// is rethrown). `body` runs isolated to this connection, so it calls `query`/`execute`/`copy`
+    /// without `await`. Use the connection exclusively (e.g. leased from a ``PostgresPool``)
+    /// while the transaction is open.
+    nonisolated(nonsending)
+    public func transaction<T: Sendable>(
+        isolation: PostgresIsolationLevel? = nil,
+        _ body: (isolated PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await begin(isolation)
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            await rollbackAfterFailure()
+            throw error
+        }
+        try await commit()
+        return value
+    }
+
+    /// Starts the transaction.
+    private func begin(_ isolation: PostgresIsolationLevel?) throws {
+        guard !inTransaction else {
+            throw PostgresError(code: .protocol, message: "transaction() called inside an open transaction")
+        }
+        let begin = isolation.map { "BEGIN ISOLATION LEVEL \($0.rawValue)" } ?? "BEGIN"
+        try execute(PostgresQuery(unsafeSQL: begin))
+        inTransaction = true
+    }
+
+    /// Commits, or rolls back and rethrows when COMMIT fails.
+    private func commit() throws {
+        do {
+            try execute("COMMIT")
+            inTransaction = false
+        } catch {
+            rollbackAfterFailure()
+            throw error
+        }
+    }
+
+    /// Best-effort ROLLBACK; a connection that broke has already lost the transaction.
+    private func rollbackAfterFailure() {
+        defer { inTransaction = false }
+        guard isConnected else { return }
+        do {
+            try execute("ROLLBACK")
+        } catch {
+            logger.warning("postgres rollback failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite("Queries and transactions")
+struct QueryTests {
+    @Test func injectionStringStaysData() async throws {
+        let connection = try await TestDB.connect()
+        let table = TestDB.uniqueName("inject")
+        try await connection.execute("CREATE TABLE \(identifier: table) (name text)")
+        let evil = "'); DROP TABLE \(table); --"
+        try await connection.execute("INSERT INTO \(identifier: table) (name) VALUES (\(evil))")
+        let rows = try await connection.query("SELECT name FROM \(identifier: table) WHERE name = \(evil)")
+        #expect(rows.count == 1)
+        #expect(try rows[0].decode(String.self, at: 0) == evil)
+        // The table still exists and the value went in as a parameter, not as SQL.
+        let count: Int = try await connection.query("SELECT count(*) FROM \(identifier: table)")[0].decode(at: 0)
+        #expect(count == 1)
+        let query: PostgresQuery = "SELECT \(evil), \(1)"
+        #expect(query.sql == "SELECT $1, $2")
+        #expect(query.bindings.count == 2)
+    }
+
+    @Test func rawSQLWithExplicitBindings() async throws {
+        let connection = try await TestDB.connect()
+        var bindings = PostgresBindings()
+        try bindings.append("x")
+        try bindings.append(41)
+        let row = try await connection.query(PostgresQuery(sql: "SELECT $1 || 'y', $2 + 1", bindings: bindings))[0]
+        #expect(try row.decode(String.self, at: 0) == "xy")
+        #expect(try row.decode(Int.self, at: 1) == 42)
+    }
+
+    @Test func serverErrorCarriesSQLStateMessageAndQuery() async throws {
+        let connection = try await TestDB.connect()
+        let error = await #expect(throws: PostgresError.self) {
+            try await connection.query("SELECT * FROM no_such_table_at_all")
+        }
+        #expect(error?.code == .server(sqlState: "42P01"))
+        #expect(error?.sqlState == "42P01")
+        #expect(error?.isRetriable == false)
+        #expect(error?.query == "SELECT * FROM no_such_table_at_all")
+        #expect(error?.description.contains("no_such_table_at_all") == true)
+        // The connection is still usable after a statement error.
+        #expect(try await connection.query("SELECT 1")[0].decode(Int.self, at: 0) == 1)
+    }
+
+    @Test func retriableClassification() {
+        #expect(PostgresError(code: .server(sqlState: "40001"), message: "").isRetriable)
+        #expect(PostgresError(code: .server(sqlState: "40P01"), message: "").isRetriable)
+        #expect(PostgresError(code: .server(sqlState: "57P01"), message: "").isRetriable)
+        #expect(PostgresError(code: .connectionLost, message: "").isRetriable)
+        #expect(PostgresError(code: .connectionFailed, message: "").isRetriable)
+        #expect(!PostgresError(code: .server(sqlState: "23505"), message: "").isRetriable)
+        #expect(!PostgresError(code: .decoding, message: "").isRetriable)
+    }
+
+    @Test func throwingTransactionBodyRollsBack() async throws {
+        struct Boom: Error {}
+        let connection = try await TestDB.connect()
+        let table = TestDB.uniqueName("tx")
+        try await connection.execute("CREATE TABLE \(identifier: table) (n int)")
+        await #expect(throws: Boom.self) {
+            try await connection.transaction { tx in
+                try tx.execute("INSERT INTO \(identifier: table) VALUES (\(1))")
+                throw Boom()
+            }
+        }
+        let afterRollback: Int = try await connection.query("SELECT count(*) FROM \(identifier: table)")[0].decode(at: 0)
+        #expect(afterRollback == 0)
+        let inserted = try await connection.transaction(isolation: .serializable) { tx in
+            try tx.execute("INSERT INTO \(identifier: table) VALUES (\(1)), (\(2))")
+        }
+        #expect(inserted == 2)
+        let afterCommit: Int = try await connection.query("SELECT count(*) FROM \(identifier: table)")[0].decode(at: 0)
+        #expect(afterCommit == 2)
+    }
+
+    @Test func failedStatementInTransactionRollsBackAndConnectionRecovers() async throws {
+        let connection = try await TestDB.connect()
+        let table = TestDB.uniqueName("txerr")
+        try await connection.execute("CREATE TABLE \(identifier: table) (n int PRIMARY KEY)")
+        let error = await #expect(throws: PostgresError.self) {
+            try await connection.transaction { tx in
+                try tx.execute("INSERT INTO \(identifier: table) VALUES (1)")
+                try tx.execute("INSERT INTO \(identifier: table) VALUES (1)")
+            }
+        }
+        #expect(error?.sqlState == "23505")
+        let count: Int = try await connection.query("SELECT count(*) FROM \(identifier: table)")[0].decode(at: 0)
+        #expect(count == 0)
+    }
+}
