@@ -1,0 +1,195 @@
+import CRdKafka
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// An idempotent Kafka producer over librdkafka.
+///
+/// `send` returns when the broker has acknowledged the message (its delivery report, with
+/// partition and offset). Messages batch through `linger.ms`; a full local queue makes the
+/// sender wait with backoff (suspending, never blocking a thread). A dedicated thread serves
+/// `rd_kafka_poll` for delivery reports. Call `shutdown()` before dropping the producer.
+public final class KafkaProducer: Sendable {
+    private let handle: KafkaHandle
+    private let deliveries: DeliveryRegistry
+    private let blocking = DispatchQueue(label: "kafka.producer.blocking")
+    private let pollThread: PollThread
+    private let closed = Atomic<Bool>(false)
+    private let logger: Logger
+
+    /// Creates the producer and starts its poll thread. Throws on invalid configuration.
+    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
+        self.logger = logger
+        let deliveries = DeliveryRegistry()
+        self.deliveries = deliveries
+        handle = try KafkaHandle(type: RD_KAFKA_PRODUCER, properties: configuration.rdKafkaProperties,
+                                 context: ClientContext(logger: logger, deliveries: deliveries)) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
+        }
+        pollThread = PollThread(handle)
+    }
+
+    /// Sends one message and returns its delivery report once the broker acknowledged it.
+    public func send(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [],
+                     partition: Int32? = nil) async throws -> KafkaDeliveryReport {
+        try await send([KafkaOutgoingMessage(topic: topic, key: key, value: value, headers: headers, partition: partition)])[0]
+    }
+
+    /// Sends a batch and returns when every message is acknowledged, with the reports in
+    /// input order. If any message fails, throws the first `KafkaError` after all outcomes are
+    /// known (idempotent consumers make re-sending the whole batch safe).
+    public func send(_ messages: [KafkaOutgoingMessage]) async throws -> [KafkaDeliveryReport] {
+        let collector = BatchCollector(count: messages.count)
+        for (index, message) in messages.enumerated() {
+            do throws(KafkaError) {
+                try await enqueue(message, collector: collector, index: index)
+            } catch {
+                collector.truncate(to: index, error: error)
+                break
+            }
+        }
+        return try await collector.wait()
+    }
+
+    /// Enqueues one message, waiting with backoff while the local queue is full.
+    private func enqueue(_ message: KafkaOutgoingMessage, collector: BatchCollector, index: Int) async throws(KafkaError) {
+        var backoff = Duration.milliseconds(1)
+        while true {
+            if closed.load(ordering: .relaxed) { throw KafkaError(code: .destroyed, message: "producer is shut down") }
+            try handle.context.checkFatal()
+            let id = deliveries.register(collector, index: index)
+            guard let error = produce(message, id: id) else { return }
+            _ = deliveries.take(id)
+            guard error.code == .queueFull else { throw error }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .milliseconds(100))
+        }
+    }
+
+    /// Hands one message to librdkafka (copying its bytes); returns the error if refused.
+    private func produce(_ message: KafkaOutgoingMessage, id: UInt) -> KafkaError? {
+        var headers: OpaquePointer?
+        if !message.headers.isEmpty {
+            headers = rd_kafka_headers_new(message.headers.count)
+            for header in message.headers {
+                _ = header.value.withUnsafeBytesOrNil { rd_kafka_header_add(headers, header.name, -1, $0.baseAddress, $0.count) }
+            }
+        }
+        let error: OpaquePointer? = message.topic.withCString { topic in
+            message.key.withUnsafeBytesOrNil { key in
+                message.value.withUnsafeBytes { value in
+                    var vus = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: headers == nil ? 6 : 7)
+                    vus[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                    vus[0].u.cstr = topic
+                    vus[1].vtype = RD_KAFKA_VTYPE_PARTITION
+                    vus[1].u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA
+                    vus[2].vtype = RD_KAFKA_VTYPE_KEY
+                    vus[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                    vus[2].u.mem.size = key.count
+                    vus[3].vtype = RD_KAFKA_VTYPE_VALUE
+                    vus[3].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                    vus[3].u.mem.size = value.count
+                    vus[4].vtype = RD_KAFKA_VTYPE_OPAQUE
+                    vus[4].u.ptr = UnsafeMutableRawPointer(bitPattern: id)
+                    vus[5].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                    vus[5].u.i = RD_KAFKA_MSG_F_COPY
+                    if let headers {
+                        vus[6].vtype = RD_KAFKA_VTYPE_HEADERS
+                        vus[6].u.headers = headers
+                    }
+                    return rd_kafka_produceva(handle.rk, vus, vus.count)
+                }
+            }
+        }
+        guard let error else { return nil }
+        if let headers { rd_kafka_headers_destroy(headers) }  // not taken over on failure
+        return KafkaError(consuming: error, topic: message.topic)
+    }
+
+    /// Waits (on a dedicated thread) until every queued message is delivered or `timeout`
+    /// passes; throws `_TIMED_OUT` (retriable) if messages remain.
+    public func flush(timeout: Duration = .seconds(30)) async throws {
+        let handle = handle
+        let err = await blocking.runBlocking { () -> rd_kafka_resp_err_t in rd_kafka_flush(handle.rk, timeout.milliseconds) }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(err, message: "\(rd_kafka_outq_len(handle.rk)) messages still queued after flush")
+        }
+        try handle.context.checkFatal()
+    }
+
+    /// Flushes for up to `timeout`, fails whatever is left (`_PURGE_QUEUE`/`_DESTROY`), stops the
+    /// poll thread and destroys the handle. All blocking work runs on a dedicated thread.
+    /// Idempotent; later sends throw `_DESTROY`.
+    public func shutdown(timeout: Duration = .seconds(30)) async {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let handle = handle, deliveries = deliveries, pollThread = pollThread, logger = logger
+        await blocking.runBlocking {
+            if rd_kafka_flush(handle.rk, timeout.milliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
+                logger.warning("kafka producer shutdown: \(rd_kafka_outq_len(handle.rk)) messages undelivered, purging")
+                rd_kafka_purge(handle.rk, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+                rd_kafka_poll(handle.rk, 100)
+            }
+            pollThread.stopAndJoin()
+            deliveries.failAll(KafkaError(code: .destroyed, message: "producer shut down before delivery"))
+            handle.destroy()
+        }
+    }
+
+    /// Messages handed to librdkafka and not yet reported.
+    public var inFlightCount: Int { deliveries.count }
+}
+
+/// The dedicated thread that serves `rd_kafka_poll` (delivery reports, logs, errors) for a
+/// producer, so that no task of the cooperative pool ever waits in librdkafka.
+private final class PollThread: Sendable {
+    private let stop = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+
+    /// Starts polling `handle` every 100 ms at most.
+    init(_ handle: KafkaHandle) {
+        let thread = Thread { [self] in
+            while !stop.load(ordering: .acquiring) { rd_kafka_poll(handle.rk, 100) }
+            done.signal()
+        }
+        thread.name = "kafka-producer-poll"
+        thread.start()
+    }
+
+    /// Stops the loop and waits for it to end (blocking: call on a dedicated thread).
+    func stopAndJoin() {
+        stop.store(true, ordering: .releasing)
+        done.wait()
+    }
+}
+
+/// librdkafka's delivery-report callback: completes the message's entry in the registry.
+private let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { _, message, opaque in
+    guard let message, let registry = ClientContext.from(opaque)?.deliveries,
+          let (collector, index) = registry.take(UInt(bitPattern: message.pointee._private)) else { return }
+    let m = message.pointee
+    let topic = String(cString: rd_kafka_topic_name(m.rkt))
+    if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+        collector.complete(index, .success(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))
+    } else {
+        collector.complete(index, .failure(KafkaError(m.err, topic: topic, partition: m.partition)))
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, clamped to `Int32` (librdkafka timeouts).
+    var milliseconds: Int32 {
+        let (seconds, attoseconds) = components
+        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+extension Optional where Wrapped == [UInt8] {
+    /// Calls `body` with the bytes, or with an empty buffer with a nil base address for nil.
+    func withUnsafeBytesOrNil<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch self {
+        case .some(let bytes): try bytes.withUnsafeBytes(body)
+        case .none: try body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+    }
+}

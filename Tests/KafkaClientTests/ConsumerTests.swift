@@ -1,0 +1,200 @@
+import Foundation
+import KafkaClient
+import Testing
+import TestSupport
+
+/// What a service would keep in PostgreSQL: per-partition next offsets, and (for the test)
+/// how often each sequence number was processed and by whom.
+actor OffsetRecord {
+    private(set) var next: [KafkaTopicPartition: Int64] = [:]
+    private(set) var counts: [Int: Int] = [:]
+    private(set) var byConsumer: [String: Int] = [:]
+    private(set) var gaps: [String] = []
+
+    /// Start offsets for newly assigned partitions, as a service reads them from its database.
+    func startOffsets(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartition: Int64] {
+        next.filter { partitions.contains($0.key) }
+    }
+
+    /// Processes a batch "in one transaction": counts the messages and advances the offsets.
+    func record(_ batch: [KafkaMessage], by consumer: String) {
+        for message in batch {
+            if let expected = next[message.topicPartition], expected != message.offset {
+                gaps.append("\(message.topicPartition): expected \(expected), got \(message.offset)")
+            }
+            next[message.topicPartition] = message.offset + 1
+            counts[Int(message.valueString)!, default: 0] += 1
+        }
+        byConsumer[consumer, default: 0] += batch.count
+    }
+
+    var distinct: Int { counts.count }
+    func processed(by consumer: String) -> Int { byConsumer[consumer] ?? 0 }
+}
+
+/// Waits until `condition` holds, checking every 50 ms; fails after `timeout`.
+func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: () async -> Bool) async throws {
+    let end = ContinuousClock.now + timeout
+    while !(await condition()) {
+        guard ContinuousClock.now < end else { throw TimeoutError(what: what) }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
+
+/// `eventually` gave up.
+struct TimeoutError: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "timed out waiting for \(what)" }
+}
+
+/// The group consumer: caller-supplied offsets, rebalances, commits, watermarks.
+@Suite(.timeLimit(.minutes(2)))
+struct ConsumerTests {
+    /// Two consumers in one group; the second joins mid-stream, later the first leaves. The
+    /// consumers keep their own offsets (as in PostgreSQL) and supply them on assignment:
+    /// nothing is lost or processed twice.
+    @Test func rebalanceBetweenTwoConsumersLosesAndDuplicatesNothing() async throws {
+        let bootstrap = try TestEnvironment.kafkaBootstrap()
+        let topic = try await Kafka.topic("rebalance", partitions: 4)
+        let group = TestEnvironment.uniqueName("group")
+        let record = OffsetRecord()
+        let producer = try Kafka.producer(bootstrap)
+        _ = try await producer.send(Kafka.numbered(topic, 0..<300))
+
+        func start(_ name: String) async throws -> (KafkaConsumer, Task<Void, any Error>) {
+            let consumer = try KafkaConsumer(configuration: Kafka.consumerConfiguration(bootstrap, group: group),
+                                             logger: Kafka.logger,
+                                             onAssign: { await record.startOffsets($0) })
+            try await consumer.subscribe(topics: [topic])
+            let task = Task {
+                while !Task.isCancelled {
+                    await record.record(try await consumer.poll(maxMessages: 20, timeout: .milliseconds(100)), by: name)
+                }
+            }
+            return (consumer, task)
+        }
+
+        let (a, taskA) = try await start("A")
+        try await eventually("A consumes the first 300") { await record.distinct == 300 }
+        let (b, taskB) = try await start("B")
+        _ = try await producer.send(Kafka.numbered(topic, 300..<600))
+        try await eventually("A and B consume 600") { await record.distinct == 600 }
+        try await eventually("B gets partitions") { await record.processed(by: "B") > 0 }
+
+        taskA.cancel()
+        try await taskA.value
+        await a.close()
+        _ = try await producer.send(Kafka.numbered(topic, 600..<800))
+        try await eventually("B consumes the rest after A left") { await record.distinct == 800 }
+        try await Task.sleep(for: .milliseconds(500))
+        taskB.cancel()
+        try await taskB.value
+        await b.close()
+        await producer.shutdown()
+
+        let counts = await record.counts
+        #expect(counts.count == 800)
+        #expect(counts.values.allSatisfy { $0 == 1 }, "duplicates: \(counts.filter { $0.value > 1 }.keys.sorted())")
+        #expect(await record.gaps == [])
+        #expect(await record.processed(by: "A") + record.processed(by: "B") == 800)
+    }
+
+    /// Starting at a caller-supplied offset: offset 50 of 100 yields exactly 50...99.
+    @Test func startsAtSuppliedOffset() async throws {
+        let bootstrap = try TestEnvironment.kafkaBootstrap()
+        let topic = try await Kafka.topic("offsets", partitions: 1)
+        let producer = try Kafka.producer(bootstrap)
+        _ = try await producer.send(Kafka.numbered(topic, 0..<100))
+        await producer.shutdown()
+
+        let start = KafkaTopicPartition(topic: topic, partition: 0)
+        let consumer = try KafkaConsumer(configuration: Kafka.consumerConfiguration(bootstrap), logger: Kafka.logger,
+                                         onAssign: { _ in [start: 50] })
+        try await consumer.subscribe(topics: [topic])
+        var messages: [KafkaMessage] = []
+        try await eventually("50 messages") {
+            messages += (try? await consumer.poll(maxMessages: 100, timeout: .milliseconds(100))) ?? []
+            return messages.count >= 50
+        }
+        messages += try await consumer.poll(maxMessages: 100, timeout: .milliseconds(300))
+        #expect(messages.map(\.offset) == Array(50..<100))
+        #expect(Kafka.sequenceNumbers(messages) == Array(50..<100))
+        #expect(try await consumer.lag() == [start: 0])
+        let marks = try await consumer.watermarks(topic: topic, partition: 0)
+        #expect(marks.low == 0 && marks.high == 100)
+        await consumer.close()
+    }
+
+    /// A supplied start offset outside the log is reported loudly, not skipped silently.
+    @Test func outOfRangeStartOffsetIsReported() async throws {
+        let bootstrap = try TestEnvironment.kafkaBootstrap()
+        let topic = try await Kafka.topic("range", partitions: 1)
+        let producer = try Kafka.producer(bootstrap)
+        _ = try await producer.send(Kafka.numbered(topic, 0..<10))
+        await producer.shutdown()
+
+        let consumer = try KafkaConsumer(configuration: Kafka.consumerConfiguration(bootstrap), logger: Kafka.logger,
+                                         onAssign: { _ in [KafkaTopicPartition(topic: topic, partition: 0): 50] })
+        try await consumer.subscribe(topics: [topic])
+        var reported: KafkaError?
+        try await eventually("the out-of-range report") {
+            do { _ = try await consumer.poll(timeout: .milliseconds(100)) } catch let error as KafkaError { reported = error } catch {}
+            return reported != nil
+        }
+        #expect(reported?.code == .offsetOutOfRange)
+        #expect(reported?.topic == topic && reported?.partition == 0)
+        await consumer.close()
+    }
+
+    /// Committed offsets are where the next member of the group starts.
+    @Test func commitThenResumeInSameGroup() async throws {
+        let bootstrap = try TestEnvironment.kafkaBootstrap()
+        let topic = try await Kafka.topic("commit", partitions: 1)
+        let group = TestEnvironment.uniqueName("group")
+        let producer = try Kafka.producer(bootstrap)
+        _ = try await producer.send(Kafka.numbered(topic, 0..<100))
+        await producer.shutdown()
+
+        let first = try KafkaConsumer(configuration: Kafka.consumerConfiguration(bootstrap, group: group), logger: Kafka.logger)
+        try await first.subscribe(topics: [topic])
+        var seen: [KafkaMessage] = []
+        try await eventually("100 messages") {
+            seen += (try? await first.poll(timeout: .milliseconds(100))) ?? []
+            return seen.count >= 100
+        }
+        try await first.commit([KafkaTopicPartition(topic: topic, partition: 0): 60])
+        await first.close()
+
+        let second = try KafkaConsumer(configuration: Kafka.consumerConfiguration(bootstrap, group: group), logger: Kafka.logger)
+        try await second.subscribe(topics: [topic])
+        var rest: [KafkaMessage] = []
+        try await eventually("40 messages") {
+            rest += (try? await second.poll(timeout: .milliseconds(100))) ?? []
+            return rest.count >= 40
+        }
+        #expect(rest.map(\.offset) == Array(60..<100))
+        await second.close()
+    }
+
+    /// A `^regex` subscription picks up every matching topic.
+    @Test func patternSubscription() async throws {
+        let bootstrap = try TestEnvironment.kafkaBootstrap()
+        let base = TestEnvironment.uniqueName("pattern")
+        let control = try BrokerControl.fromEnvironment()
+        for suffix in ["a", "b"] { try await control.createTopic("\(base).\(suffix).events", partitions: 2) }
+        let producer = try Kafka.producer(bootstrap)
+        _ = try await producer.send(Kafka.numbered("\(base).a.events", 0..<5) + Kafka.numbered("\(base).b.events", 5..<10))
+        await producer.shutdown()
+
+        let consumer = try KafkaConsumer(configuration: Kafka.consumerConfiguration(bootstrap), logger: Kafka.logger)
+        try await consumer.subscribe(topics: ["^\(base)\\.[a-z]+\\.events$"])
+        var messages: [KafkaMessage] = []
+        try await eventually("10 messages") {
+            messages += (try? await consumer.poll(timeout: .milliseconds(100))) ?? []
+            return messages.count >= 10
+        }
+        #expect(Set(Kafka.sequenceNumbers(messages)) == Set(0..<10))
+        #expect(Set(messages.map(\.topic)) == ["\(base).a.events", "\(base).b.events"])
+        await consumer.close()
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import KafkaClient
+import Logging
+import TestSupport
+
+/// Helpers shared by the Kafka client tests (all against the real dev broker over TCP).
+enum Kafka {
+    /// A logger for clients under test; warnings and up, to keep output readable.
+    static var logger: Logger {
+        var logger = Logger(label: "kafka-test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// A fresh topic on the shared cluster (or a private one), created through the control API.
+    static func topic(_ prefix: String, partitions: Int, cluster: String? = nil) async throws -> String {
+        let name = TestEnvironment.uniqueName(prefix)
+        let control = try BrokerControl.fromEnvironment()
+        if let cluster {
+            try await control.createTopic(name, partitions: partitions, cluster: cluster)
+        } else {
+            try await control.createTopic(name, partitions: partitions)
+        }
+        return name
+    }
+
+    /// A producer with defaults (idempotent) and a short linger.
+    static func producer(_ bootstrap: String, _ tweak: (inout KafkaProducerConfiguration) -> Void = { _ in }) throws -> KafkaProducer {
+        var configuration = KafkaProducerConfiguration(bootstrapServers: bootstrap)
+        configuration.lingerMs = 2
+        tweak(&configuration)
+        return try KafkaProducer(configuration: configuration, logger: logger)
+    }
+
+    /// A consumer configuration with a fresh group and faster group timings for tests.
+    static func consumerConfiguration(_ bootstrap: String, group: String? = nil) -> KafkaConsumerConfiguration {
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrap,
+                                                       groupID: group ?? TestEnvironment.uniqueName("group"))
+        configuration.sessionTimeoutMs = 6_000
+        configuration.heartbeatIntervalMs = 300
+        return configuration
+    }
+
+    /// Messages `seq` 0..<count as values `"<seq>"`, keyed so they spread over partitions.
+    static func numbered(_ topic: String, _ range: Range<Int>, keys: Int = 16) -> [KafkaOutgoingMessage] {
+        range.map { KafkaOutgoingMessage(topic: topic, key: "subject-\($0 % keys)", value: "\($0)") }
+    }
+
+    /// Consumes `topic` with a fresh group until `expected` messages arrived or `deadline`
+    /// passed, then polls a little longer so that duplicates would show.
+    static func consumeAll(_ bootstrap: String, topic: String, expected: Int,
+                           deadline: Duration = .seconds(30)) async throws -> [KafkaMessage] {
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration(bootstrap), logger: logger)
+        try await consumer.subscribe(topics: [topic])
+        var messages: [KafkaMessage] = []
+        let clock = ContinuousClock()
+        let end = clock.now + deadline
+        while messages.count < expected && clock.now < end {
+            messages += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
+        }
+        messages += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(500))
+        await consumer.close()
+        return messages
+    }
+
+    /// The sequence numbers in message values.
+    static func sequenceNumbers(_ messages: [KafkaMessage]) -> [Int] {
+        messages.compactMap { Int($0.valueString) }
+    }
+}
