@@ -63,22 +63,23 @@ final class BatchCollector: Sendable {
 final class DeliveryRegistry: Sendable {
     private struct State {
         var nextID: UInt = 1
-        var pending: [UInt: (BatchCollector, Int)] = [:]
+        var pending: [UInt: (BatchCollector, Int, String)] = [:]
     }
     private let state = Mutex(State())
 
-    /// Registers message `index` of `collector` and returns its id (never 0, which is nil).
-    func register(_ collector: BatchCollector, index: Int) -> UInt {
+    /// Registers message `index` (to `topic`) of `collector` and returns its id (never 0,
+    /// which is nil).
+    func register(_ collector: BatchCollector, index: Int, topic: String) -> UInt {
         state.withLock { state in
             let id = state.nextID
             state.nextID += 1
-            state.pending[id] = (collector, index)
+            state.pending[id] = (collector, index, topic)
             return id
         }
     }
 
     /// Removes and returns the entry for `id`.
-    func take(_ id: UInt) -> (BatchCollector, Int)? {
+    func take(_ id: UInt) -> (BatchCollector, Int, String)? {
         state.withLock { $0.pending.removeValue(forKey: id) }
     }
 
@@ -88,7 +89,7 @@ final class DeliveryRegistry: Sendable {
             defer { state.pending.removeAll() }
             return Array(state.pending.values)
         }
-        for (collector, index) in all { collector.complete(index, .failure(error)) }
+        for (collector, index, _) in all { collector.complete(index, .failure(error)) }
     }
 
     /// How many messages await their delivery report.

@@ -15,6 +15,7 @@ public final class KafkaProducer: Sendable {
     private let deliveries: DeliveryRegistry
     private let blocking = DispatchQueue(label: "kafka.producer.blocking")
     private let pollThread: PollThread
+    private let topics = Mutex<[String: OpaquePointer]>([:])
     private let closed = Atomic<Bool>(false)
     private let logger: Logger
 
@@ -40,35 +41,49 @@ public final class KafkaProducer: Sendable {
     /// input order. If any message fails, throws the first `KafkaError` after all outcomes are
     /// known (idempotent consumers make re-sending the whole batch safe).
     public func send(_ messages: [KafkaOutgoingMessage]) async throws -> [KafkaDeliveryReport] {
+        try handle.context.checkFatal()
         let collector = BatchCollector(count: messages.count)
-        for (index, message) in messages.enumerated() {
-            do throws(KafkaError) {
-                try await enqueue(message, collector: collector, index: index)
-            } catch {
-                collector.truncate(to: index, error: error)
+        var index = 0
+        var backoff = Duration.milliseconds(1)
+        var topic: (name: String, rkt: OpaquePointer?) = ("", nil)
+        while index < messages.count {
+            let message = messages[index]
+            if closed.load(ordering: .relaxed) {
+                collector.truncate(to: index, error: KafkaError(code: .destroyed, message: "producer is shut down"))
                 break
+            }
+            if topic.rkt == nil || topic.name != message.topic { topic = (message.topic, topicHandle(message.topic)) }
+            let id = deliveries.register(collector, index: index, topic: message.topic)
+            if let error = produce(message, rkt: topic.rkt, id: id) {
+                _ = deliveries.take(id)
+                guard error.code == .queueFull else {
+                    collector.truncate(to: index, error: error)
+                    break
+                }
+                // Local queue full: wait for deliveries to free room, without blocking a thread.
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .milliseconds(50))
+            } else {
+                index += 1
+                backoff = .milliseconds(1)
             }
         }
         return try await collector.wait()
     }
 
-    /// Enqueues one message, waiting with backoff while the local queue is full.
-    private func enqueue(_ message: KafkaOutgoingMessage, collector: BatchCollector, index: Int) async throws(KafkaError) {
-        var backoff = Duration.milliseconds(1)
-        while true {
-            if closed.load(ordering: .relaxed) { throw KafkaError(code: .destroyed, message: "producer is shut down") }
-            try handle.context.checkFatal()
-            let id = deliveries.register(collector, index: index)
-            guard let error = produce(message, id: id) else { return }
-            _ = deliveries.take(id)
-            guard error.code == .queueFull else { throw error }
-            try? await Task.sleep(for: backoff)
-            backoff = min(backoff * 2, .milliseconds(100))
+    /// librdkafka's handle for `name`, created once and kept until shutdown (saves a topic
+    /// lookup per message).
+    private func topicHandle(_ name: String) -> OpaquePointer? {
+        topics.withLock { topics in
+            if let rkt = topics[name] { return rkt }
+            let rkt = rd_kafka_topic_new(handle.rk, name, nil)
+            topics[name] = rkt
+            return rkt
         }
     }
 
     /// Hands one message to librdkafka (copying its bytes); returns the error if refused.
-    private func produce(_ message: KafkaOutgoingMessage, id: UInt) -> KafkaError? {
+    private func produce(_ message: KafkaOutgoingMessage, rkt: OpaquePointer?, id: UInt) -> KafkaError? {
         var headers: OpaquePointer?
         if !message.headers.isEmpty {
             headers = rd_kafka_headers_new(message.headers.count)
@@ -76,32 +91,31 @@ public final class KafkaProducer: Sendable {
                 _ = header.value.withUnsafeBytesOrNil { rd_kafka_header_add(headers, header.name, -1, $0.baseAddress, $0.count) }
             }
         }
-        let error: OpaquePointer? = message.topic.withCString { topic in
-            message.key.withUnsafeBytesOrNil { key in
+        let error: OpaquePointer? = message.key.withUnsafeBytesOrNil { key in
                 message.value.withUnsafeBytes { value in
-                    var vus = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: headers == nil ? 6 : 7)
-                    vus[0].vtype = RD_KAFKA_VTYPE_TOPIC
-                    vus[0].u.cstr = topic
-                    vus[1].vtype = RD_KAFKA_VTYPE_PARTITION
-                    vus[1].u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA
-                    vus[2].vtype = RD_KAFKA_VTYPE_KEY
-                    vus[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
-                    vus[2].u.mem.size = key.count
-                    vus[3].vtype = RD_KAFKA_VTYPE_VALUE
-                    vus[3].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                    vus[3].u.mem.size = value.count
-                    vus[4].vtype = RD_KAFKA_VTYPE_OPAQUE
-                    vus[4].u.ptr = UnsafeMutableRawPointer(bitPattern: id)
-                    vus[5].vtype = RD_KAFKA_VTYPE_MSGFLAGS
-                    vus[5].u.i = RD_KAFKA_MSG_F_COPY
-                    if let headers {
+                    // On the stack: this runs once per message.
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { vus in
+                        vus.initialize(repeating: rd_kafka_vu_t())
+                        vus[0].vtype = RD_KAFKA_VTYPE_RKT
+                        vus[0].u.rkt = rkt
+                        vus[1].vtype = RD_KAFKA_VTYPE_PARTITION
+                        vus[1].u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA
+                        vus[2].vtype = RD_KAFKA_VTYPE_KEY
+                        vus[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                        vus[2].u.mem.size = key.count
+                        vus[3].vtype = RD_KAFKA_VTYPE_VALUE
+                        vus[3].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                        vus[3].u.mem.size = value.count
+                        vus[4].vtype = RD_KAFKA_VTYPE_OPAQUE
+                        vus[4].u.ptr = UnsafeMutableRawPointer(bitPattern: id)
+                        vus[5].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                        vus[5].u.i = RD_KAFKA_MSG_F_COPY
                         vus[6].vtype = RD_KAFKA_VTYPE_HEADERS
                         vus[6].u.headers = headers
+                        return rd_kafka_produceva(handle.rk, vus.baseAddress, headers == nil ? 6 : 7)
                     }
-                    return rd_kafka_produceva(handle.rk, vus, vus.count)
                 }
             }
-        }
         guard let error else { return nil }
         if let headers { rd_kafka_headers_destroy(headers) }  // not taken over on failure
         return KafkaError(consuming: error, topic: message.topic)
@@ -124,6 +138,11 @@ public final class KafkaProducer: Sendable {
     public func shutdown(timeout: Duration = .seconds(30)) async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let handle = handle, deliveries = deliveries, pollThread = pollThread, logger = logger
+        // Drop the app's topic references (non-blocking; librdkafka keeps its own for queued messages).
+        topics.withLock { topics in
+            topics.values.forEach(rd_kafka_topic_destroy)
+            topics.removeAll()
+        }
         await blocking.runBlocking {
             if rd_kafka_flush(handle.rk, timeout.milliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
                 logger.warning("kafka producer shutdown: \(rd_kafka_outq_len(handle.rk)) messages undelivered, purging")
@@ -166,9 +185,8 @@ private final class PollThread: Sendable {
 /// librdkafka's delivery-report callback: completes the message's entry in the registry.
 private let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { _, message, opaque in
     guard let message, let registry = ClientContext.from(opaque)?.deliveries,
-          let (collector, index) = registry.take(UInt(bitPattern: message.pointee._private)) else { return }
+          let (collector, index, topic) = registry.take(UInt(bitPattern: message.pointee._private)) else { return }
     let m = message.pointee
-    let topic = String(cString: rd_kafka_topic_name(m.rkt))
     if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
         collector.complete(index, .success(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))
     } else {

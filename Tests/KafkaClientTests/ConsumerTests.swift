@@ -102,21 +102,11 @@ struct ConsumerTests {
     /// Starting at a caller-supplied offset: offset 50 of 100 yields exactly 50...99.
     @Test func startsAtSuppliedOffset() async throws {
         let bootstrap = try TestEnvironment.kafkaBootstrap()
-        let topic = try await Kafka.topic("offsets", partitions: 1)
-        let producer = try Kafka.producer(bootstrap)
-        _ = try await producer.send(Kafka.numbered(topic, 0..<100))
-        await producer.shutdown()
+        let topic = try await Kafka.seededTopic("offsets", partitions: 1, messages: 100)
 
         let start = KafkaTopicPartition(topic: topic, partition: 0)
-        let consumer = try KafkaConsumer(configuration: Kafka.consumerConfiguration(bootstrap), logger: Kafka.logger,
-                                         onAssign: { _ in [start: 50] })
-        try await consumer.subscribe(topics: [topic])
-        var messages: [KafkaMessage] = []
-        try await eventually("50 messages") {
-            messages += (try? await consumer.poll(maxMessages: 100, timeout: .milliseconds(100))) ?? []
-            return messages.count >= 50
-        }
-        messages += try await consumer.poll(maxMessages: 100, timeout: .milliseconds(300))
+        let consumer = try await Kafka.consumer(bootstrap, topics: [topic], onAssign: { _ in [start: 50] })
+        let messages = try await Kafka.collect(consumer, atLeast: 50)
         #expect(messages.map(\.offset) == Array(50..<100))
         #expect(Kafka.sequenceNumbers(messages) == Array(50..<100))
         #expect(try await consumer.lag() == [start: 0])
@@ -128,14 +118,10 @@ struct ConsumerTests {
     /// A supplied start offset outside the log is reported loudly, not skipped silently.
     @Test func outOfRangeStartOffsetIsReported() async throws {
         let bootstrap = try TestEnvironment.kafkaBootstrap()
-        let topic = try await Kafka.topic("range", partitions: 1)
-        let producer = try Kafka.producer(bootstrap)
-        _ = try await producer.send(Kafka.numbered(topic, 0..<10))
-        await producer.shutdown()
+        let topic = try await Kafka.seededTopic("range", partitions: 1, messages: 10)
 
-        let consumer = try KafkaConsumer(configuration: Kafka.consumerConfiguration(bootstrap), logger: Kafka.logger,
-                                         onAssign: { _ in [KafkaTopicPartition(topic: topic, partition: 0): 50] })
-        try await consumer.subscribe(topics: [topic])
+        let consumer = try await Kafka.consumer(bootstrap, topics: [topic],
+                                                onAssign: { _ in [KafkaTopicPartition(topic: topic, partition: 0): 50] })
         var reported: KafkaError?
         try await eventually("the out-of-range report") {
             do { _ = try await consumer.poll(timeout: .milliseconds(100)) } catch let error as KafkaError { reported = error } catch {}
@@ -149,29 +135,16 @@ struct ConsumerTests {
     /// Committed offsets are where the next member of the group starts.
     @Test func commitThenResumeInSameGroup() async throws {
         let bootstrap = try TestEnvironment.kafkaBootstrap()
-        let topic = try await Kafka.topic("commit", partitions: 1)
+        let topic = try await Kafka.seededTopic("commit", partitions: 1, messages: 100)
         let group = TestEnvironment.uniqueName("group")
-        let producer = try Kafka.producer(bootstrap)
-        _ = try await producer.send(Kafka.numbered(topic, 0..<100))
-        await producer.shutdown()
 
-        let first = try KafkaConsumer(configuration: Kafka.consumerConfiguration(bootstrap, group: group), logger: Kafka.logger)
-        try await first.subscribe(topics: [topic])
-        var seen: [KafkaMessage] = []
-        try await eventually("100 messages") {
-            seen += (try? await first.poll(timeout: .milliseconds(100))) ?? []
-            return seen.count >= 100
-        }
+        let first = try await Kafka.consumer(bootstrap, group: group, topics: [topic])
+        #expect(try await Kafka.collect(first, atLeast: 100).count == 100)
         try await first.commit([KafkaTopicPartition(topic: topic, partition: 0): 60])
         await first.close()
 
-        let second = try KafkaConsumer(configuration: Kafka.consumerConfiguration(bootstrap, group: group), logger: Kafka.logger)
-        try await second.subscribe(topics: [topic])
-        var rest: [KafkaMessage] = []
-        try await eventually("40 messages") {
-            rest += (try? await second.poll(timeout: .milliseconds(100))) ?? []
-            return rest.count >= 40
-        }
+        let second = try await Kafka.consumer(bootstrap, group: group, topics: [topic])
+        let rest = try await Kafka.collect(second, atLeast: 40)
         #expect(rest.map(\.offset) == Array(60..<100))
         await second.close()
     }
@@ -186,13 +159,8 @@ struct ConsumerTests {
         _ = try await producer.send(Kafka.numbered("\(base).a.events", 0..<5) + Kafka.numbered("\(base).b.events", 5..<10))
         await producer.shutdown()
 
-        let consumer = try KafkaConsumer(configuration: Kafka.consumerConfiguration(bootstrap), logger: Kafka.logger)
-        try await consumer.subscribe(topics: ["^\(base)\\.[a-z]+\\.events$"])
-        var messages: [KafkaMessage] = []
-        try await eventually("10 messages") {
-            messages += (try? await consumer.poll(timeout: .milliseconds(100))) ?? []
-            return messages.count >= 10
-        }
+        let consumer = try await Kafka.consumer(bootstrap, topics: ["^\(base)\\.[a-z]+\\.events$"])
+        let messages = try await Kafka.collect(consumer, atLeast: 10)
         #expect(Set(Kafka.sequenceNumbers(messages)) == Set(0..<10))
         #expect(Set(messages.map(\.topic)) == ["\(base).a.events", "\(base).b.events"])
         await consumer.close()

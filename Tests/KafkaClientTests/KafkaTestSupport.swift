@@ -24,6 +24,15 @@ enum Kafka {
         return name
     }
 
+    /// A fresh topic on the shared cluster already holding `numbered` messages 0..<count.
+    static func seededTopic(_ prefix: String, partitions: Int, messages count: Int) async throws -> String {
+        let topic = try await topic(prefix, partitions: partitions)
+        let producer = try producer(try TestEnvironment.kafkaBootstrap())
+        _ = try await producer.send(numbered(topic, 0..<count))
+        await producer.shutdown()
+        return topic
+    }
+
     /// A producer with defaults (idempotent) and a short linger.
     static func producer(_ bootstrap: String, _ tweak: (inout KafkaProducerConfiguration) -> Void = { _ in }) throws -> KafkaProducer {
         var configuration = KafkaProducerConfiguration(bootstrapServers: bootstrap)
@@ -46,19 +55,31 @@ enum Kafka {
         range.map { KafkaOutgoingMessage(topic: topic, key: "subject-\($0 % keys)", value: "\($0)") }
     }
 
-    /// Consumes `topic` with a fresh group until `expected` messages arrived or `deadline`
-    /// passed, then polls a little longer so that duplicates would show.
-    static func consumeAll(_ bootstrap: String, topic: String, expected: Int,
-                           deadline: Duration = .seconds(30)) async throws -> [KafkaMessage] {
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration(bootstrap), logger: logger)
-        try await consumer.subscribe(topics: [topic])
+    /// A consumer (fresh group unless given) subscribed to `topics`.
+    static func consumer(_ bootstrap: String, group: String? = nil, topics: [String],
+                         onAssign: KafkaConsumer.AssignHandler? = nil) async throws -> KafkaConsumer {
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration(bootstrap, group: group),
+                                         logger: logger, onAssign: onAssign)
+        try await consumer.subscribe(topics: topics)
+        return consumer
+    }
+
+    /// Polls until at least `count` messages arrived (or `deadline` passed), then polls a
+    /// little longer so that extra or duplicate messages would show.
+    static func collect(_ consumer: KafkaConsumer, atLeast count: Int,
+                        deadline: Duration = .seconds(30)) async throws -> [KafkaMessage] {
         var messages: [KafkaMessage] = []
-        let clock = ContinuousClock()
-        let end = clock.now + deadline
-        while messages.count < expected && clock.now < end {
+        let end = ContinuousClock.now + deadline
+        while messages.count < count && ContinuousClock.now < end {
             messages += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
         }
-        messages += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(500))
+        return messages + (try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(500)))
+    }
+
+    /// Consumes `topic` with a fresh group: `collect`, then close.
+    static func consumeAll(_ bootstrap: String, topic: String, expected: Int) async throws -> [KafkaMessage] {
+        let consumer = try await consumer(bootstrap, topics: [topic])
+        let messages = try await collect(consumer, atLeast: expected)
         await consumer.close()
         return messages
     }
