@@ -1,5 +1,6 @@
 import CRdKafka
 import Dispatch
+import Foundation
 import Logging
 import Synchronization
 
@@ -43,7 +44,15 @@ public final class KafkaConsumer: Sendable {
         rd_kafka_poll_set_consumer(handle.rk)
     }
 
-    deinit { inbox.closing = true }
+    /// Without `close()`: destroys the handle (which leaves the group, blocking) on a thread of
+    /// its own, never on the releasing task's thread.
+    deinit {
+        inbox.closing = true
+        if !handle.isDestroyed {
+            let handle = handle
+            Thread { handle.destroy() }.start()
+        }
+    }
 
     /// Subscribes to topic names; a name starting with `^` is a regular expression matching
     /// topics, present and future (e.g. `Topics.agencyEventsPattern`).

@@ -31,6 +31,13 @@ public final class KafkaProducer: Sendable {
         pollThread = PollThread(handle)
     }
 
+    /// Without `shutdown()`: stops the poll thread, which then drops the last reference to the
+    /// handle and so destroys it there (off the cooperative pool). Queued messages are lost.
+    deinit {
+        topics.withLock { $0.values.forEach(rd_kafka_topic_destroy) }
+        pollThread.requestStop()
+    }
+
     /// Sends one message and returns its delivery report once the broker acknowledged it.
     public func send(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [],
                      partition: Int32? = nil) async throws -> KafkaDeliveryReport {
@@ -175,9 +182,12 @@ private final class PollThread: Sendable {
         thread.start()
     }
 
+    /// Asks the loop to end within 100 ms, without waiting.
+    func requestStop() { stop.store(true, ordering: .releasing) }
+
     /// Stops the loop and waits for it to end (blocking: call on a dedicated thread).
     func stopAndJoin() {
-        stop.store(true, ordering: .releasing)
+        requestStop()
         done.wait()
     }
 }

@@ -35,6 +35,19 @@ struct ProducerTests {
         await #expect(throws: KafkaError.self) { _ = try await producer.send(topic: "x", key: nil, value: []) }
     }
 
+    /// Clients dropped without `shutdown()`/`close()` clean up off the cooperative pool.
+    @Test func droppedClientsCleanUp() async throws {
+        let bootstrap = try TestEnvironment.kafkaBootstrap()
+        let topic = try await Kafka.seededTopic("drop", partitions: 1, messages: 5)
+        do {
+            let producer = try Kafka.producer(bootstrap)
+            _ = try await producer.send(Kafka.numbered(topic, 5..<6))
+            let consumer = try await Kafka.consumer(bootstrap, topics: [topic])
+            #expect(try await Kafka.collect(consumer, atLeast: 6).count == 6)
+        }
+        try await Task.sleep(for: .milliseconds(300))
+    }
+
     /// Retriable Produce errors injected on a private cluster: the idempotent producer retries
     /// and the log ends up with every message exactly once, in order.
     @Test func idempotentProducerUnderRequestErrors() async throws {
