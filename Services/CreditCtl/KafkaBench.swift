@@ -9,7 +9,8 @@ import Logging
 /// `creditctl bench kafka`: produces N messages through the Swift wrapper and consumes them
 /// back through a group consumer, then does the same through a small C program on librdkafka
 /// (scripts/bench/kafka_bench.c, compiled into .run/ on demand) against the same broker, and
-/// prints msgs/s of each and the Swift/C ratios.
+/// prints msgs/s of each and the Swift/C ratios (medians over `--rounds`, since the 2-core
+/// machine is shared and single runs vary).
 ///
 /// The mock broker keeps about 5 MiB per partition, so each run gets its own topic with
 /// enough partitions for N x (size + ~80 bytes of record overhead) at <= 4 MiB per partition.
@@ -26,6 +27,8 @@ struct KafkaBench: AsyncParsableCommand {
     var stateFile = ".run/broker.json"
     @Option(help: "C benchmark source.")
     var cSource = "scripts/bench/kafka_bench.c"
+    @Option(help: "Rounds (each: Swift then C, on fresh topics); medians are compared.")
+    var rounds = 3
     @Flag(help: "Skip the C baseline.")
     var skipC = false
 
@@ -40,19 +43,27 @@ struct KafkaBench: AsyncParsableCommand {
         print("bench kafka: \(messages) messages of \(size) bytes, topics of \(partitions) partitions "
               + "(\(messages * (size + 80) / partitions / 1024) KiB per partition, mock limit 5 MiB), broker \(servers)")
 
-        let swiftTopic = "bench-swift-\(UUID().uuidString.prefix(8).lowercased())"
-        try await createTopic(swiftTopic, partitions: partitions, control: state?.control)
-        let swiftProduce = try await produce(servers, topic: swiftTopic, logger: logger)
-        print(String(format: "swift produce: %.0f msgs/s", swiftProduce))
-        let swiftConsume = try await consume(servers, topic: swiftTopic, logger: logger)
-        print(String(format: "swift consume: %.0f msgs/s", swiftConsume))
+        var swift: [(produce: Double, consume: Double)] = []
+        var c: [(produce: Double, consume: Double)] = []
+        for round in 1...rounds {
+            let swiftTopic = "bench-swift-\(UUID().uuidString.prefix(8).lowercased())"
+            try await createTopic(swiftTopic, partitions: partitions, control: state?.control)
+            let swiftProduce = try await produce(servers, topic: swiftTopic, logger: logger)
+            let swiftConsume = try await consume(servers, topic: swiftTopic, logger: logger)
+            swift.append((swiftProduce, swiftConsume))
+            print(String(format: "round %d swift: produce %.0f msgs/s, consume %.0f msgs/s", round, swiftProduce, swiftConsume))
+            guard !skipC else { continue }
+            let cTopic = "bench-c-\(UUID().uuidString.prefix(8).lowercased())"
+            try await createTopic(cTopic, partitions: partitions, control: state?.control)
+            c.append(try runC(servers, topic: cTopic))
+            print(String(format: "round %d c    : produce %.0f msgs/s, consume %.0f msgs/s", round, c[round - 1].produce, c[round - 1].consume))
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let swiftProduce = median(swift.map(\.produce)), swiftConsume = median(swift.map(\.consume))
+        print(String(format: "swift (median of %d): produce %.0f msgs/s, consume %.0f msgs/s", rounds, swiftProduce, swiftConsume))
         guard !skipC else { return }
-
-        let cTopic = "bench-c-\(UUID().uuidString.prefix(8).lowercased())"
-        try await createTopic(cTopic, partitions: partitions, control: state?.control)
-        let (cProduce, cConsume) = try runC(servers, topic: cTopic)
-        print(String(format: "c     produce: %.0f msgs/s", cProduce))
-        print(String(format: "c     consume: %.0f msgs/s", cConsume))
+        let cProduce = median(c.map(\.produce)), cConsume = median(c.map(\.consume))
+        print(String(format: "c     (median of %d): produce %.0f msgs/s, consume %.0f msgs/s", rounds, cProduce, cConsume))
         print(String(format: "ratio swift/c: produce %.2f, consume %.2f", swiftProduce / cProduce, swiftConsume / cConsume))
     }
 
@@ -100,7 +111,7 @@ struct KafkaBench: AsyncParsableCommand {
     }
 
     /// Compiles (if needed) and runs the C baseline; parses its two numbers.
-    private func runC(_ servers: String, topic: String) throws -> (Double, Double) {
+    private func runC(_ servers: String, topic: String) throws -> (produce: Double, consume: Double) {
         let binary = ".run/kafka_bench"
         let fm = FileManager.default
         let sourceDate = try fm.attributesOfItem(atPath: cSource)[.modificationDate] as? Date ?? .distantFuture

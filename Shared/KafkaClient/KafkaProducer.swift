@@ -49,7 +49,9 @@ public final class KafkaProducer: Sendable {
     /// known (idempotent consumers make re-sending the whole batch safe).
     public func send(_ messages: [KafkaOutgoingMessage]) async throws -> [KafkaDeliveryReport] {
         try handle.context.checkFatal()
-        let collector = BatchCollector(count: messages.count)
+        let collector = BatchCollector(messages)
+        let batch = deliveries.register(collector)
+        defer { deliveries.remove(batch) }
         var index = 0
         var backoff = Duration.milliseconds(1)
         var topic: (name: String, rkt: OpaquePointer?) = ("", nil)
@@ -60,9 +62,7 @@ public final class KafkaProducer: Sendable {
                 break
             }
             if topic.rkt == nil || topic.name != message.topic { topic = (message.topic, topicHandle(message.topic)) }
-            let id = deliveries.register(collector, index: index, topic: message.topic)
-            if let error = produce(message, rkt: topic.rkt, id: id) {
-                _ = deliveries.take(id)
+            if let error = produce(message, rkt: topic.rkt, id: DeliveryRegistry.messageID(batch: batch, index: index)) {
                 guard error.code == .queueFull else {
                     collector.truncate(to: index, error: error)
                     break
@@ -71,6 +71,7 @@ public final class KafkaProducer: Sendable {
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .milliseconds(50))
             } else {
+                deliveries.enqueued()
                 index += 1
                 backoff = .milliseconds(1)
             }
@@ -195,8 +196,9 @@ private final class PollThread: Sendable {
 /// librdkafka's delivery-report callback: completes the message's entry in the registry.
 private let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { _, message, opaque in
     guard let message, let registry = ClientContext.from(opaque)?.deliveries,
-          let (collector, index, topic) = registry.take(UInt(bitPattern: message.pointee._private)) else { return }
+          let (collector, index) = registry.lookup(UInt(bitPattern: message.pointee._private)) else { return }
     let m = message.pointee
+    let topic = collector.messages[index].topic
     if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
         collector.complete(index, .success(KafkaDeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))
     } else {
