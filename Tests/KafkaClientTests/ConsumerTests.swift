@@ -32,6 +32,16 @@ actor OffsetRecord {
     func processed(by consumer: String) -> Int { byConsumer[consumer] ?? 0 }
 }
 
+/// Counts calls across tasks.
+actor Counter {
+    private var value = 0
+    /// Increments and returns the new value.
+    func next() -> Int {
+        value += 1
+        return value
+    }
+}
+
 /// Waits until `condition` holds, checking every 50 ms; fails after `timeout`.
 func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: () async -> Bool) async throws {
     let end = ContinuousClock.now + timeout
@@ -112,6 +122,27 @@ struct ConsumerTests {
         #expect(try await consumer.lag() == [start: 0])
         let marks = try await consumer.watermarks(topic: topic, partition: 0)
         #expect(marks.low == 0 && marks.high == 100)
+        await consumer.close()
+    }
+
+    /// A failing assignment hook (say, the database is down) is reported by `poll` and retried
+    /// on the next one; no message is delivered before offsets are known.
+    @Test func failingAssignHookIsRetried() async throws {
+        let bootstrap = try TestEnvironment.kafkaBootstrap()
+        let topic = try await Kafka.seededTopic("hook", partitions: 1, messages: 20)
+        let attempts = Counter()
+        let consumer = try await Kafka.consumer(bootstrap, topics: [topic], onAssign: { _ in
+            guard await attempts.next() > 1 else { throw TimeoutError(what: "database") }
+            return [KafkaTopicPartition(topic: topic, partition: 0): 15]
+        })
+        var failures = 0
+        var messages: [KafkaMessage] = []
+        try await eventually("5 messages") {
+            do { messages += try await consumer.poll(timeout: .milliseconds(100)) } catch { failures += 1 }
+            return messages.count >= 5
+        }
+        #expect(failures == 1)
+        #expect(messages.map(\.offset) == Array(15..<20))
         await consumer.close()
     }
 
