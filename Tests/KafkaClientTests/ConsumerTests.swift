@@ -180,6 +180,21 @@ struct ConsumerTests {
         await second.close()
     }
 
+    /// The `batches()` sequence yields non-empty batches in offset order.
+    @Test func batchesSequence() async throws {
+        let bootstrap = try TestEnvironment.kafkaBootstrap()
+        let topic = try await Kafka.seededTopic("batches", partitions: 1, messages: 30)
+        let consumer = try await Kafka.consumer(bootstrap, topics: [topic])
+        var offsets: [Int64] = []
+        for try await batch in consumer.batches(maxMessages: 7, timeout: .milliseconds(100)) {
+            #expect(!batch.isEmpty && batch.count <= 7)
+            offsets += batch.map(\.offset)
+            if offsets.count >= 30 { break }
+        }
+        #expect(offsets == Array(0..<30))
+        await consumer.close()
+    }
+
     /// A `^regex` subscription picks up every matching topic.
     @Test func patternSubscription() async throws {
         let bootstrap = try TestEnvironment.kafkaBootstrap()
