@@ -59,10 +59,11 @@ public final class KafkaConsumer: Sendable {
     public func subscribe(topics: [String]) async throws {
         let handle = handle
         let entries = topics.map { (KafkaTopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA), Int64(RD_KAFKA_OFFSET_INVALID)) }
-        let err = await blocking.runBlocking {
+        let err = try await blocking.runBlocking { () throws(KafkaError) in
+            let rk = try handle.live()
             let list = makePartitionList(entries)
             defer { rd_kafka_topic_partition_list_destroy(list) }
-            return rd_kafka_subscribe(handle.rk, list)
+            return rd_kafka_subscribe(rk, list)
         }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, message: "subscribe to \(topics) failed") }
     }
@@ -84,7 +85,7 @@ public final class KafkaConsumer: Sendable {
         var batch = drain(handle.rk, inbox: inbox, logger: logger, max: maxMessages, firstTimeoutMs: 0)
         if batch.isEmpty && !inbox.hasEvents {
             batch = await blocking.runBlocking {
-                drain(handle.rk, inbox: inbox, logger: logger, max: maxMessages, firstTimeoutMs: timeout.milliseconds)
+                handle.isDestroyed ? [] : drain(handle.rk, inbox: inbox, logger: logger, max: maxMessages, firstTimeoutMs: timeout.milliseconds)
             }
         }
         if batch.isEmpty && inbox.hasEvents { await handleRebalances() }
@@ -97,10 +98,11 @@ public final class KafkaConsumer: Sendable {
         guard !offsets.isEmpty else { return }
         let handle = handle
         let entries = offsets.map { ($0.key, $0.value) }
-        let failure: KafkaError? = await blocking.runBlocking {
+        let failure: KafkaError? = try await blocking.runBlocking { () throws(KafkaError) in
+            let rk = try handle.live()
             let list = makePartitionList(entries)
             defer { rd_kafka_topic_partition_list_destroy(list) }
-            let err = rd_kafka_commit(handle.rk, list, 0)
+            let err = rd_kafka_commit(rk, list, 0)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { return KafkaError(err, message: "commit failed") }
             return topicPartitions(list).first { $0.2 != RD_KAFKA_RESP_ERR_NO_ERROR }.map {
                 KafkaError($0.2, message: "commit failed", topic: $0.0.topic, partition: $0.0.partition)
@@ -113,8 +115,9 @@ public final class KafkaConsumer: Sendable {
     public func assignment() async throws -> [KafkaTopicPartition] {
         let handle = handle
         return try await blocking.runBlocking { () throws(KafkaError) -> [KafkaTopicPartition] in
+            let rk = try handle.live()
             var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-            let err = rd_kafka_assignment(handle.rk, &list)
+            let err = rd_kafka_assignment(rk, &list)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { throw KafkaError(err, message: "assignment query failed") }
             defer { rd_kafka_topic_partition_list_destroy(list) }
             return topicPartitions(list).map(\.0)
@@ -126,7 +129,7 @@ public final class KafkaConsumer: Sendable {
     public func watermarks(topic: String, partition: Int32, timeout: Duration = .seconds(5)) async throws -> (low: Int64, high: Int64) {
         let handle = handle
         return try await blocking.runBlocking { () throws(KafkaError) in
-            try queryWatermarks(handle.rk, KafkaTopicPartition(topic: topic, partition: partition), timeout: timeout)
+            try queryWatermarks(handle.live(), KafkaTopicPartition(topic: topic, partition: partition), timeout: timeout)
         }
     }
 
@@ -135,14 +138,15 @@ public final class KafkaConsumer: Sendable {
     public func lag(timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {
         let handle = handle
         return try await blocking.runBlocking { () throws(KafkaError) -> [KafkaTopicPartition: Int64] in
+            let rk = try handle.live()
             var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-            let err = rd_kafka_assignment(handle.rk, &list)
+            let err = rd_kafka_assignment(rk, &list)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { throw KafkaError(err, message: "assignment query failed") }
             defer { rd_kafka_topic_partition_list_destroy(list) }
-            rd_kafka_position(handle.rk, list)
+            rd_kafka_position(rk, list)
             var lag: [KafkaTopicPartition: Int64] = [:]
             for (tp, position, _) in topicPartitions(list) {
-                let marks = try queryWatermarks(handle.rk, tp, timeout: timeout)
+                let marks = try queryWatermarks(rk, tp, timeout: timeout)
                 lag[tp] = marks.high - (position >= 0 ? position : marks.low)
             }
             return lag
@@ -202,6 +206,7 @@ public final class KafkaConsumer: Sendable {
     private func assign(_ entries: [(KafkaTopicPartition, Int64)]?) async {
         let handle = handle, logger = logger
         await blocking.runBlocking {
+            guard !handle.isDestroyed else { return }
             let list = entries.map(makePartitionList)
             defer { list.map(rd_kafka_topic_partition_list_destroy) }
             let err = rd_kafka_assign(handle.rk, list)

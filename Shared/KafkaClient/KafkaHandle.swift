@@ -81,6 +81,13 @@ final class KafkaHandle: @unchecked Sendable {
         retainedContext.release()
     }
 
+    /// The `rd_kafka_t *`, or `_DESTROY` once destroyed. Check it on the serial queue that
+    /// also destroys the handle, so that the answer cannot go stale.
+    func live() throws(KafkaError) -> OpaquePointer {
+        if isDestroyed { throw KafkaError(code: .destroyed, message: "client is closed") }
+        return rk
+    }
+
     /// Whether `destroy()` has run.
     var isDestroyed: Bool { destroyed.withLock { $0 } }
 

@@ -133,7 +133,9 @@ public final class KafkaProducer: Sendable {
     /// passes; throws `_TIMED_OUT` (retriable) if messages remain.
     public func flush(timeout: Duration = .seconds(30)) async throws {
         let handle = handle
-        let err = await blocking.runBlocking { () -> rd_kafka_resp_err_t in rd_kafka_flush(handle.rk, timeout.milliseconds) }
+        let err = try await blocking.runBlocking { () throws(KafkaError) in
+            try rd_kafka_flush(handle.live(), timeout.milliseconds)
+        }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError(err, message: "\(rd_kafka_outq_len(handle.rk)) messages still queued after flush")
         }
@@ -145,19 +147,18 @@ public final class KafkaProducer: Sendable {
     /// Idempotent; later sends throw `_DESTROY`.
     public func shutdown(timeout: Duration = .seconds(30)) async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let handle = handle, deliveries = deliveries, pollThread = pollThread, logger = logger
-        // Drop the app's topic references (non-blocking; librdkafka keeps its own for queued messages).
-        topics.withLock { topics in
-            topics.values.forEach(rd_kafka_topic_destroy)
-            topics.removeAll()
-        }
-        await blocking.runBlocking {
+        await blocking.runBlocking { [self] in
             if rd_kafka_flush(handle.rk, timeout.milliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
                 logger.warning("kafka producer shutdown: \(rd_kafka_outq_len(handle.rk)) messages undelivered, purging")
                 rd_kafka_purge(handle.rk, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
                 rd_kafka_poll(handle.rk, 100)
             }
             pollThread.stopAndJoin()
+            // After the flush: no send is still between its `closed` check and its produce call.
+            topics.withLock { topics in
+                topics.values.forEach(rd_kafka_topic_destroy)
+                topics.removeAll()
+            }
             deliveries.failAll(KafkaError(code: .destroyed, message: "producer shut down before delivery"))
             handle.destroy()
         }

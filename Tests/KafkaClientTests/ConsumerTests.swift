@@ -193,6 +193,9 @@ struct ConsumerTests {
         }
         #expect(offsets == Array(0..<30))
         await consumer.close()
+        for try await _ in consumer.batches() { Issue.record("a closed consumer yields no batch") }
+        await #expect(throws: KafkaError.self) { _ = try await consumer.assignment() }
+        await #expect(throws: KafkaError.self) { _ = try await consumer.watermarks(topic: topic, partition: 0) }
     }
 
     /// A `^regex` subscription picks up every matching topic.

@@ -33,6 +33,8 @@ struct ProducerTests {
         let producer = try Kafka.producer(try TestEnvironment.kafkaBootstrap())
         await producer.shutdown()
         await #expect(throws: KafkaError.self) { _ = try await producer.send(topic: "x", key: nil, value: []) }
+        await #expect(throws: KafkaError.self) { try await producer.flush() }
+        await producer.shutdown()
     }
 
     /// Clients dropped without `shutdown()`/`close()` clean up off the cooperative pool.
