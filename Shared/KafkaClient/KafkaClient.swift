@@ -1,2 +1,0 @@
-/// Swift wrapper over librdkafka.
-public enum KafkaClient {}
