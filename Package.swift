@@ -12,11 +12,24 @@ let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hum
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 
+/// What every service library and executable builds on.
+let serviceDependencies: [Target.Dependency] = [
+    "CreditModel", "KafkaClient", "PostgresClient", "Pipeline", "ServiceSupport",
+    log, metrics, prometheus, lifecycle, hummingbird,
+]
+/// What every service's tests build on.
+let serviceTestDependencies: [Target.Dependency] = serviceDependencies + [
+    "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+]
+
 let package = Package(
     name: "SocialCredit",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "creditctl", targets: ["creditctl"]),
+        .executable(name: "ingest", targets: ["ingest"]),
+        .executable(name: "scoring", targets: ["scoring"]),
+        .executable(name: "notification", targets: ["notification"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -45,7 +58,16 @@ let package = Package(
                 dependencies: [log, metrics, prometheus, lifecycle, hummingbird],
                 path: "Shared/ServiceSupport"),
 
-        // Executables.
+        // Services: logic in a library that tests import; the executable is a thin main.
+        .target(name: "Ingest", dependencies: serviceDependencies, path: "Services/Ingest/Ingest"),
+        .executableTarget(name: "ingest", dependencies: ["Ingest"] + serviceDependencies, path: "Services/Ingest/Main"),
+        .target(name: "Scoring", dependencies: serviceDependencies, path: "Services/Scoring/Scoring"),
+        .executableTarget(name: "scoring", dependencies: ["Scoring"] + serviceDependencies, path: "Services/Scoring/Main"),
+        .target(name: "Notification", dependencies: serviceDependencies, path: "Services/Notification/Notification"),
+        .executableTarget(name: "notification", dependencies: ["Notification"] + serviceDependencies,
+                          path: "Services/Notification/Main"),
+
+        // Tools.
         .executableTarget(name: "creditctl",
                           dependencies: ["CreditModel", "KafkaClient", "PostgresClient", "ServiceSupport",
                                          argumentParser, log, lifecycle, hummingbird],
@@ -62,6 +84,10 @@ let package = Package(
         .testTarget(name: "PipelineTests",
                     dependencies: ["Pipeline", "KafkaClient", "PostgresClient", "TestSupport", log, lifecycle],
                     path: "Tests/PipelineTests"),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest"] + serviceTestDependencies, path: "Tests/IngestTests"),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring"] + serviceTestDependencies, path: "Tests/ScoringTests"),
+        .testTarget(name: "NotificationTests", dependencies: ["Notification"] + serviceTestDependencies,
+                    path: "Tests/NotificationTests"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"],
                     path: "Tests/PostgresClientTests"),
     ]

@@ -20,3 +20,12 @@ public struct Backoff: Sendable {
         return .milliseconds(Int64.random(in: millis / 2...millis))
     }
 }
+
+extension Duration {
+    /// The duration in whole nanoseconds (saturating), for metrics timers.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : product + attoseconds / 1_000_000_000
+    }
+}

@@ -63,10 +63,10 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
 
     /// Consumes until graceful shutdown, then leaves the group cleanly.
     public func run() async throws {
-        let pool = pool, offsets = offsets, assigned = assignedOffsets, logger = logger
+        let pool = pool, offsets = offsets, logger = logger
         let consumer = try KafkaConsumer(configuration: kafka, logger: logger, onAssign: { partitions in
             let stored = try await pool.withConnection { try await offsets.load(partitions, on: $0) }
-            assigned.withLock { $0.merge(stored) { _, new in new } }
+            self.assignedOffsets.withLock { $0.merge(stored) { _, new in new } }
             logger.info("partitions assigned", metadata: ["partitions": "\(partitions.count)", "with_stored_offsets": "\(stored.count)"])
             return stored
         }, onRevoke: { partitions in
@@ -120,7 +120,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
             do {
                 let start = ContinuousClock.now
                 try await apply(batch)
-                metrics.batchDuration.recordInterval(since: start)
+                metrics.batchDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
                 metrics.messages.increment(by: batch.count)
                 return
             } catch where Retriable.isRetriable(error) {

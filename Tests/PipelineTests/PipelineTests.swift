@@ -10,18 +10,20 @@ import TestSupport
 
 /// A handler that records every message it is given (no unique constraint, so double
 /// processing would show) and forwards it to an output topic; it fails on demand.
-struct RecordingHandler: BatchHandler {
+final class RecordingHandler: BatchHandler {
     struct Poison: Error {}
     struct Flaky: TransientError {}
 
     let schema: String
     let outputTopic: String
     let transientFailures: Mutex<Int>
+    let pauseMicroseconds: UInt32
 
-    init(schema: String, outputTopic: String, transientFailures: Int = 0) {
+    init(schema: String, outputTopic: String, transientFailures: Int = 0, pauseMicroseconds: UInt32 = 0) {
         self.schema = schema
         self.outputTopic = outputTopic
         self.transientFailures = Mutex(transientFailures)
+        self.pauseMicroseconds = pauseMicroseconds
     }
 
     func handle(_ batch: [KafkaMessage], on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
@@ -31,6 +33,8 @@ struct RecordingHandler: BatchHandler {
             return true
         }
         if fail { throw Flaky() }
+        // Runs on the connection's own queue, never the cooperative pool: a pause is harmless.
+        if pauseMicroseconds > 0 { usleep(pauseMicroseconds) }
         if batch.contains(where: { $0.valueString == "poison" }) { throw Poison() }
         try connection.execute("""
             INSERT INTO \(identifier: schema).processed (topic, partition, "offset", value)
@@ -153,15 +157,17 @@ struct RecordingHandler: BatchHandler {
         let values = (0..<1000).map { "m\($0)" }
         try await fixture.produce(values)
 
-        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output)
+        // Slow enough that the first incarnation stops part-way.
+        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output, pauseMicroseconds: 30_000)
         try await fixture.run(handler: handler) { try await fixture.processedCount() >= 300 }
         let midway = try await fixture.processedCount()
-        #expect(midway >= 300)
+        #expect(midway >= 300 && midway < 1000, "the first incarnation should stop part-way, processed \(midway)")
 
         // A second incarnation resumes from the offsets stored in PostgreSQL.
         try await fixture.run(handler: handler) {
-            try await fixture.processedCount() >= 1000
-                && fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox") == 0
+            let processed = try await fixture.processedCount()
+            let waiting = try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox")
+            return processed >= 1000 && waiting == 0
         }
         #expect(try await fixture.processedCount() == 1000)
         #expect(try await fixture.count("SELECT count(DISTINCT value)::int FROM \(identifier: fixture.schema).processed") == 1000)
@@ -178,7 +184,9 @@ struct RecordingHandler: BatchHandler {
         try await fixture.produce(values)
         let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output)
         try await fixture.run(handler: handler) {
-            try await fixture.processedCount() >= 99 && fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).dead") >= 1
+            let processed = try await fixture.processedCount()
+            let dead = try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).dead")
+            return processed >= 99 && dead >= 1
         }
         #expect(try await fixture.processedCount() == 99)
         #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).dead WHERE \"offset\" = 42") == 1)

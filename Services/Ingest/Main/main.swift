@@ -1,0 +1,3 @@
+import Ingest
+// Replaced when the service lands.
+print("ingest: not built yet")

@@ -1,0 +1,3 @@
+import Notification
+// Replaced when the service lands.
+print("notification: not built yet")

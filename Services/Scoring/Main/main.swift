@@ -1,0 +1,3 @@
+import Scoring
+// Replaced when the service lands.
+print("scoring: not built yet")

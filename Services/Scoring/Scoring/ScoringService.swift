@@ -1,0 +1,2 @@
+/// The `scoring` service's logic; its executable (Services/Scoring/Main) is a thin `main`.
+public enum ScoringService {}

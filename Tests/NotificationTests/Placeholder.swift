@@ -1,0 +1,3 @@
+import Testing
+@testable import Notification
+@Test func notificationPlaceholder() { #expect(Bool(true)) }
