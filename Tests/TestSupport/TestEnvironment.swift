@@ -13,6 +13,10 @@ public enum TestEnvironment {
     /// fault-injection tests to get a private cluster and take brokers down.
     public static func brokerControl() throws -> String { try require("CREDIT_TEST_BROKER_CONTROL") }
 
+    /// Directory of the built executables (`CREDIT_BIN_DIR`), for tests that run a service as
+    /// its own process (e.g. to SIGKILL it mid-stream).
+    public static func binDirectory() throws -> String { try require("CREDIT_BIN_DIR") }
+
     /// Reads a required variable or throws an error that says how to run the tests.
     public static func require(_ name: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
