@@ -59,8 +59,9 @@ struct ProducerTests {
         let topic = try await Kafka.topic("idem", partitions: 2, cluster: cluster.id)
         let producer = try Kafka.producer(cluster.bootstrap) { $0.properties["retry.backoff.ms"] = "10" }
         _ = try await producer.send(Kafka.numbered(topic, 0..<10))
-        // NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, LEADER_NOT_AVAILABLE.
-        try await control.pushRequestErrors(apiKey: 0, errors: [6, 7, 19, 5, 6, 7, 19, 5], cluster: cluster.id)
+        // NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, LEADER_NOT_AVAILABLE, and
+        // _TRANSPORT (the mock closes the connection).
+        try await control.pushRequestErrors(apiKey: 0, errors: [6, 7, 19, 5, -195, 6, 7, -195, 19, 5], cluster: cluster.id)
         let reports = try await producer.send(Kafka.numbered(topic, 10..<2000))
         #expect(reports.count == 1990)
         await producer.shutdown()
