@@ -81,28 +81,43 @@ public struct TemporaryPostgres: Sendable {
             : (program, arguments)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = allArguments
-                let output = Pipe()
-                process.standardOutput = output
-                process.standardError = output
-                do {
-                    try process.run()
-                    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                    process.waitUntilExit()
-                    if process.terminationStatus == 0 {
-                        continuation.resume()
-                    } else {
-                        continuation.resume(throwing: TemporaryPostgresError(
-                            command: ([program] + arguments).joined(separator: " "), output: text))
-                    }
-                } catch {
-                    continuation.resume(throwing: error)
+                // posix_spawn + waitpid rather than Foundation.Process (whose exit monitoring
+                // hung here), and output to a file rather than a pipe (the server pg_ctl starts
+                // would inherit the pipe and reading it to EOF would never finish).
+                let logPath = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("pg-temp-cmd-\(UUID().uuidString).log").path
+                defer { try? FileManager.default.removeItem(atPath: logPath) }
+                let status = spawnAndWait(executable, allArguments, outputPath: logPath)
+                if status == 0 {
+                    continuation.resume()
+                } else {
+                    let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                    continuation.resume(throwing: TemporaryPostgresError(
+                        command: ([program] + arguments).joined(separator: " "), output: "exit \(status)\n\(text)"))
                 }
             }
         }
     }
+}
+
+/// Runs `executable` with `arguments`, stdin from /dev/null and stdout+stderr into
+/// `outputPath`, and returns its exit status (-1 if it could not start or was killed).
+private func spawnAndWait(_ executable: String, _ arguments: [String], outputPath: String) -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { return -1 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 {
+        guard errno == EINTR else { return -1 }
+    }
+    return status & 0x7f == 0 ? (status >> 8) & 0xff : -1
 }
 
 /// A server command of ``TemporaryPostgres`` failed; carries its output.
