@@ -3,14 +3,6 @@ import Foundation
 import Logging
 import PostgresClient
 
-/// `creditctl bench`: performance measurements of the shared libraries.
-struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Measure the throughput of the shared libraries.",
-        subcommands: [BenchCopy.self]
-    )
-}
-
 /// `creditctl bench copy`: rows/s of bulk event-row writes through the PostgresClient wrapper's
 /// COPY, through `psql \copy` from a file (the reference), and through batched unnest INSERTs.
 struct BenchCopy: AsyncParsableCommand {
