@@ -177,6 +177,25 @@ import Testing
         await harness.pool.shutdown()
     }
 
+    @Test func aClaimAbandonedByACrashIsDeliveredAfterItsLease() async throws {
+        let harness = try await Harness.make()
+        let request = Fixtures.sanctionNotice()
+        let receiver = WebhookReceiver { _ in .status(200) }
+        let notice = try await receiver.run { url in
+            _ = try await harness.record(request)
+            // A worker claims the notice and dies before recording an outcome.
+            let claimed = try await harness.store.claim(limit: 10, lease: .seconds(1), pool: harness.pool)
+            #expect(claimed.map(\.request.id) == [request.id])
+            let worker = try harness.worker(routing: Self.webhook(url))
+            #expect(try await worker.deliverDue() == 0, "hidden from other workers while leased")
+            return try await harness.deliver(request, with: worker)
+        }
+        #expect(notice.status == "delivered")
+        #expect(notice.attempts == 2)
+        #expect(receiver.received.count == 1)
+        await harness.pool.shutdown()
+    }
+
     @Test func mailboxAppendsThePlainTextLetter() async throws {
         let harness = try await Harness.make()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailbox-\(UUID().uuidString)")

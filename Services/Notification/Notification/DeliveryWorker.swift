@@ -21,6 +21,9 @@ import ServiceSupport
 /// lease runs out. Only that in-flight attempt can repeat, once per crash. The webhook body
 /// and `X-Request-Id` carry the request id, so receivers de-duplicate; mailbox letters name it.
 /// A request redelivered by Kafka is never sent again: its id is already stored.
+///
+/// The delivery time in the receipt (which starts the appeal window) is the business-clock
+/// time at which the successful attempt was made; the letter's deadline counts from it too.
 public final class DeliveryWorker: Service, Sendable {
     private let pool: PostgresPool
     private let store: NoticeStore
