@@ -33,7 +33,7 @@ import Testing
 
         func record(_ request: NoticeRequest) async throws -> Bool {
             let store = store
-            return try await pool.withTransaction { try store.record(request, on: $0) }
+            return try await pool.withTransaction { try store.record(request, receivedAt: Fixtures.requestedAt, on: $0) }
         }
 
         /// Runs delivery rounds until `request` is no longer pending (or 30 s pass).

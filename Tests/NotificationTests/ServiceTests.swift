@@ -94,7 +94,7 @@ import TestSupport
         let store = NoticeStore(schema: schema)
         let request = Fixtures.sanctionNotice(caseID: "case-api")
         try await pool.withTransaction { connection in
-            _ = try store.record(request, on: connection)
+            _ = try store.record(request, receivedAt: Fixtures.requestedAt, on: connection)
             _ = try store.markDelivered(request.id, at: Fixtures.deliveredAt, channel: .mailbox, on: connection)
         }
         var configuration = NotificationConfiguration(databaseURL: try TestEnvironment.databaseURL(),
@@ -116,6 +116,7 @@ import TestSupport
                 #expect(body.notices.first?.channel == "mailbox")
                 #expect(body.notices.first?.deliveredAt == Fixtures.deliveredAt)
                 #expect(body.notices.first?.requestedAt == Fixtures.requestedAt)
+                #expect(body.notices.first?.receivedAt == Fixtures.requestedAt)
             }
             try await client.execute(uri: "/v1/subjects/110101199003074514/notices", method: .get) { response in
                 #expect(response.status == .ok)

@@ -52,7 +52,7 @@ public struct NoticeRequestHandler: BatchHandler {
                 try reject(message, reason: "invalid_field", error: InvalidRequestID(id: request.id), on: connection)
                 continue
             }
-            guard try store.record(request, on: connection) else { continue }
+            guard try store.record(request, receivedAt: clock.now(), on: connection) else { continue }
             recorded.increment()
             if let problem = Self.problem(with: request) {
                 logger.warning("notice request cannot be delivered as asked", metadata: ["request_id": "\(request.id)", "problem": "\(problem)"])

@@ -11,15 +11,15 @@ public struct NoticeStore: Sendable {
     /// The store of `schema`.
     public init(schema: String) { self.schema = schema }
 
-    /// Records `request` as `pending`. Returns false when its id is already known (a redelivered
+    /// Records `request` as `pending`, received at `receivedAt` (business time). Returns false when its id is already known (a redelivered
     /// request), in which case nothing changes: a delivered notice is never sent again.
     @discardableResult
-    public func record(_ request: NoticeRequest, on connection: isolated PostgresConnection) throws -> Bool {
+    public func record(_ request: NoticeRequest, receivedAt: Date, on connection: isolated PostgresConnection) throws -> Bool {
         let json = PostgresRawJSON(try MessageCoding.encodeString(request))
         return try connection.execute("""
-            INSERT INTO \(identifier: schema).notices (request_id, subject, case_id, kind, title, request, requested_at)
+            INSERT INTO \(identifier: schema).notices (request_id, subject, case_id, kind, title, request, requested_at, received_at)
             VALUES (\(request.id)::uuid, \(request.subject.rawValue), \(request.caseID), \(request.kind.rawValue),
-                    \(request.title), \(json), \(request.requestedAt))
+                    \(request.title), \(json), \(request.requestedAt), \(receivedAt))
             ON CONFLICT (request_id) DO NOTHING
             """) == 1
     }

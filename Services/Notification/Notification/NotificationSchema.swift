@@ -26,7 +26,7 @@ public enum NotificationSchema {
             next_attempt_at timestamptz NOT NULL DEFAULT clock_timestamp(),
             last_error      text,
             requested_at    timestamptz NOT NULL,
-            received_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+            received_at     timestamptz NOT NULL,
             delivered_at    timestamptz,
             failed_at       timestamptz
         );
