@@ -135,6 +135,13 @@ import Testing
         #expect(outcome.receipts.first?.reason?.contains("400") == true)
     }
 
+    @Test func webhookRedirectIsNotFollowed() async throws {
+        let outcome = try await Self.scenario { _ in .redirect }
+        #expect(outcome.notice.status == "failed")
+        #expect(outcome.calls.count == 1)
+        #expect(outcome.notice.lastError?.contains("307") == true)
+    }
+
     @Test func webhookTimeoutsExhaustTheRetryBudget() async throws {
         let outcome = try await Self.scenario(maxAttempts: 2, timeout: .milliseconds(400)) { _ in .hang(.seconds(3)) }
         // Each attempt waits out its 400 ms, and no longer (the receiver would answer after 3 s).

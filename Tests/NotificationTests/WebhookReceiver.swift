@@ -11,6 +11,8 @@ final class WebhookReceiver: Sendable {
     enum Reply: Sendable {
         /// Answer at once with this status.
         case status(Int)
+        /// Answer 307 to another path (a redirect must not be followed).
+        case redirect
         /// Wait this long, then answer 200 (longer than the sender's timeout).
         case hang(Duration)
     }
@@ -48,6 +50,8 @@ final class WebhookReceiver: Sendable {
             switch self.reply(index) {
             case .status(let code):
                 return Response(status: HTTPResponse.Status(code: code))
+            case .redirect:
+                return Response(status: .temporaryRedirect, headers: [.location: "/hook"])
             case .hang(let duration):
                 try? await Task.sleep(for: duration)
                 return Response(status: .ok)

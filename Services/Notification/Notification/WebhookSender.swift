@@ -5,7 +5,7 @@ import FoundationNetworking
 
 /// The webhook channel: one signed HTTP POST per attempt, with a timeout, classified for
 /// retry. 2xx is delivered; 5xx, 429, a timeout or a connection error may be retried; any
-/// other status (another 4xx, an unfollowed 3xx) fails permanently.
+/// other status (another 4xx, a 3xx: redirects are not followed) fails permanently.
 ///
 /// The timeout is enforced here, by racing the call against a timer: Foundation's URLSession
 /// on Linux truncates its own timeouts to whole seconds (0.4 s becomes an immediate timeout),
@@ -34,7 +34,7 @@ public struct WebhookSender: Sendable {
                     let configuration = URLSessionConfiguration.ephemeral
                     configuration.timeoutIntervalForRequest = backstop
                     configuration.timeoutIntervalForResource = backstop
-                    let session = URLSession(configuration: configuration)
+                    let session = URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
                     defer { session.invalidateAndCancel() }
                     let (_, response) = try await session.data(for: call)
                     return (response as? HTTPURLResponse)?.statusCode
