@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // C modules.
@@ -63,7 +64,9 @@ let package = Package(
         .executableTarget(name: "ingest", dependencies: ["Ingest"] + serviceDependencies, path: "Services/Ingest/Main"),
         .target(name: "Scoring", dependencies: serviceDependencies, path: "Services/Scoring/Scoring"),
         .executableTarget(name: "scoring", dependencies: ["Scoring"] + serviceDependencies, path: "Services/Scoring/Main"),
-        .target(name: "Notification", dependencies: serviceDependencies, path: "Services/Notification/Notification"),
+        .target(name: "Notification",
+                dependencies: serviceDependencies + [.product(name: "Crypto", package: "swift-crypto")],
+                path: "Services/Notification/Notification"),
         .executableTarget(name: "notification", dependencies: ["Notification"] + serviceDependencies,
                           path: "Services/Notification/Main"),
 

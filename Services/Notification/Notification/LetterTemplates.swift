@@ -1,0 +1,103 @@
+import CreditModel
+import Foundation
+
+/// The plain-English letters, one template file per notice kind (`notice-<kind>.txt`, e.g.
+/// `deploy/templates/notice-sanction_notice.txt`), loaded once at start. A template uses
+/// `{{placeholder}}`s from `LetterTemplates.placeholders`; an unknown one is an error at load.
+public struct LetterTemplates: Sendable {
+    /// The placeholders a template may use.
+    public static let placeholders: Set<String> = [
+        "subject", "case_id", "request_id", "title", "measures", "reasons", "sent_at",
+        "appeal_days", "appeal_deadline", "appeal_code",
+    ]
+
+    /// Template text by notice kind.
+    public let templates: [NoticeRequest.Kind: String]
+
+    /// Templates from text (every kind must be present).
+    public init(templates: [NoticeRequest.Kind: String]) throws(LetterTemplateError) {
+        for kind in NoticeRequest.Kind.allCases {
+            guard let text = templates[kind] else { throw LetterTemplateError(kind: kind, problem: "is missing") }
+            var unknown: String?
+            _ = Self.substitute(text) { name in
+                if unknown == nil && !Self.placeholders.contains(name) { unknown = name }
+                return ""
+            }
+            if let unknown { throw LetterTemplateError(kind: kind, problem: "uses the unknown placeholder {{\(unknown)}}") }
+        }
+        self.templates = templates
+    }
+
+    /// Loads `notice-<kind>.txt` for every kind from `directory`.
+    public static func load(directory: URL) throws -> LetterTemplates {
+        var templates: [NoticeRequest.Kind: String] = [:]
+        for kind in NoticeRequest.Kind.allCases {
+            let file = directory.appendingPathComponent("notice-\(kind.rawValue).txt")
+            do {
+                templates[kind] = try String(contentsOf: file, encoding: .utf8)
+            } catch {
+                throw LetterTemplateError(kind: kind, problem: "cannot be read from \(file.path): \(error)")
+            }
+        }
+        return try LetterTemplates(templates: templates)
+    }
+
+    /// The letter for `request`, sent at `sentAt` (a sanction notice's appeal deadline counts
+    /// from then).
+    public func render(_ request: NoticeRequest, sentAt: Date) -> String {
+        let values = Self.values(for: request, sentAt: sentAt)
+        // One pass over the template, so text from the request is never substituted into.
+        return Self.substitute(templates[request.kind] ?? "") { values[$0] ?? "" }
+    }
+
+    /// The appeal deadline of a sanction notice delivered at `deliveredAt`, nil for other kinds.
+    public static func appealDeadline(for request: NoticeRequest, deliveredAt: Date) -> Date? {
+        request.appealDays.map { deliveredAt.addingTimeInterval(TimeInterval($0) * 86_400) }
+    }
+
+    /// A time as the letters show it: `9 December 2026, 10:00 UTC`.
+    public static func plainDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "d MMMM yyyy, HH:mm 'UTC'"
+        return formatter.string(from: date)
+    }
+
+    private static func values(for request: NoticeRequest, sentAt: Date) -> [String: String] {
+        let measures = request.measures.map { measure in
+            "  - \(measure.rawValue)" + (measure.definition.map { ": the subject \($0.summary)" } ?? "")
+        }
+        let deadline = appealDeadline(for: request, deliveredAt: sentAt).map(plainDate)
+        return [
+            "subject": request.subject.rawValue, "case_id": request.caseID, "request_id": request.id,
+            "title": request.title, "sent_at": plainDate(sentAt),
+            "measures": measures.isEmpty ? "  (none)" : measures.joined(separator: "\n"),
+            "reasons": request.reasons.isEmpty ? "  (none given)" : request.reasons.map { "  - \($0)" }.joined(separator: "\n"),
+            "appeal_days": request.appealDays.map(String.init) ?? "", "appeal_deadline": deadline ?? "",
+            "appeal_code": request.appealCode ?? "",
+        ]
+    }
+
+    /// `text` with every `{{name}}` replaced by `value(name)`.
+    private static func substitute(_ text: String, _ value: (String) -> String) -> String {
+        var result = ""
+        var rest = text[...]
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            result += rest[..<open.lowerBound]
+            result += value(String(rest[open.upperBound..<close.lowerBound]))
+            rest = rest[close.upperBound...]
+        }
+        return result + rest
+    }
+}
+
+/// A letter template that is missing or malformed.
+public struct LetterTemplateError: Error, CustomStringConvertible, Sendable {
+    /// The notice kind whose template is at fault.
+    public let kind: NoticeRequest.Kind
+    /// What is wrong.
+    public let problem: String
+    /// `letter template <kind> <problem>`.
+    public var description: String { "letter template \(kind.rawValue) \(problem)" }
+}

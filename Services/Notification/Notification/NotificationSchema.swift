@@ -1,0 +1,46 @@
+import Pipeline
+import PostgresClient
+
+/// The tables of the `notification` schema (DESIGN §2: no other service reads them).
+///
+/// Migration 1 is the shared pipeline tables (`consumer_offsets`, `outbox`); this service's
+/// own migrations start at 2.
+public enum NotificationSchema {
+    /// Every migration of the schema, in order.
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, notices]
+
+    /// Migration 2: `notices` (one row per request id, with its delivery state) and
+    /// `rejected_requests` (messages that were not a readable `notice-request/1`).
+    static let notices = PostgresMigration(version: 2, name: "notices", sql: """
+        CREATE TABLE notices (
+            request_id      uuid        PRIMARY KEY,
+            subject         text        NOT NULL,
+            case_id         text        NOT NULL,
+            kind            text        NOT NULL,
+            title           text        NOT NULL,
+            request         jsonb       NOT NULL,
+            status          text        NOT NULL DEFAULT 'pending'
+                                        CHECK (status IN ('pending', 'delivered', 'failed')),
+            channel         text,
+            attempts        int         NOT NULL DEFAULT 0,
+            next_attempt_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+            last_error      text,
+            requested_at    timestamptz NOT NULL,
+            received_at     timestamptz NOT NULL,
+            delivered_at    timestamptz,
+            failed_at       timestamptz
+        );
+        CREATE INDEX notices_due ON notices (next_attempt_at) WHERE status = 'pending';
+        CREATE INDEX notices_by_subject ON notices (subject, requested_at);
+        CREATE TABLE rejected_requests (
+            topic       text        NOT NULL,
+            partition   int         NOT NULL,
+            "offset"    bigint      NOT NULL,
+            raw         bytea       NOT NULL,
+            reason      text        NOT NULL,
+            message     text        NOT NULL,
+            rejected_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+            PRIMARY KEY (topic, partition, "offset")
+        );
+        """)
+}

@@ -1,0 +1,66 @@
+import CreditModel
+import Foundation
+import Notification
+import Testing
+
+@Suite struct LetterTests {
+    @Test func sanctionLetterHasCaseMeasuresReasonsDeadlineAndHowToAppeal() throws {
+        let request = Fixtures.sanctionNotice(caseID: "case-42")
+        let letter = try Fixtures.letters().render(request, sentAt: Fixtures.deliveredAt)
+        #expect(letter.contains("Case: case-42"))
+        #expect(letter.contains("To: 11010519491231002X"))
+        #expect(letter.contains("  - travel.flight_ban: the subject"))
+        #expect(letter.contains("  - list.public_blacklist: the subject is listed on the public blacklist"))
+        #expect(letter.contains("court.order_ignored (event court-2026-000123)"))
+        #expect(letter.contains("appeal within 10 days"))
+        #expect(letter.contains("28 November 2026, 12:06 UTC"))
+        #expect(letter.contains("APL-7Q2K"))
+        #expect(letter.contains("POST /v1/cases/case-42/appeal"))
+        #expect(!letter.contains("{{"))
+    }
+
+    @Test func everyKindRendersWithoutPlaceholdersLeft() throws {
+        let letters = try Fixtures.letters()
+        for kind in NoticeRequest.Kind.allCases {
+            let request = NoticeRequest(caseID: "case-1", subject: Fixtures.subject, kind: kind,
+                                        measures: [Measure(rawValue: "hotel.no_deposit")], title: "t", reasons: ["r"],
+                                        appealDays: 10, appealCode: "c", requestedAt: Fixtures.requestedAt)
+            let text = letters.render(request, sentAt: Fixtures.deliveredAt)
+            #expect(!text.contains("{{"), "\(kind)")
+            #expect(text.contains("case-1"))
+        }
+    }
+
+    @Test func unknownPlaceholderOrMissingTemplateIsRejected() {
+        #expect(throws: LetterTemplateError.self) {
+            try LetterTemplates(templates: [.sanctionNotice: "{{case_id}} {{bogus}}", .rewardInfo: "", .liftInfo: ""])
+        }
+        #expect(throws: LetterTemplateError.self) { try LetterTemplates(templates: [.sanctionNotice: ""]) }
+    }
+}
+
+@Suite struct SignatureTests {
+    /// RFC 4231 test case 2.
+    @Test func matchesTheRFC4231Vector() {
+        let header = WebhookSignature.header(body: Data("what do ya want for nothing?".utf8), secret: "Jefe")
+        #expect(header == "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    @Test func verifiesOnlyTheRightBodyAndSecret() {
+        let body = Data(#"{"request_id":"x"}"#.utf8)
+        let header = WebhookSignature.header(body: body, secret: "s1")
+        #expect(WebhookSignature.isValid(header: header, body: body, secret: "s1"))
+        #expect(!WebhookSignature.isValid(header: header, body: body, secret: "s2"))
+        #expect(!WebhookSignature.isValid(header: header, body: Data(#"{"request_id":"y"}"#.utf8), secret: "s1"))
+        #expect(!WebhookSignature.isValid(header: "sha256=zz", body: body, secret: "s1"))
+    }
+
+    @Test func statusClassification() {
+        #expect(WebhookSender.classify(status: 200) == .delivered)
+        #expect(WebhookSender.classify(status: 202) == .delivered)
+        #expect(WebhookSender.classify(status: 503) == .retryable("webhook answered HTTP 503"))
+        #expect(WebhookSender.classify(status: 429) == .retryable("webhook answered HTTP 429"))
+        #expect(WebhookSender.classify(status: 404) == .permanent("webhook answered HTTP 404"))
+        #expect(WebhookSender.classify(status: 301) == .permanent("webhook answered HTTP 301"))
+    }
+}

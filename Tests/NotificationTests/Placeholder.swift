@@ -1,3 +1,0 @@
-import Testing
-@testable import Notification
-@Test func notificationPlaceholder() { #expect(Bool(true)) }
