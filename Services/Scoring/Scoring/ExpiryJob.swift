@@ -45,7 +45,7 @@ public struct ExpiryJob: Service {
             } catch {
                 logger.warning("expiry round failed; retrying", metadata: ["error": "\(error)"])
             }
-            if !more { try? await Task.sleep(for: interval) }
+            if !more { try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) } }
         }
     }
 
