@@ -46,7 +46,8 @@ public struct Ledger: Sendable {
         let targets = retracted.map { "\($0.agency)\u{1F}\($0.eventID)" }
         let rows = try connection.query("""
             SELECT \(unsafeRaw: Self.columns),
-                   EXISTS (SELECT 1 FROM \(identifier: schema).ledger c WHERE c.reverses = l.entry_id)
+                   EXISTS (SELECT 1 FROM \(identifier: schema).ledger c WHERE c.reverses = l.entry_id),
+                   EXISTS (SELECT 1 FROM \(identifier: schema).ledger c WHERE c.reverses = l.entry_id AND c.cause = 'retraction')
             FROM \(identifier: schema).ledger l
             WHERE l.subject = ANY(\(codes)::text[]) AND l.cause = 'event'
               AND (l.occurred_at >= \(since) OR l.agency || chr(31) || l.event_id = ANY(\(targets)::text[]))
@@ -55,6 +56,7 @@ public struct Ledger: Sendable {
         for row in rows {
             var entry = try Self.entry(from: row)
             entry.isReversed = try row.decode(Bool.self, at: Self.columnCount)
+            entry.isRetracted = try row.decode(Bool.self, at: Self.columnCount + 1)
             states[entry.subject]?.history.append(entry)
         }
         return states
@@ -136,6 +138,18 @@ public struct Ledger: Sendable {
             SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).ledger l
             WHERE l.subject = \(subject.rawValue) ORDER BY l.seq
             """).map(Self.entry(from:))
+    }
+
+    /// The consumed events after position `seq`, in consumption order (at most `limit`), with
+    /// their positions: the input of replay and what-if.
+    public func consumedEvents(after seq: Int64, limit: Int, on connection: isolated PostgresConnection) throws
+        -> [(seq: Int64, event: AcceptedEvent)]
+    {
+        try connection.query("""
+            SELECT seq, payload FROM \(identifier: schema).accepted_events WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)
+            """).map { row in
+            (try row.decode(Int64.self, at: 0), try MessageCoding.decode(AcceptedEvent.self, from: try row.decode(Data.self, at: 1)))
+        }
     }
 
     /// The entry columns, in the order `entry(from:)` reads them.

@@ -45,6 +45,10 @@ public struct LedgerEntry: Sendable, Hashable {
     public var reverses: String?
     /// Whether a compensating entry already reverses this one (loaded state, not stored).
     public var isReversed: Bool = false
+    /// Whether that compensation is a retraction (loaded state). Retracted entries no longer
+    /// count for escalation and caps; expired ones still do while inside the rule's window, so
+    /// scoring never depends on when the expiry job happened to run.
+    public var isRetracted: Bool = false
 
     /// Points cut off by a cap or a bound (`requested - delta`).
     public var clampedAmount: Int { requested - delta }

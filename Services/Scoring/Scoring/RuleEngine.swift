@@ -62,6 +62,7 @@ public struct RuleEngine: Sendable {
             let entry = compensate(original, cause: .retraction, reason: "retracted by \(agency)",
                                    at: max(time, original.occurredAt), in: &state)
             state.history[index].isReversed = true
+            state.history[index].isRetracted = true
             entries.append(entry)
         }
         return entries
@@ -88,7 +89,7 @@ public struct RuleEngine: Sendable {
     /// The entry for one matching rule.
     private func score(_ event: AcceptedEvent, rule: Rule, scheme: Scheme, state: SubjectState) -> LedgerEntry {
         let time = event.occurredAt
-        let live = state.history.filter { $0.scheme == scheme.id && $0.cause == .event && !$0.isReversed && $0.occurredAt <= time }
+        let live = state.history.filter { $0.scheme == scheme.id && $0.cause == .event && !$0.isRetracted && $0.occurredAt <= time }
         var requested = rule.points
         var notes: [String] = []
         if let escalation = rule.escalation {

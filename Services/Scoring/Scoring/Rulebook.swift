@@ -139,7 +139,8 @@ public struct Rule: Sendable, Hashable {
 
 /// Escalation: the n-th match within `window` costs `steps[n-1]` (the last step repeats).
 ///
-/// Prior matches are the subject's earlier ledger entries (cause `event`, not reversed) on the
+/// Prior matches are the subject's earlier ledger entries (cause `event`, not retracted; an
+/// expired entry still counts while inside the window) on the
 /// same scheme whose rule belongs to the same `group`, with an event time in the `window` that
 /// ends at this event's time. "Earlier" is processing order (the order of `events.accepted`,
 /// which is per-subject ordered), so replay reproduces it exactly. Rules sharing a group
@@ -166,7 +167,7 @@ public struct Escalation: Sendable, Hashable {
 /// A cap: at most `points` (in absolute value) from one rule per period.
 ///
 /// The period is the rolling window of length `period` that ends at the event's time: the
-/// applied magnitudes of the subject's unreversed entries of the same rule id (any version) on
+/// applied magnitudes of the subject's unretracted entries of the same rule id (any version) on
 /// the scheme with an event time inside it are summed, and the new entry gets at most what is
 /// left. The amount cut off is recorded as clamping.
 public struct Cap: Sendable, Hashable {

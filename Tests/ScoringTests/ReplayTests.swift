@@ -1,0 +1,49 @@
+import CreditModel
+import Foundation
+@testable import Scoring
+import Testing
+import TestSupport
+
+/// Replay proves the ledger is a pure function of the consumed events and the rulebook.
+@Suite struct ReplayTests {
+    @Test func replayEqualsLiveAfterARandomStreamOf10000Events() async throws {
+        let db = try await DatabaseFixture.make()
+        let events = SyntheticEvents().events(count: 10_000, seed: 42)
+        #expect(events.contains { $0.retracts != nil })
+        var index = 0
+        while index < events.count {
+            let size = [1, 37, 500, 1000][index % 4]
+            try await db.score(Array(events[index..<min(index + size, events.count)]))
+            index += size
+        }
+        let end = Fixtures.start.addingTimeInterval(5 * 365 * Fixtures.day)
+        let scorer = db.scorer
+        while try await db.pool.withTransaction({ try scorer.expire(at: end, limit: 200, on: $0) }).count > 0 {}
+        #expect(try await db.count("accepted_events") == 10_000)
+
+        let fresh = db.schema + "_replay"
+        let report = try await Replay(pool: db.pool, liveSchema: db.schema, rulebook: Fixtures.rulebook)
+            .run(into: fresh, expireAt: end)
+        #expect(report.events == 10_000)
+        #expect(report.entries == (try await db.count("ledger")))
+        #expect(report.entries > 10_000)
+        #expect(report.isIdentical, "\(report)")
+        await db.shutdown()
+    }
+
+    @Test func replayReportsADifference() async throws {
+        let db = try await DatabaseFixture.make()
+        try await db.score([Fixtures.event("court.order_ignored", "c1")])
+        var rulebook = Fixtures.rulebook
+        rulebook.rules = rulebook.rules.map { rule in
+            var rule = rule
+            if rule.id == "citizen.court-order-ignored" { rule.points = -40 }
+            return rule
+        }
+        let report = try await Replay(pool: db.pool, liveSchema: db.schema, rulebook: rulebook).run(into: db.schema + "_replay", expireAt: nil)
+        #expect(!report.isIdentical)
+        #expect(report.balanceDifferences == ["110101199003074514/citizen: live 950, replayed 960"])
+        #expect(report.entryDifferences.count == 1)
+        await db.shutdown()
+    }
+}
