@@ -47,3 +47,18 @@ import TestSupport
         await db.shutdown()
     }
 }
+
+/// The benchmark runs end to end on a small stream (the numbers come from `scoring bench`).
+@Suite struct BenchmarkTests {
+    @Test func benchmarkScoresAndCopiesTheSameRows() async throws {
+        let db = try await DatabaseFixture.make()
+        let result = try await ScoringBenchmark(pool: db.pool, schema: db.schema + "_bench", events: 1000, batchSize: 250)
+            .run(rulebook: Fixtures.rulebook)
+        #expect(result.events == 1000)
+        #expect(result.ledgerRows > 900)
+        #expect(result.description.contains("events/s"))
+        let copied = try await db.pool.query("SELECT count(*) FROM \(identifier: db.schema + "_bench").copy_target")
+        #expect(try copied.first?.decode(Int.self, at: 0) == result.ledgerRows)
+        await db.shutdown()
+    }
+}

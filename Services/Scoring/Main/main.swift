@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import PostgresClient
@@ -9,6 +10,11 @@ import ServiceSupport
 let registry = Observability.bootstrap(service: "scoring", logLevel: try Observability.logLevel())
 let logger = Logger(label: "scoring")
 let configuration = try ScoringService.Configuration.fromEnvironment()
+let arguments = Array(CommandLine.arguments.dropFirst())
+if !arguments.isEmpty {
+    // Operator commands: replay, what-if, bench.
+    exit(try await ScoringTools.run(arguments, configuration: configuration, clock: SharedOffsetClock.fromEnvironment(), logger: logger))
+}
 let parts = try await ScoringService.makeParts(configuration, clock: SharedOffsetClock.fromEnvironment(), logger: logger)
 let router = Router()
 router.add(middleware: APIErrorMiddleware())
