@@ -158,3 +158,26 @@ import Testing
             agency: "court", eventID: "c9", scheme: "citizen", rule: "citizen.court-order-ignored@1", cause: .event))
     }
 }
+
+/// Rulebook periods agree with the Gregorian calendar in UTC.
+@Suite struct RulebookPeriodTests {
+    @Test func periodsMatchTheGregorianCalendar() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
+        let periods = ["2y", "1y", "6m", "1m", "30d", "1w", "5y"].compactMap(RulebookPeriod.init(text:))
+        #expect(periods.count == 7)
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<2000 {
+            let date = Date(timeIntervalSince1970: Double(Int64.random(in: 0...4_000_000_000, using: &rng)))
+            for period in periods {
+                let forward = DateComponents(year: period.years, month: period.months, day: period.days)
+                let backward = DateComponents(year: -period.years, month: -period.months, day: -period.days)
+                #expect(period.after(date) == calendar.date(byAdding: forward, to: date), "\(period) after \(date)")
+                #expect(period.before(date) == calendar.date(byAdding: backward, to: date), "\(period) before \(date)")
+            }
+        }
+        let leapDay = try #require(RFC3339.parse("2028-02-29T10:00:00Z"))
+        #expect(RulebookPeriod(years: 1).after(leapDay) == RFC3339.parse("2029-02-28T10:00:00Z"))
+        #expect(RulebookPeriod(text: "2x") == nil && RulebookPeriod(text: "0y") == nil && RulebookPeriod(text: "y") == nil)
+    }
+}

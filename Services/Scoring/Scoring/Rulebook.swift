@@ -184,7 +184,7 @@ public struct Cap: Sendable, Hashable {
 }
 
 /// A calendar length written `2y`, `6m`, `30d` or `1w` in the rulebook; added in UTC, so
-/// `2y` from 29 February lands on 28 February (or 1 March) as the Gregorian calendar says.
+/// `2y` from 29 February lands on 28 February, as the Gregorian calendar says.
 public struct RulebookPeriod: Sendable, Hashable, CustomStringConvertible {
     /// Whole years.
     public var years: Int
@@ -217,25 +217,29 @@ public struct RulebookPeriod: Sendable, Hashable, CustomStringConvertible {
     public var approximateDays: Int { years * 366 + months * 31 + days }
 
     /// `date` plus this period, in UTC.
-    public func after(_ date: Date) -> Date {
-        Self.calendar.date(byAdding: DateComponents(year: years, month: months, day: days), to: date) ?? date
-    }
+    public func after(_ date: Date) -> Date { shift(date, by: 1) }
 
     /// `date` minus this period, in UTC.
-    public func before(_ date: Date) -> Date {
-        Self.calendar.date(byAdding: DateComponents(year: -years, month: -months, day: -days), to: date) ?? date
+    public func before(_ date: Date) -> Date { shift(date, by: -1) }
+
+    /// Civil-date arithmetic (no `Calendar`: this runs several times per scored event): years
+    /// and months move the calendar date, a day past the month's end is clamped to its last day
+    /// (as the Gregorian calendar does), then days are added; the time of day is kept.
+    private func shift(_ date: Date, by sign: Int) -> Date {
+        let civil = CivilDate(date)
+        let secondsIntoDay = date.timeIntervalSince1970 - civil.startDate.timeIntervalSince1970
+        let monthIndex = civil.year * 12 + (civil.month - 1) + sign * (years * 12 + months)
+        let year = monthIndex >= 0 ? monthIndex / 12 : (monthIndex - 11) / 12
+        let month = monthIndex - year * 12 + 1
+        let day = min(civil.day, CivilDate.daysIn(month: month, year: year))
+        guard let moved = CivilDate(year: year, month: month, day: day) else { return date }
+        return moved.adding(days: sign * days).startDate.addingTimeInterval(secondsIntoDay)
     }
 
     /// The rulebook notation.
     public var description: String {
         [(years, "y"), (months, "m"), (days, "d")].filter { $0.0 != 0 }.map { "\($0.0)\($0.1)" }.joined()
     }
-
-    private static let calendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
 }
 
 /// A condition on one event attribute.
