@@ -36,11 +36,13 @@ public struct Ledger: Sendable {
         var states = Dictionary(uniqueKeysWithValues: subjects.map { ($0, SubjectState(subject: $0)) })
         guard !subjects.isEmpty else { return states }
         let codes = subjects.map(\.rawValue)
+        let known = Dictionary(subjects.map { ($0.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
         for row in try connection.query("""
             SELECT subject, scheme, points FROM \(identifier: schema).balances
             WHERE subject = ANY(\(codes)::text[]) ORDER BY subject, scheme FOR UPDATE
             """) {
-            let subject = try SubjectCode(validating: try row.decode(String.self, at: 0))
+            let code: String = try row.decode(at: 0)
+            guard let subject = known[code] else { continue }
             states[subject]?.points[try row.decode(String.self, at: 1)] = try row.decode(Int.self, at: 2)
         }
         let targets = retracted.map { "\($0.agency)\u{1F}\($0.eventID)" }
@@ -54,7 +56,7 @@ public struct Ledger: Sendable {
             ORDER BY l.seq
             """)
         for row in rows {
-            var entry = try Self.entry(from: row)
+            var entry = try Self.entry(from: row, known: known)
             entry.isReversed = try row.decode(Bool.self, at: Self.columnCount)
             entry.isRetracted = try row.decode(Bool.self, at: Self.columnCount + 1)
             states[entry.subject]?.history.append(entry)
@@ -137,7 +139,7 @@ public struct Ledger: Sendable {
         try connection.query("""
             SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).ledger l
             WHERE l.subject = \(subject.rawValue) ORDER BY l.seq
-            """).map(Self.entry(from:))
+            """).map { try Self.entry(from: $0) }
     }
 
     /// The consumed events after position `seq`, in consumption order (at most `limit`), with
@@ -159,10 +161,13 @@ public struct Ledger: Sendable {
         """
     static let columnCount = 19
 
-    /// Reads an entry from the first `columnCount` columns of `row`.
-    static func entry(from row: PostgresRow) throws -> LedgerEntry {
-        var entry = LedgerEntry(
-            subject: try SubjectCode(validating: try row.decode(String.self, at: 1)), scheme: try row.decode(at: 2),
+    /// Reads an entry from the first `columnCount` columns of `row`; `known` maps codes already
+    /// validated to their subject (the batch's subjects), so only others are validated again.
+    static func entry(from row: PostgresRow, known: [String: SubjectCode] = [:]) throws -> LedgerEntry {
+        let code: String = try row.decode(at: 1)
+        return LedgerEntry(
+            id: try row.decode(UUID.self, at: 0).uuidString.lowercased(),
+            subject: try known[code] ?? SubjectCode(validating: code), scheme: try row.decode(at: 2),
             agency: try row.decode(at: 3), eventID: try row.decode(at: 4), kind: EventKind(rawValue: try row.decode(at: 5)),
             ruleID: try row.decode(at: 6), ruleVersion: try row.decode(at: 7),
             cause: ScoreChange.Cause(rawValue: try row.decode(at: 8)) ?? .event, escalationGroup: try row.decode(at: 9),
@@ -170,7 +175,5 @@ public struct Ledger: Sendable {
             gradeAfter: try row.decode(at: 13), reason: try row.decode(at: 14), occurredAt: try row.decode(at: 15),
             effectiveAt: try row.decode(at: 16), expiresAt: try row.decode(at: 17),
             reverses: try row.decode(UUID?.self, at: 18)?.uuidString.lowercased())
-        entry.id = try row.decode(UUID.self, at: 0).uuidString.lowercased()
-        return entry
     }
 }

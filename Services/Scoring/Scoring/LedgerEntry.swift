@@ -61,8 +61,20 @@ public struct LedgerEntry: Sendable, Hashable {
                 ruleVersion: Int, cause: ScoreChange.Cause, escalationGroup: String?, requested: Int, delta: Int,
                 pointsAfter: Int, gradeAfter: String?, reason: String, occurredAt: Date, effectiveAt: Date,
                 expiresAt: Date?, reverses: String?) {
-        self.id = MessageID.scoreChange(agency: agency, eventID: eventID, scheme: scheme, rule: "\(ruleID)@\(ruleVersion)",
-                                        cause: cause)
+        self.init(id: MessageID.scoreChange(agency: agency, eventID: eventID, scheme: scheme, rule: "\(ruleID)@\(ruleVersion)",
+                                            cause: cause),
+                  subject: subject, scheme: scheme, agency: agency, eventID: eventID, kind: kind, ruleID: ruleID,
+                  ruleVersion: ruleVersion, cause: cause, escalationGroup: escalationGroup, requested: requested, delta: delta,
+                  pointsAfter: pointsAfter, gradeAfter: gradeAfter, reason: reason, occurredAt: occurredAt,
+                  effectiveAt: effectiveAt, expiresAt: expiresAt, reverses: reverses)
+    }
+
+    /// Creates an entry with a known id (read back from the ledger: the id is not derived again).
+    init(id: String, subject: SubjectCode, scheme: String, agency: String, eventID: String, kind: EventKind, ruleID: String,
+         ruleVersion: Int, cause: ScoreChange.Cause, escalationGroup: String?, requested: Int, delta: Int,
+         pointsAfter: Int, gradeAfter: String?, reason: String, occurredAt: Date, effectiveAt: Date,
+         expiresAt: Date?, reverses: String?) {
+        self.id = id
         self.subject = subject
         self.scheme = scheme
         self.agency = agency

@@ -81,7 +81,7 @@ public struct ScoringBenchmark: Sendable {
         let schema = schema
         let rows = try await pool.withTransaction { connection in
             try connection.query("SELECT \(unsafeRaw: Ledger.columns) FROM \(identifier: schema).ledger l ORDER BY seq")
-                .map(Ledger.entry(from:))
+                .map { try Ledger.entry(from: $0) }
         }
         try await pool.execute("CREATE TABLE \(identifier: schema).copy_target (LIKE \(identifier: schema).ledger INCLUDING ALL)")
         let started = clock.now
