@@ -20,6 +20,10 @@ import TestSupport
         let scorer = db.scorer
         while try await db.pool.withTransaction({ try scorer.expire(at: end, limit: 200, on: $0) }).count > 0 {}
         #expect(try await db.count("accepted_events") == 10_000)
+        // Batched scoring with partial history loads equals the pure engine run over everything in memory.
+        let memory = WhatIf.simulate(events, rulebook: Fixtures.rulebook, at: end)
+        let expected = memory.values.flatMap { state in state.points.map { "\(state.subject)/\($0.key)=\($0.value)" } }.sorted()
+        #expect(try await db.balances() == expected)
 
         let fresh = db.schema + "_replay"
         let report = try await Replay(pool: db.pool, liveSchema: db.schema, rulebook: Fixtures.rulebook)

@@ -28,10 +28,20 @@ public struct Ledger: Sendable {
         return Set(try rows.map { try $0.decode(UUID.self, at: 0).uuidString.lowercased() })
     }
 
+    /// Which earlier entries a state load brings into memory: only what the engine will look at.
+    public enum HistoryScope: Sendable {
+        /// For scoring events: entries of escalating rules and of `cappedRules` with an event time
+        /// at or after `since` (the longest window before the batch's earliest event), plus
+        /// every entry of the `retracted` events.
+        case scoring(since: Date, cappedRules: [String], retracted: [(agency: String, eventID: String)])
+        /// For the expiry job: entries expired by the instant and not yet reversed.
+        case expiredBy(Date)
+    }
+
     /// The states of `subjects`: balances (locked until commit, so the expiry job and a
-    /// consumer never interleave on one subject) and the `event` entries that escalation and
-    /// caps can see (event time at or after `since`) or that `retracted` events produced.
-    public func states(of subjects: [SubjectCode], since: Date, retracted: [(agency: String, eventID: String)],
+    /// consumer never interleave on one subject) and the `event` entries in `scope`, in ledger
+    /// order, flagged when reversed or retracted.
+    public func states(of subjects: [SubjectCode], scope: HistoryScope,
                        on connection: isolated PostgresConnection) throws -> [SubjectCode: SubjectState] {
         var states = Dictionary(uniqueKeysWithValues: subjects.map { ($0, SubjectState(subject: $0)) })
         guard !subjects.isEmpty else { return states }
@@ -45,16 +55,28 @@ public struct Ledger: Sendable {
             guard let subject = known[code] else { continue }
             states[subject]?.points[try row.decode(String.self, at: 1)] = try row.decode(Int.self, at: 2)
         }
-        let targets = retracted.map { "\($0.agency)\u{1F}\($0.eventID)" }
-        let rows = try connection.query("""
-            SELECT \(unsafeRaw: Self.columns),
-                   EXISTS (SELECT 1 FROM \(identifier: schema).ledger c WHERE c.reverses = l.entry_id),
-                   EXISTS (SELECT 1 FROM \(identifier: schema).ledger c WHERE c.reverses = l.entry_id AND c.cause = 'retraction')
-            FROM \(identifier: schema).ledger l
-            WHERE l.subject = ANY(\(codes)::text[]) AND l.cause = 'event'
-              AND (l.occurred_at >= \(since) OR l.agency || chr(31) || l.event_id = ANY(\(targets)::text[]))
-            ORDER BY l.seq
-            """)
+        let select = """
+            SELECT \(Self.columns),
+                   EXISTS (SELECT 1 FROM \(PostgresQuery.quoteIdentifier(schema)).ledger c WHERE c.reverses = l.entry_id),
+                   EXISTS (SELECT 1 FROM \(PostgresQuery.quoteIdentifier(schema)).ledger c
+                           WHERE c.reverses = l.entry_id AND c.cause = 'retraction')
+            FROM \(PostgresQuery.quoteIdentifier(schema)).ledger l
+            WHERE l.cause = 'event' AND
+            """
+        let rows: PostgresResult
+        switch scope {
+        case .scoring(let since, let cappedRules, let retracted):
+            let targets = retracted.map { "\($0.agency)\u{1F}\($0.eventID)" }
+            rows = try connection.query("""
+                \(unsafeRaw: select) l.subject = ANY(\(codes)::text[]) AND ((l.occurred_at >= \(since) AND (l.escalation_group IS NOT NULL OR l.rule_id = ANY(\(cappedRules)::text[])))
+                  OR l.agency || chr(31) || l.event_id = ANY(\(targets)::text[]))
+                ORDER BY l.seq
+                """)
+        case .expiredBy(let instant):
+            rows = try connection.query("""
+                \(unsafeRaw: select) l.subject = ANY(\(codes)::text[]) AND l.expires_at <= \(instant) ORDER BY l.seq
+                """)
+        }
         for row in rows {
             var entry = try Self.entry(from: row, known: known)
             entry.isReversed = try row.decode(Bool.self, at: Self.columnCount)

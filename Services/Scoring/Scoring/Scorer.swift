@@ -31,9 +31,10 @@ public struct Scorer: Sendable {
         let toScore = unique.filter { fresh.contains($0.id) }
         guard !toScore.isEmpty else { return [] }
         let since = engine.rulebook.longestLookback.before(toScore.map(\.occurredAt).min() ?? Date())
-        var states = try ledger.states(of: Array(Set(toScore.map(\.subject))).sorted(), since: since,
-                                       retracted: toScore.compactMap { event in event.retracts.map { (event.agency, $0) } },
-                                       on: connection)
+        let scope = Ledger.HistoryScope.scoring(
+            since: since, cappedRules: engine.rulebook.rules.filter { $0.cap != nil }.map(\.id),
+            retracted: toScore.compactMap { event in event.retracts.map { (event.agency, $0) } })
+        var states = try ledger.states(of: Array(Set(toScore.map(\.subject))).sorted(), scope: scope, on: connection)
         var entries: [LedgerEntry] = []
         for event in toScore {
             entries += engine.apply(event, to: &states[event.subject, default: SubjectState(subject: event.subject)])
@@ -46,7 +47,7 @@ public struct Scorer: Sendable {
     public func expire(at now: Date, limit: Int, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
         let subjects = try ledger.subjectsWithExpiredEntries(at: now, limit: limit, on: connection)
         guard !subjects.isEmpty else { return [] }
-        var states = try ledger.states(of: subjects.sorted(), since: .distantPast, retracted: [], on: connection)
+        var states = try ledger.states(of: subjects.sorted(), scope: .expiredBy(now), on: connection)
         var entries: [LedgerEntry] = []
         for subject in subjects.sorted() {
             entries += engine.expire(at: now, in: &states[subject, default: SubjectState(subject: subject)])
