@@ -62,7 +62,7 @@ let package = Package(
         // Services: logic in a library that tests import; the executable is a thin main.
         .target(name: "Ingest", dependencies: serviceDependencies, path: "Services/Ingest/Ingest"),
         .executableTarget(name: "ingest", dependencies: ["Ingest"] + serviceDependencies, path: "Services/Ingest/Main"),
-        .target(name: "Scoring", dependencies: serviceDependencies, path: "Services/Scoring/Scoring"),
+        .target(name: "Scoring", dependencies: serviceDependencies + [yams], path: "Services/Scoring/Scoring"),
         .executableTarget(name: "scoring", dependencies: ["Scoring"] + serviceDependencies, path: "Services/Scoring/Main"),
         .target(name: "Notification",
                 dependencies: serviceDependencies + [.product(name: "Crypto", package: "swift-crypto")],

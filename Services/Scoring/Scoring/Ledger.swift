@@ -1,0 +1,201 @@
+import CreditModel
+import Foundation
+import PostgresClient
+
+/// The scoring schema's tables as operations, each one statement for a whole batch (DESIGN §9:
+/// no round trip per event). All run on a connection inside the caller's transaction.
+public struct Ledger: Sendable {
+    /// The schema holding the tables.
+    public let schema: String
+
+    /// Creates the ledger of `schema`.
+    public init(schema: String) { self.schema = schema }
+
+    /// Keeps the consumed events (for replay) and returns the ids of those not seen before;
+    /// an event already kept (a redelivery) is skipped by the caller.
+    public func keep(_ events: [AcceptedEvent], on connection: isolated PostgresConnection) throws -> Set<String> {
+        guard !events.isEmpty else { return [] }
+        let payloads = try events.map { try MessageCoding.encode($0) }
+        let rows = try connection.query("""
+            INSERT INTO \(identifier: schema).accepted_events (id, agency, event_id, subject, kind, occurred_at, retracts, payload)
+            SELECT * FROM unnest(\(events.map { UUID(uuidString: $0.id) ?? UUID() })::uuid[], \(events.map(\.agency))::text[],
+                                 \(events.map(\.eventID))::text[], \(events.map(\.subject.rawValue))::text[],
+                                 \(events.map(\.kind.rawValue))::text[], \(events.map(\.occurredAt))::timestamptz[],
+                                 \(events.map(\.retracts))::text[], \(payloads)::bytea[])
+            ON CONFLICT DO NOTHING
+            RETURNING id
+            """)
+        return Set(try rows.map { try $0.decode(UUID.self, at: 0).uuidString.lowercased() })
+    }
+
+    /// Which earlier entries a state load brings into memory: only what the engine will look at.
+    public enum HistoryScope: Sendable {
+        /// For scoring events: entries of escalating rules and of `cappedRules` with an event time
+        /// at or after `since` (the longest window before the batch's earliest event), plus
+        /// every entry of the `retracted` events.
+        case scoring(since: Date, cappedRules: [String], retracted: [(agency: String, eventID: String)])
+        /// For the expiry job: entries expired by the instant and not yet reversed.
+        case expiredBy(Date)
+    }
+
+    /// The states of `subjects`: balances (locked until commit, so the expiry job and a
+    /// consumer never interleave on one subject) and the `event` entries in `scope`, in ledger
+    /// order, flagged when reversed or retracted.
+    public func states(of subjects: [SubjectCode], scope: HistoryScope,
+                       on connection: isolated PostgresConnection) throws -> [SubjectCode: SubjectState] {
+        var states = Dictionary(uniqueKeysWithValues: subjects.map { ($0, SubjectState(subject: $0)) })
+        guard !subjects.isEmpty else { return states }
+        let codes = subjects.map(\.rawValue)
+        let known = Dictionary(subjects.map { ($0.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
+        for row in try connection.query("""
+            SELECT subject, scheme, points FROM \(identifier: schema).balances
+            WHERE subject = ANY(\(codes)::text[]) ORDER BY subject, scheme FOR UPDATE
+            """) {
+            let code: String = try row.decode(at: 0)
+            guard let subject = known[code] else { continue }
+            states[subject]?.points[try row.decode(String.self, at: 1)] = try row.decode(Int.self, at: 2)
+        }
+        let select = """
+            SELECT \(Self.columns),
+                   EXISTS (SELECT 1 FROM \(PostgresQuery.quoteIdentifier(schema)).ledger c WHERE c.reverses = l.entry_id),
+                   EXISTS (SELECT 1 FROM \(PostgresQuery.quoteIdentifier(schema)).ledger c
+                           WHERE c.reverses = l.entry_id AND c.cause = 'retraction')
+            FROM \(PostgresQuery.quoteIdentifier(schema)).ledger l
+            WHERE l.cause = 'event' AND
+            """
+        let rows: PostgresResult
+        switch scope {
+        case .scoring(let since, let cappedRules, let retracted):
+            let targets = retracted.map { "\($0.agency)\u{1F}\($0.eventID)" }
+            rows = try connection.query("""
+                \(unsafeRaw: select) l.subject = ANY(\(codes)::text[]) AND ((l.occurred_at >= \(since) AND (l.escalation_group IS NOT NULL OR l.rule_id = ANY(\(cappedRules)::text[])))
+                  OR l.agency || chr(31) || l.event_id = ANY(\(targets)::text[]))
+                ORDER BY l.seq
+                """)
+        case .expiredBy(let instant):
+            rows = try connection.query("""
+                \(unsafeRaw: select) l.subject = ANY(\(codes)::text[]) AND l.expires_at <= \(instant) ORDER BY l.seq
+                """)
+        }
+        for row in rows {
+            var entry = try Self.entry(from: row, known: known)
+            entry.isReversed = try row.decode(Bool.self, at: Self.columnCount)
+            entry.isRetracted = try row.decode(Bool.self, at: Self.columnCount + 1)
+            states[entry.subject]?.history.append(entry)
+        }
+        return states
+    }
+
+    /// Appends `entries` (one statement); an entry already present is skipped.
+    public func append(_ entries: [LedgerEntry], on connection: isolated PostgresConnection) throws {
+        guard !entries.isEmpty else { return }
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).ledger (entry_id, subject, scheme, agency, event_id, kind, rule_id, rule_version,
+                cause, escalation_group, requested, delta, clamped_amount, points_after, grade_after, reason, occurred_at,
+                effective_at, expires_at, reverses)
+            SELECT * FROM unnest(\(entries.map { UUID(uuidString: $0.id) ?? UUID() })::uuid[],
+                \(entries.map(\.subject.rawValue))::text[], \(entries.map(\.scheme))::text[], \(entries.map(\.agency))::text[],
+                \(entries.map(\.eventID))::text[], \(entries.map(\.kind.rawValue))::text[], \(entries.map(\.ruleID))::text[],
+                \(entries.map(\.ruleVersion))::int[], \(entries.map(\.cause.rawValue))::text[],
+                \(entries.map(\.escalationGroup))::text[], \(entries.map(\.requested))::int[], \(entries.map(\.delta))::int[],
+                \(entries.map(\.clampedAmount))::int[], \(entries.map(\.pointsAfter))::int[], \(entries.map(\.gradeAfter))::text[],
+                \(entries.map(\.reason))::text[], \(entries.map(\.occurredAt))::timestamptz[],
+                \(entries.map(\.effectiveAt))::timestamptz[], \(entries.map(\.expiresAt))::timestamptz[],
+                \(entries.map { $0.reverses.flatMap(UUID.init(uuidString:)) })::uuid[])
+            ON CONFLICT DO NOTHING
+            """)
+    }
+
+    /// Writes the final points of every (subject, scheme) that `entries` moved (one statement).
+    public func saveBalances(after entries: [LedgerEntry], on connection: isolated PostgresConnection) throws {
+        var last: [String: LedgerEntry] = [:]
+        for entry in entries { last["\(entry.subject.rawValue)\u{1F}\(entry.scheme)"] = entry }
+        let finals = last.values.sorted { ($0.subject.rawValue, $0.scheme) < ($1.subject.rawValue, $1.scheme) }
+        guard !finals.isEmpty else { return }
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).balances (subject, scheme, points, grade)
+            SELECT * FROM unnest(\(finals.map(\.subject.rawValue))::text[], \(finals.map(\.scheme))::text[],
+                                 \(finals.map(\.pointsAfter))::int[], \(finals.map(\.gradeAfter))::text[])
+            ON CONFLICT (subject, scheme) DO UPDATE
+            SET points = EXCLUDED.points, grade = EXCLUDED.grade, updated_at = now()
+            """)
+    }
+
+    /// Subjects with unreversed entries that expired by `now` (oldest expiry first, at most `limit`).
+    public func subjectsWithExpiredEntries(at now: Date, limit: Int, on connection: isolated PostgresConnection) throws -> [SubjectCode] {
+        let rows = try connection.query("""
+            SELECT subject FROM \(identifier: schema).ledger l
+            WHERE l.expires_at <= \(now) AND l.cause = 'event' AND l.delta <> 0
+              AND NOT EXISTS (SELECT 1 FROM \(identifier: schema).ledger c WHERE c.reverses = l.entry_id)
+            GROUP BY subject ORDER BY min(l.expires_at) LIMIT \(limit)
+            """)
+        return try rows.map { try SubjectCode(validating: try $0.decode(String.self, at: 0)) }
+    }
+
+    /// The current balances of `subject`, by scheme.
+    public func balances(of subject: SubjectCode, on connection: isolated PostgresConnection) throws -> [String: Int] {
+        var points: [String: Int] = [:]
+        for row in try connection.query("""
+            SELECT scheme, points FROM \(identifier: schema).balances WHERE subject = \(subject.rawValue)
+            """) {
+            points[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
+        }
+        return points
+    }
+
+    /// A page of `subject`'s entries, newest first: those with `seq` below `before` (all when nil).
+    /// Returns the entries with their positions (the last position is the next page's cursor).
+    public func page(of subject: SubjectCode, before: Int64?, limit: Int, on connection: isolated PostgresConnection) throws
+        -> [(seq: Int64, entry: LedgerEntry)]
+    {
+        let rows = try connection.query("""
+            SELECT \(unsafeRaw: Self.columns), l.seq FROM \(identifier: schema).ledger l
+            WHERE l.subject = \(subject.rawValue) AND l.seq < \(before ?? Int64.max)
+            ORDER BY l.seq DESC LIMIT \(limit)
+            """)
+        return try rows.map { (try $0.decode(Int64.self, at: Self.columnCount), try Self.entry(from: $0)) }
+    }
+
+    /// Every entry of `subject`, in ledger order (for `as_of`).
+    public func entries(of subject: SubjectCode, on connection: isolated PostgresConnection) throws -> [LedgerEntry] {
+        try connection.query("""
+            SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).ledger l
+            WHERE l.subject = \(subject.rawValue) ORDER BY l.seq
+            """).map { try Self.entry(from: $0) }
+    }
+
+    /// The consumed events after position `seq`, in consumption order (at most `limit`), with
+    /// their positions: the input of replay and what-if.
+    public func consumedEvents(after seq: Int64, limit: Int, on connection: isolated PostgresConnection) throws
+        -> [(seq: Int64, event: AcceptedEvent)]
+    {
+        try connection.query("""
+            SELECT seq, payload FROM \(identifier: schema).accepted_events WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)
+            """).map { row in
+            (try row.decode(Int64.self, at: 0), try MessageCoding.decode(AcceptedEvent.self, from: try row.decode(Data.self, at: 1)))
+        }
+    }
+
+    /// The entry columns, in the order `entry(from:)` reads them.
+    static let columns = """
+        l.entry_id, l.subject, l.scheme, l.agency, l.event_id, l.kind, l.rule_id, l.rule_version, l.cause, l.escalation_group,
+        l.requested, l.delta, l.points_after, l.grade_after, l.reason, l.occurred_at, l.effective_at, l.expires_at, l.reverses
+        """
+    static let columnCount = 19
+
+    /// Reads an entry from the first `columnCount` columns of `row`; `known` maps codes already
+    /// validated to their subject (the batch's subjects), so only others are validated again.
+    static func entry(from row: PostgresRow, known: [String: SubjectCode] = [:]) throws -> LedgerEntry {
+        let code: String = try row.decode(at: 1)
+        return LedgerEntry(
+            id: try row.decode(UUID.self, at: 0).uuidString.lowercased(),
+            subject: try known[code] ?? SubjectCode(validating: code), scheme: try row.decode(at: 2),
+            agency: try row.decode(at: 3), eventID: try row.decode(at: 4), kind: EventKind(rawValue: try row.decode(at: 5)),
+            ruleID: try row.decode(at: 6), ruleVersion: try row.decode(at: 7),
+            cause: ScoreChange.Cause(rawValue: try row.decode(at: 8)) ?? .event, escalationGroup: try row.decode(at: 9),
+            requested: try row.decode(at: 10), delta: try row.decode(at: 11), pointsAfter: try row.decode(at: 12),
+            gradeAfter: try row.decode(at: 13), reason: try row.decode(at: 14), occurredAt: try row.decode(at: 15),
+            effectiveAt: try row.decode(at: 16), expiresAt: try row.decode(at: 17),
+            reverses: try row.decode(UUID?.self, at: 18)?.uuidString.lowercased())
+    }
+}

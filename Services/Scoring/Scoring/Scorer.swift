@@ -1,0 +1,67 @@
+import CreditModel
+import Foundation
+import Pipeline
+import PostgresClient
+
+/// Scoring inside one transaction: keeps the consumed events, loads the states of the batch's
+/// subjects in two statements, runs the pure `RuleEngine` in memory, and writes the entries,
+/// balances and outgoing `score-change/1` messages with one statement each.
+public struct Scorer: Sendable {
+    /// The engine (and its rulebook).
+    public let engine: RuleEngine
+    /// The tables.
+    public let ledger: Ledger
+    /// Where score changes go (`scores.changed` by contract).
+    public let topic: String
+
+    /// Creates a scorer writing to `ledger` and announcing on `topic`.
+    public init(engine: RuleEngine, ledger: Ledger, topic: String = Topics.scoresChanged) {
+        self.engine = engine
+        self.ledger = ledger
+        self.topic = topic
+    }
+
+    /// Scores `events` (in consumption order) and returns the messages to publish. Events
+    /// already consumed before (redelivery, or twice in the batch) are skipped, so a batch
+    /// delivered twice changes nothing.
+    public func score(_ events: [AcceptedEvent], on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        var seen = Set<String>()
+        let unique = events.filter { seen.insert($0.id).inserted }
+        let fresh = try ledger.keep(unique, on: connection)
+        let toScore = unique.filter { fresh.contains($0.id) }
+        guard !toScore.isEmpty else { return [] }
+        let since = engine.rulebook.longestLookback.before(toScore.map(\.occurredAt).min() ?? Date())
+        let scope = Ledger.HistoryScope.scoring(
+            since: since, cappedRules: engine.rulebook.rules.filter { $0.cap != nil }.map(\.id),
+            retracted: toScore.compactMap { event in event.retracts.map { (event.agency, $0) } })
+        var states = try ledger.states(of: Array(Set(toScore.map(\.subject))).sorted(), scope: scope, on: connection)
+        var entries: [LedgerEntry] = []
+        for event in toScore {
+            entries += engine.apply(event, to: &states[event.subject, default: SubjectState(subject: event.subject)])
+        }
+        return try write(entries, on: connection)
+    }
+
+    /// Writes compensating entries for entries expired by `now`, for at most `limit` subjects
+    /// (oldest expiry first). Returns the messages to publish (empty when nothing expired).
+    public func expire(at now: Date, limit: Int, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        let subjects = try ledger.subjectsWithExpiredEntries(at: now, limit: limit, on: connection)
+        guard !subjects.isEmpty else { return [] }
+        var states = try ledger.states(of: subjects.sorted(), scope: .expiredBy(now), on: connection)
+        var entries: [LedgerEntry] = []
+        for subject in subjects.sorted() {
+            entries += engine.expire(at: now, in: &states[subject, default: SubjectState(subject: subject)])
+        }
+        return try write(entries, on: connection)
+    }
+
+    /// Appends `entries`, saves the balances they leave and returns their announcements.
+    func write(_ entries: [LedgerEntry], on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        try ledger.append(entries, on: connection)
+        try ledger.saveBalances(after: entries, on: connection)
+        return try entries.map { entry in
+            OutboxMessage(id: UUID(uuidString: entry.id) ?? UUID(), topic: topic, key: entry.subject.rawValue,
+                          payload: Array(try MessageCoding.encode(entry.scoreChange)))
+        }
+    }
+}

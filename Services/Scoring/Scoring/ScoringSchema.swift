@@ -1,0 +1,85 @@
+import Pipeline
+import PostgresClient
+
+/// The scoring schema's migrations: the pipeline tables (1), then scoring's own (2).
+public enum ScoringSchema {
+    /// Every migration, in order.
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables]
+
+    /// Migration 2: the consumed events (kept for replay), the append-only ledger, balances
+    /// and dead letters.
+    ///
+    /// The ledger's `UNIQUE (agency, event_id, scheme, rule_id, rule_version, cause)` is the
+    /// idempotency key of DESIGN §9: a redelivered event cannot add an entry twice. A trigger
+    /// refuses `UPDATE` and `DELETE` on it: corrections are compensating entries.
+    public static let tables = PostgresMigration(version: 2, name: "scoring", sql: """
+        CREATE TABLE accepted_events (
+            seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id          uuid        NOT NULL UNIQUE,
+            agency      text        NOT NULL,
+            event_id    text        NOT NULL,
+            subject     text        NOT NULL,
+            kind        text        NOT NULL,
+            occurred_at timestamptz NOT NULL,
+            retracts    text,
+            payload     bytea       NOT NULL,
+            consumed_at timestamptz NOT NULL DEFAULT now(),
+            UNIQUE (agency, event_id)
+        );
+        CREATE INDEX accepted_events_subject ON accepted_events (subject, seq);
+
+        CREATE TABLE ledger (
+            seq              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            entry_id         uuid        NOT NULL UNIQUE,
+            subject          text        NOT NULL,
+            scheme           text        NOT NULL,
+            agency           text        NOT NULL,
+            event_id         text        NOT NULL,
+            kind             text        NOT NULL,
+            rule_id          text        NOT NULL,
+            rule_version     int         NOT NULL,
+            cause            text        NOT NULL CHECK (cause IN ('event', 'retraction', 'expiry')),
+            escalation_group text,
+            requested        int         NOT NULL,
+            delta            int         NOT NULL,
+            clamped_amount   int         NOT NULL,
+            points_after     int         NOT NULL,
+            grade_after      text,
+            reason           text        NOT NULL,
+            occurred_at      timestamptz NOT NULL,
+            effective_at     timestamptz NOT NULL,
+            expires_at       timestamptz,
+            reverses         uuid,
+            recorded_at      timestamptz NOT NULL DEFAULT now(),
+            UNIQUE (agency, event_id, scheme, rule_id, rule_version, cause)
+        );
+        CREATE INDEX ledger_subject ON ledger (subject, seq);
+        CREATE INDEX ledger_reverses ON ledger (reverses) WHERE reverses IS NOT NULL;
+        CREATE INDEX ledger_expiry ON ledger (expires_at) WHERE expires_at IS NOT NULL;
+        CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'the scoring ledger is append-only: write a compensating entry instead';
+        END $$;
+        CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE ON ledger
+            FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+
+        CREATE TABLE balances (
+            subject    text        NOT NULL,
+            scheme     text        NOT NULL,
+            points     int         NOT NULL,
+            grade      text,
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (subject, scheme)
+        );
+
+        CREATE TABLE rejected_messages (
+            topic       text        NOT NULL,
+            partition   int         NOT NULL,
+            "offset"    bigint      NOT NULL,
+            error       text        NOT NULL,
+            payload     bytea,
+            rejected_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (topic, partition, "offset")
+        );
+        """)
+}

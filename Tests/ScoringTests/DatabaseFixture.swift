@@ -1,0 +1,47 @@
+import CreditModel
+import Foundation
+import Logging
+import Pipeline
+import PostgresClient
+@testable import Scoring
+import TestSupport
+
+/// A private scoring schema in the test database, with a scorer over the default rulebook.
+struct DatabaseFixture {
+    static let logger = Logger(label: "scoring-tests")
+    let pool: PostgresPool
+    let schema: String
+    let scorer: Scorer
+
+    static func make() async throws -> DatabaseFixture {
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: try TestEnvironment.databaseURL(), poolSize: 2), logger: logger)
+        let schema = TestEnvironment.uniqueName("scoring").replacingOccurrences(of: "-", with: "_")
+        try await pool.migrate(schema: schema, migrations: ScoringSchema.migrations)
+        return DatabaseFixture(pool: pool, schema: schema,
+                               scorer: Scorer(engine: RuleEngine(rulebook: Fixtures.rulebook), ledger: Ledger(schema: schema)))
+    }
+
+    /// Scores `events` in one transaction, as one consumed batch, enqueueing the messages.
+    @discardableResult
+    func score(_ events: [AcceptedEvent]) async throws -> [OutboxMessage] {
+        let scorer = scorer
+        return try await pool.withTransaction { connection in
+            let messages = try scorer.score(events, on: connection)
+            try Outbox(schema: scorer.ledger.schema).enqueue(messages, on: connection)
+            return messages
+        }
+    }
+
+    func count(_ table: String) async throws -> Int {
+        try await pool.query("SELECT count(*) FROM \(identifier: schema).\(identifier: table)").first?.decode(Int.self, at: 0) ?? -1
+    }
+
+    /// Every balance as `subject/scheme=points`, sorted.
+    func balances() async throws -> [String] {
+        try await pool.query("SELECT subject, scheme, points FROM \(identifier: schema).balances ORDER BY 1, 2").map {
+            "\(try $0.decode(String.self, at: 0))/\(try $0.decode(String.self, at: 1))=\(try $0.decode(Int.self, at: 2))"
+        }
+    }
+
+    func shutdown() async { await pool.shutdown() }
+}

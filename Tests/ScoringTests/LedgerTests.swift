@@ -1,0 +1,77 @@
+import CreditModel
+import Foundation
+import Pipeline
+import PostgresClient
+@testable import Scoring
+import ServiceSupport
+import Testing
+
+/// The ledger in PostgreSQL: idempotency, retraction, expiry, append-only.
+@Suite struct LedgerTests {
+    @Test func batchDeliveredTwiceChangesNothing() async throws {
+        let db = try await DatabaseFixture.make()
+        let batch = [
+            Fixtures.event("court.order_ignored", "c1"),
+            Fixtures.event("dog.unleashed", "d1", day: 1, agency: "jinan-dogs"),
+            Fixtures.event("dog.unleashed", "d2", day: 2, agency: "jinan-dogs"),
+            Fixtures.event("company.fraud", "f1", subject: Fixtures.company, agency: "ndrc"),
+            Fixtures.event("dog.unleashed", "d2", day: 2, agency: "jinan-dogs"),  // twice in the batch
+        ]
+        let first = try await db.score(batch)
+        #expect(first.count == 4)
+        let balances = try await db.balances()
+        #expect(balances == ["110101199003074514/citizen=950", "110101199003074514/dog-owner=3",
+                             "91350100M000100Y43/corporate=950"])
+        let again = try await db.score(batch)
+        #expect(again.isEmpty)
+        #expect(try await db.balances() == balances)
+        #expect(try await db.count("ledger") == 4)
+        #expect(try await db.count("accepted_events") == 4)
+        #expect(try await db.count("outbox") == 4)
+        await db.shutdown()
+    }
+
+    @Test func retractionInALaterBatchCompensates() async throws {
+        let db = try await DatabaseFixture.make()
+        try await db.score([Fixtures.event("loan.default", "p1", agency: "pboc"), Fixtures.event("loan.default", "p2", day: 1, agency: "pboc")])
+        #expect(try await db.balances() == ["110101199003074514/citizen=980"])
+        let messages = try await db.score([Fixtures.event("loan.default", "p3", day: 40, agency: "pboc", retracts: "p1")])
+        #expect(messages.count == 1)
+        let change = try MessageCoding.decode(ScoreChange.self, from: Data(try #require(messages.first).payload))
+        #expect(change.reason == "retracted by pboc")
+        #expect(change.delta == 10 && change.pointsAfter == 990 && change.cause == .retraction && change.compensating)
+        #expect(change.eventID == "p1")
+        #expect(try await db.balances() == ["110101199003074514/citizen=990"])
+        await db.shutdown()
+    }
+
+    @Test func expiryJobWritesCompensationsOnce() async throws {
+        let db = try await DatabaseFixture.make()
+        try await db.score([Fixtures.event("smoking.no_smoking_area", "s1", agency: "railway"),
+                            Fixtures.event("court.order_ignored", "c1", day: 1)])
+        let clock = ManualWallClock(Fixtures.start.addingTimeInterval(729 * Fixtures.day))
+        let job = ExpiryJob(scorer: db.scorer, pool: db.pool, clock: clock, publisher: nil, logger: DatabaseFixture.logger)
+        #expect(try await job.runOnce() == 0)
+        clock.set(Fixtures.start.addingTimeInterval(731 * Fixtures.day))
+        #expect(try await job.runOnce() == 1)
+        #expect(try await job.runOnce() == 0)
+        #expect(try await db.balances() == ["110101199003074514/citizen=950"])
+        clock.set(Fixtures.start.addingTimeInterval(3000 * Fixtures.day))
+        #expect(try await job.runOnce() == 1)
+        #expect(try await db.balances() == ["110101199003074514/citizen=1000"])
+        #expect(try await db.count("ledger") == 4)
+        await db.shutdown()
+    }
+
+    @Test func ledgerIsAppendOnly() async throws {
+        let db = try await DatabaseFixture.make()
+        try await db.score([Fixtures.event("court.order_ignored", "c1")])
+        await #expect(throws: PostgresError.self) {
+            try await db.pool.execute("UPDATE \(identifier: db.schema).ledger SET delta = 0")
+        }
+        await #expect(throws: PostgresError.self) {
+            try await db.pool.execute("DELETE FROM \(identifier: db.schema).ledger")
+        }
+        await db.shutdown()
+    }
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import Scoring
-@Test func scoringPlaceholder() { #expect(Bool(true)) }
