@@ -1,3 +1,4 @@
+import CreditModel
 import Foundation
 
 /// Points at a past instant (`GET /v1/subjects/{code}/scores?as_of=`), computed from the ledger.

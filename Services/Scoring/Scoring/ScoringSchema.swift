@@ -1,3 +1,4 @@
+import CreditModel
 import Pipeline
 import PostgresClient
 

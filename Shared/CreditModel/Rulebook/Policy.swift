@@ -1,4 +1,3 @@
-import CreditModel
 
 /// A policy (DESIGN §6): when a scheme state or an event calls for measures on the subject.
 /// Policies are applied by the sanctions service; the scoring service validates them because

@@ -1,4 +1,3 @@
-import CreditModel
 
 /// The rulebook's semantic checks, each returning the problems it finds in plain language.
 /// The loader runs them with the YAML node at hand and attaches its line to each problem.

@@ -1,4 +1,3 @@
-import CreditModel
 import Yams
 
 /// Reads a composed YAML tree while collecting problems with the line of each offending node,

@@ -1,4 +1,3 @@
-import CreditModel
 import Foundation
 
 /// The versioned rulebook (DESIGN §6): schemes, the rules that turn events into points, and the
