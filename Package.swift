@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "ingest", targets: ["ingest"]),
         .executable(name: "scoring", targets: ["scoring"]),
         .executable(name: "notification", targets: ["notification"]),
+        .executable(name: "sanctions", targets: ["sanctions"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -70,6 +71,10 @@ let package = Package(
         .executableTarget(name: "notification", dependencies: ["Notification"] + serviceDependencies,
                           path: "Services/Notification/Main"),
 
+        .target(name: "Sanctions", dependencies: serviceDependencies, path: "Services/Sanctions/Sanctions"),
+        .executableTarget(name: "sanctions", dependencies: ["Sanctions"] + serviceDependencies,
+                          path: "Services/Sanctions/Main"),
+
         // Tools.
         .executableTarget(name: "creditctl",
                           dependencies: ["CreditModel", "KafkaClient", "PostgresClient", "ServiceSupport",
@@ -91,6 +96,8 @@ let package = Package(
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"] + serviceTestDependencies, path: "Tests/ScoringTests"),
         .testTarget(name: "NotificationTests", dependencies: ["Notification"] + serviceTestDependencies,
                     path: "Tests/NotificationTests"),
+        .testTarget(name: "SanctionsTests", dependencies: ["Sanctions"] + serviceTestDependencies,
+                    path: "Tests/SanctionsTests"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"],
                     path: "Tests/PostgresClientTests"),
     ]

@@ -1,0 +1,3 @@
+import Sanctions
+// Replaced when the service lands.
+print("sanctions: not built yet")

@@ -1,0 +1,3 @@
+import Testing
+@testable import Sanctions
+@Test func sanctionsPlaceholder() { #expect(Bool(true)) }
