@@ -4,6 +4,6 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput of the system's parts.",
-        subcommands: [KafkaBench.self]
+        subcommands: [KafkaBench.self, IngestBench.self]
     )
 }
