@@ -59,4 +59,26 @@ import TestSupport
         let reasonsOut = try rejected.payloads.values.map { try MessageCoding.decode(RejectedEvent.self, from: Data($0)).reason.rawValue }
         #expect(reasonsOut.sorted() == expectedReasons)
     }
+
+    /// A topic created while the service runs is consumed without a restart (pattern
+    /// subscription), and content PostgreSQL cannot hold (NUL) is a rejection, not a stall.
+    @Test func newAgencyTopicIsPickedUpAndNULIsRejected() async throws {
+        let fixture = try await IngestFixture.make()
+        try await fixture.withService { service in
+            let pool = service.pool, schema = fixture.schema
+            try await fixture.produce(agency: "court", [Events.bytes(Events.object("n-1", attributes: ["note": "a\u{0}b"]))])
+            try await IngestFixture.waitUntil("the NUL event rejected") {
+                try await fixture.count(pool, "SELECT count(*)::int FROM \(identifier: schema).rejected_events") == 1
+            }
+            let reason = try await pool.query("SELECT reason FROM \(identifier: schema).rejected_events").first?.decode(String.self, at: 0)
+            #expect(reason == RejectionReason.invalidAttributes.rawValue)
+
+            let topic = fixture.configuration.topics.topic(for: "railway")
+            try await BrokerControl.fromEnvironment().createTopic(topic, partitions: 1)
+            try await fixture.produce(agency: "railway", [Events.bytes(Events.object("n-2", kind: "transit.fare_evasion", attributes: [:]))])
+            try await IngestFixture.waitUntil("the new topic's event stored") {
+                try await fixture.count(pool, "SELECT count(*)::int FROM \(identifier: schema).events WHERE agency = 'railway'") == 1
+            }
+        }
+    }
 }

@@ -51,9 +51,30 @@ public struct Submission: Sendable {
                 }
             }
             let event = try AgencyEvent.validate(value ?? .null, now: now, agency: agency ?? "", registry: registry)
+            try Self.checkStorable(event)
             return .valid(event)
         } catch {
             return .invalid(error, eventID: value.flatMap(AgencyEvent.peekEventID))
+        }
+    }
+
+    /// PostgreSQL text and jsonb cannot hold a NUL character (`\u0000`); such an event is refused
+    /// here rather than failing the batch's transaction.
+    static func checkStorable(_ event: AgencyEvent) throws(MessageError) {
+        if event.evidence?.contains("\0") == true {
+            throw MessageError(.invalidField, "evidence must not contain a NUL character", field: "evidence")
+        }
+        if containsNUL(.object(event.attributes)) {
+            throw MessageError(.invalidAttributes, "attributes must not contain a NUL character", field: "attributes")
+        }
+    }
+
+    private static func containsNUL(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): text.contains("\0")
+        case .array(let elements): elements.contains(where: containsNUL)
+        case .object(let members): members.contains { $0.key.contains("\0") || containsNUL($0.value) }
+        default: false
         }
     }
 
