@@ -54,6 +54,7 @@ public struct EventIntake: Sendable {
         var rows: [EventStore.Row] = []
         var rejections: [EventStore.Rejection] = []
         var retractions: [(target: EventStore.Key, by: String)] = []
+        let encoder = MessageCoding.makeEncoder()
         func reject(_ submission: Submission, _ error: MessageError, eventID: String?) {
             rejections.append(EventStore.Rejection(submission, error: error, eventID: eventID, receivedAt: now))
             results.append(IntakeResult(eventID: eventID, status: .rejected, reason: error.reason, message: error.message))
@@ -88,9 +89,9 @@ public struct EventIntake: Sendable {
                     retractions.append((targetKey, event.eventID))
                 }
                 known[key] = fingerprint
-                rows.append(.init(agency: agency, event: event,
-                                  messageID: UUID(uuidString: MessageID.accepted(agency: agency, eventID: event.eventID))!,
-                                  fingerprint: fingerprint, receivedAt: now, source: submission.source))
+                let accepted = AcceptedEvent(event: event, agency: agency, receivedAt: now, source: submission.source)
+                rows.append(.init(agency: agency, event: event, messageID: UUID(uuidString: accepted.id)!, fingerprint: fingerprint,
+                                  receivedAt: now, payload: Array(try encoder.encode(accepted))))
                 results.append(IntakeResult(eventID: event.eventID, status: .accepted))
             }
         }
@@ -110,9 +111,7 @@ public struct EventIntake: Sendable {
                 }
                 continue
             }
-            let message = AcceptedEvent(event: row.event, agency: row.agency, receivedAt: now, source: row.source)
-            outbox.append(OutboxMessage(id: row.messageID, topic: acceptedTopic, key: row.event.subject.rawValue,
-                                        payload: Array(try MessageCoding.encode(message))))
+            outbox.append(OutboxMessage(id: row.messageID, topic: acceptedTopic, key: row.event.subject.rawValue, payload: row.payload))
         }
         outbox += try rejections.map(deadLetterMessage)
         metrics.record(zip(submissions, results).map { ($0.agency, $1) })

@@ -21,7 +21,9 @@ struct EventStore: Sendable {
         var messageID: UUID
         var fingerprint: String
         var receivedAt: Date
-        var source: EventSource
+        /// The `accepted-event/1` JSON; the stored `attributes` and `source` are taken from it
+        /// by the database, so each event is encoded once.
+        var payload: [UInt8]
     }
 
     /// A rejected submission ready to insert.
@@ -68,20 +70,18 @@ struct EventStore: Sendable {
     /// inserted first is skipped, and its sender sees a duplicate).
     func insert(_ rows: [Row], on connection: isolated PostgresConnection) throws -> Set<Key> {
         guard !rows.isEmpty else { return [] }
-        let attributes = try rows.map { try MessageCoding.encodeString($0.event.attributes) }
-        let sources = try rows.map { try MessageCoding.encodeString($0.source) }
         let inserted = try connection.query("""
             INSERT INTO \(identifier: schema).events (agency, event_id, message_id, fingerprint, subject, subject_type, kind,
                 occurred_at, received_at, attributes, evidence, retracts, source)
-            SELECT a, i, m, f, s, st, k, o, r, at::jsonb, ev, rt, src::jsonb
-            FROM unnest(\(rows.map(\.agency))::text[], \(rows.map(\.event.eventID))::text[], \(rows.map(\.messageID))::uuid[],
-                        \(rows.map(\.fingerprint))::text[], \(rows.map(\.event.subject.rawValue))::text[],
-                        \(rows.map(\.event.subject.type.rawValue))::text[], \(rows.map(\.event.kind.rawValue))::text[],
-                        \(rows.map(\.event.occurredAt))::timestamptz[], \(rows.map(\.receivedAt))::timestamptz[],
-                        \(attributes)::text[],
-                        \(rows.map(\.event.evidence))::text[], \(rows.map(\.event.retracts))::text[],
-                        \(sources)::text[])
-                 AS x(a, i, m, f, s, st, k, o, r, at, ev, rt, src)
+            SELECT a, i, m, f, s, st, k, o, r, j->'attributes', ev, rt, j->'source'
+            FROM (SELECT *, p::jsonb AS j
+                  FROM unnest(\(rows.map(\.agency))::text[], \(rows.map(\.event.eventID))::text[],
+                              \(rows.map(\.messageID))::uuid[], \(rows.map(\.fingerprint))::text[],
+                              \(rows.map(\.event.subject.rawValue))::text[], \(rows.map(\.event.subject.type.rawValue))::text[],
+                              \(rows.map(\.event.kind.rawValue))::text[], \(rows.map(\.event.occurredAt))::timestamptz[],
+                              \(rows.map(\.receivedAt))::timestamptz[], \(rows.map { String(decoding: $0.payload, as: UTF8.self) })::text[],
+                              \(rows.map(\.event.evidence))::text[], \(rows.map(\.event.retracts))::text[])
+                       AS u(a, i, m, f, s, st, k, o, r, p, ev, rt)) AS x
             ON CONFLICT (agency, event_id) DO NOTHING
             RETURNING agency, event_id
             """)
