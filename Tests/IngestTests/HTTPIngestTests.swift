@@ -55,6 +55,7 @@ import TestSupport
                 let (status, bytes) = try await Self.post(client, token: court, body: Array("{not json".utf8))
                 #expect(status == .ok)
                 #expect(try Self.answer(bytes).results.map(\.reason) == ["invalid_json"])
+                #expect(String(decoding: bytes, as: UTF8.self).contains("\"event_id\":null"), "event_id is always present")
 
                 // One object, then the same again (duplicate), then a different one with the same id.
                 let first = Events.bytes(Events.object("h-a1"))

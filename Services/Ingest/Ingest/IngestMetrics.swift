@@ -5,7 +5,9 @@ import Metrics
 /// `ingest_events_total{agency, status, reason}` and `ingest_batch_duration_seconds{transport}`.
 ///
 /// The agency label is the registered id, or `unregistered` for anything else, so a stray topic
-/// or token cannot blow up the label space.
+/// or token cannot blow up the label space. Counts are taken inside the transaction, so a batch
+/// that the pipeline retries after a transient failure (or splits to isolate a poison message)
+/// is counted again: the counters can over-count in those rare cases, never under-count.
 struct IngestMetrics: Sendable {
     let registry: AgencyRegistry
 

@@ -119,4 +119,13 @@ public struct IntakeResult: Codable, Sendable, Hashable {
         case eventID = "event_id"
         case status, reason, message
     }
+
+    /// Encodes `event_id` always (null when unreadable), `reason` and `message` when present.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(eventID, forKey: .eventID)
+        try container.encode(status, forKey: .status)
+        try container.encodeIfPresent(reason, forKey: .reason)
+        try container.encodeIfPresent(message, forKey: .message)
+    }
 }
