@@ -53,11 +53,14 @@ struct IngestBench: AsyncParsableCommand {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: database, poolSize: 2), logger: logger)
         let ingest = try startIngest(database: database, bootstrap: state.bootstrap, schema: schema, prefix: prefix, group: tag)
         defer { if ingest.isRunning { kill(ingest.processIdentifier, SIGKILL) } }
+        let cpuBefore = Self.cpuSeconds(of: ingest.processIdentifier)
         let ingestRate = try await measureIngest(pool: pool, schema: schema, process: ingest)
+        let cpu = Self.cpuSeconds(of: ingest.processIdentifier) - cpuBefore
         kill(ingest.processIdentifier, SIGTERM)
         ingest.waitUntilExit()
         let copyRate = try await measureCopy(pool: pool, schema: schema)
-        print(String(format: "ingest: %.0f events/s (topic -> committed rows, %d events)", ingestRate, events))
+        print(String(format: "ingest: %.0f events/s (topic -> committed rows, %d events); ingest process CPU %.1f s, %.0f events per CPU-second",
+                     ingestRate, events, cpu, cpu > 0 ? Double(events) / cpu : 0))
         print(String(format: "COPY:   %.0f rows/s (same rows, same table)", copyRate))
         print(String(format: "ratio ingest/COPY: %.3f", ingestRate / copyRate))
         if drop { try await pool.execute("DROP SCHEMA \(identifier: schema) CASCADE") }
@@ -141,6 +144,15 @@ struct IngestBench: AsyncParsableCommand {
             }
         }
         return Double(copied) / max((ContinuousClock.now - start).seconds, 0.001)
+    }
+
+    /// User + system CPU time of process `pid` in seconds (Linux `/proc`), 0 when unreadable.
+    private static func cpuSeconds(of pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     private static func stackDatabaseURL() throws -> String {
