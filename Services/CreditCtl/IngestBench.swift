@@ -29,6 +29,8 @@ struct IngestBench: AsyncParsableCommand {
     var stateFile = ".run/broker.json"
     @Option(help: "Agency registry handed to ingest.")
     var agencies = "deploy/agencies.yaml"
+    @Option(help: "Ingest processes in the consumer group (partitions are shared among them).")
+    var instances = 1
     @Flag(help: "Drop the private schema afterwards.")
     var drop = false
 
@@ -51,16 +53,19 @@ struct IngestBench: AsyncParsableCommand {
         try await prefill(topic: topic, bootstrap: state.bootstrap, logger: logger)
 
         let pool = PostgresPool(configuration: PostgresConfiguration(url: database, poolSize: 2), logger: logger)
-        let ingest = try startIngest(database: database, bootstrap: state.bootstrap, schema: schema, prefix: prefix, group: tag)
-        defer { if ingest.isRunning { kill(ingest.processIdentifier, SIGKILL) } }
-        let cpuBefore = Self.cpuSeconds(of: ingest.processIdentifier)
-        let ingestRate = try await measureIngest(pool: pool, schema: schema, process: ingest)
-        let cpu = Self.cpuSeconds(of: ingest.processIdentifier) - cpuBefore
-        kill(ingest.processIdentifier, SIGTERM)
-        ingest.waitUntilExit()
+        let processes = try (0..<max(1, instances)).map { _ in
+            try startIngest(database: database, bootstrap: state.bootstrap, schema: schema, prefix: prefix, group: tag)
+        }
+        defer { for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let ingestRate = try await measureIngest(pool: pool, schema: schema, processes: processes)
+        let cpu = processes.map { Self.cpuSeconds(of: $0.processIdentifier) }.reduce(0, +)
+        for process in processes {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
         let copyRate = try await measureCopy(pool: pool, schema: schema)
-        print(String(format: "ingest: %.0f events/s (topic -> committed rows, %d events); ingest process CPU %.1f s, %.0f events per CPU-second",
-                     ingestRate, events, cpu, cpu > 0 ? Double(events) / cpu : 0))
+        print(String(format: "ingest: %.0f events/s (topic -> committed rows, %d events, %d process(es)); ingest CPU %.1f s, %.0f events per CPU-second",
+                     ingestRate, events, processes.count, cpu, cpu > 0 ? Double(events) / cpu : 0))
         print(String(format: "COPY:   %.0f rows/s (same rows, same table)", copyRate))
         print(String(format: "ratio ingest/COPY: %.3f", ingestRate / copyRate))
         if drop { try await pool.execute("DROP SCHEMA \(identifier: schema) CASCADE") }
@@ -109,11 +114,13 @@ struct IngestBench: AsyncParsableCommand {
     }
 
     /// Events/s from the first committed row to the last (the count is polled every 20 ms).
-    private func measureIngest(pool: PostgresPool, schema: String, process: Process) async throws -> Double {
+    private func measureIngest(pool: PostgresPool, schema: String, processes: [Process]) async throws -> Double {
         var first: (ContinuousClock.Instant, Int)?
         let deadline = ContinuousClock.now + .seconds(600)
         while ContinuousClock.now < deadline {
-            guard process.isRunning else { throw ValidationError("ingest exited with status \(process.terminationStatus)") }
+            if let exited = processes.first(where: { !$0.isRunning }) {
+                throw ValidationError("ingest exited with status \(exited.terminationStatus)")
+            }
             let stored = (try? await pool.query("SELECT count(*) FROM \(identifier: schema).events").first?.decode(Int.self, at: 0)) ?? 0
             if stored > 0 && first == nil { first = (.now, stored) }
             if stored >= events, let (start, already) = first {
