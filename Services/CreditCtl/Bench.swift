@@ -4,6 +4,6 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput of the system's parts.",
-        subcommands: [KafkaBench.self, BenchCopy.self]
+        subcommands: [KafkaBench.self, BenchCopy.self, IngestBench.self]
     )
 }

@@ -1,0 +1,182 @@
+import ArgumentParser
+import CreditModel
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import KafkaClient
+import Logging
+import PostgresClient
+
+/// `creditctl bench ingest`: pre-fills an agency topic with N valid events, starts the real
+/// `ingest` executable (next to this one) on a private schema, topic prefix and group, and
+/// measures events/s from the topic to committed rows in `events` (timed from the first
+/// committed row to the last, polling the count). Then, in the same run, it COPYs the same
+/// rows (read back as text, under another agency id) into the same table and prints COPY
+/// rows/s and the ratio ingest/COPY. The private schema and topics are left for inspection
+/// unless `--drop`.
+struct IngestBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ingest",
+                                                    abstract: "Ingest throughput (topic to committed rows) beside raw COPY.")
+
+    @Option(help: "Events to pre-fill.")
+    var events = 50_000
+    @Option(help: "Most messages per ingest transaction (INGEST_MAX_BATCH).")
+    var maxBatch = 2000
+    @Option(help: "PostgreSQL URL (default: DATABASE_URL, else .run/stack.json).")
+    var databaseURL: String?
+    @Option(help: "Dev broker state file (bootstrap and control API).")
+    var stateFile = ".run/broker.json"
+    @Option(help: "Agency registry handed to ingest.")
+    var agencies = "deploy/agencies.yaml"
+    @Option(help: "Ingest processes in the consumer group (partitions are shared among them).")
+    var instances = 1
+    @Flag(help: "Drop the private schema afterwards.")
+    var drop = false
+
+    func run() async throws {
+        var logger = Logger(label: "creditctl.bench.ingest")
+        logger.logLevel = .warning
+        guard let state = try? JSONDecoder().decode(BrokerState.self, from: Data(contentsOf: URL(fileURLWithPath: stateFile))) else {
+            throw ValidationError("no broker state file at \(stateFile): start `creditctl broker` (or scripts/stack up) first")
+        }
+        let database = try databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? Self.stackDatabaseURL()
+        let tag = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+        let prefix = tag + ".", schema = "ingest_" + tag.replacingOccurrences(of: "-", with: "_")
+        let topic = prefix + Topics.agencyEvents("court")
+        let partitions = max(4, Int((Double(events) * 420 / Double(4 << 20)).rounded(.up)))
+        let outputPartitions = max(4, Int((Double(events) * 900 / Double(4 << 20)).rounded(.up)))
+        for (name, count) in [(topic, partitions), (prefix + "events.accepted", outputPartitions), (prefix + "events.rejected", 4)] {
+            try await Self.createTopic(name, partitions: count, control: state.control)
+        }
+        print("bench ingest: \(events) events on \(topic) (\(partitions) partitions), schema \(schema), max batch \(maxBatch)")
+        try await prefill(topic: topic, bootstrap: state.bootstrap, logger: logger)
+
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: database, poolSize: 2), logger: logger)
+        let processes = try (0..<max(1, instances)).map { _ in
+            try startIngest(database: database, bootstrap: state.bootstrap, schema: schema, prefix: prefix, group: tag)
+        }
+        defer { for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let ingestRate = try await measureIngest(pool: pool, schema: schema, processes: processes)
+        let cpu = processes.map { Self.cpuSeconds(of: $0.processIdentifier) }.reduce(0, +)
+        for process in processes {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        let copyRate = try await measureCopy(pool: pool, schema: schema)
+        print(String(format: "ingest: %.0f events/s (topic -> committed rows, %d events, %d process(es)); ingest CPU %.1f s, %.0f events per CPU-second",
+                     ingestRate, events, processes.count, cpu, cpu > 0 ? Double(events) / cpu : 0))
+        print(String(format: "COPY:   %.0f rows/s (same rows, same table)", copyRate))
+        print(String(format: "ratio ingest/COPY: %.3f", ingestRate / copyRate))
+        if drop { try await pool.execute("DROP SCHEMA \(identifier: schema) CASCADE") }
+        await pool.shutdown()
+    }
+
+    /// Valid `court.order_ignored` events for 1000 different persons.
+    private func prefill(topic: String, bootstrap: String, logger: Logger) async throws {
+        var rng = SplitMix64(seed: 7)
+        let subjects = (0..<1000).map { _ in SubjectCode.randomPerson(using: &rng) }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrap), logger: logger)
+        let occurredAt = Date().addingTimeInterval(-86_400)
+        for start in stride(from: 0, to: events, by: 10_000) {
+            let batch = try (start..<min(start + 10_000, events)).map { index in
+                let subject = subjects[index % subjects.count]
+                let event = AgencyEvent(eventID: "bench-\(index)", subject: subject, kind: EventKind(rawValue: "court.order_ignored"),
+                                        occurredAt: occurredAt, attributes: ["case": .string("(2026) Bench \(index)"),
+                                                                             "amount_cny": .int(Int64(index % 90_000))])
+                return KafkaOutgoingMessage(topic: topic, key: Array(subject.rawValue.utf8), value: Array(try MessageCoding.encode(event)))
+            }
+            _ = try await producer.send(batch)
+        }
+        await producer.shutdown()
+    }
+
+    private func startIngest(database: String, bootstrap: String, schema: String, prefix: String, group: String) throws -> Process {
+        let binary = (Bundle.main.executableURL ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath())
+            .deletingLastPathComponent().appendingPathComponent("ingest")
+        let process = Process()
+        process.executableURL = binary
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = database
+        environment["KAFKA_BOOTSTRAP"] = bootstrap
+        environment["INGEST_SCHEMA"] = schema
+        environment["INGEST_GROUP_ID"] = group
+        environment["INGEST_TOPIC_PREFIX"] = prefix
+        environment["INGEST_ACCEPTED_TOPIC"] = prefix + "events.accepted"
+        environment["INGEST_REJECTED_TOPIC"] = prefix + "events.rejected"
+        environment["INGEST_AGENCIES_FILE"] = agencies
+        environment["INGEST_HTTP_PORT"] = "0"
+        environment["INGEST_MAX_BATCH"] = String(maxBatch)
+        environment["LOG_LEVEL"] = "warning"
+        process.environment = environment
+        try process.run()
+        return process
+    }
+
+    /// Events/s from the first committed row to the last (the count is polled every 20 ms).
+    private func measureIngest(pool: PostgresPool, schema: String, processes: [Process]) async throws -> Double {
+        var first: (ContinuousClock.Instant, Int)?
+        let deadline = ContinuousClock.now + .seconds(600)
+        while ContinuousClock.now < deadline {
+            if let exited = processes.first(where: { !$0.isRunning }) {
+                throw ValidationError("ingest exited with status \(exited.terminationStatus)")
+            }
+            let stored = (try? await pool.query("SELECT count(*) FROM \(identifier: schema).events").first?.decode(Int.self, at: 0)) ?? 0
+            if stored > 0 && first == nil { first = (.now, stored) }
+            if stored >= events, let (start, already) = first {
+                return Double(stored - already) / max((ContinuousClock.now - start).seconds, 0.001)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ValidationError("ingest did not store \(events) events within 10 minutes")
+    }
+
+    /// COPY rows/s of the same rows (as text, agency `bench-copy`) into the same table.
+    private func measureCopy(pool: PostgresPool, schema: String) async throws -> Double {
+        let columns = ["agency", "event_id", "message_id", "fingerprint", "subject", "subject_type", "kind", "occurred_at",
+                       "received_at", "attributes", "evidence", "retracts", "source"]
+        let rows = try await pool.query(PostgresQuery(unsafeSQL: """
+            SELECT \(columns.dropFirst().map { "\($0)::text" }.joined(separator: ", "))
+            FROM \(PostgresQuery.quoteIdentifier(schema)).events
+            """))
+        let values: [[String?]] = try rows.map { row in try (0..<(columns.count - 1)).map { try row.decode(String?.self, at: $0) } }
+        let start = ContinuousClock.now
+        let copied = try await pool.withTransaction { connection in
+            try connection.copy(into: "events", schema: schema, columns: columns) { writer in
+                for row in values {
+                    writer.append("bench-copy")
+                    for value in row { try writer.append(value) }
+                    try writer.endRow()
+                }
+            }
+        }
+        return Double(copied) / max((ContinuousClock.now - start).seconds, 0.001)
+    }
+
+    /// User + system CPU time of process `pid` in seconds (Linux `/proc`), 0 when unreadable.
+    private static func cpuSeconds(of pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    private static func stackDatabaseURL() throws -> String {
+        struct Stack: Decodable { struct Database: Decodable { var url: String }; var database: Database }
+        guard let stack = try? JSONDecoder().decode(Stack.self, from: Data(contentsOf: URL(fileURLWithPath: ".run/stack.json"))) else {
+            throw ValidationError("no --database-url, no DATABASE_URL and no .run/stack.json")
+        }
+        return stack.database.url
+    }
+
+    private static func createTopic(_ name: String, partitions: Int, control: String) async throws {
+        var request = URLRequest(url: URL(string: control + "/topics")!)
+        request.httpMethod = "POST"
+        request.httpBody = try JSONSerialization.data(withJSONObject: ["name": name, "partitions": partitions])
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+            throw ValidationError("creating topic \(name) failed: \(String(decoding: data, as: UTF8.self))")
+        }
+    }
+}

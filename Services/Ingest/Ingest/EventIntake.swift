@@ -1,0 +1,147 @@
+import CreditModel
+import Foundation
+import Pipeline
+import PostgresClient
+
+/// The heart of ingest, shared by Kafka and HTTP: validates a batch of submissions, decides
+/// duplicates, conflicting duplicates and retraction targets against the database and against
+/// earlier members of the same batch, stores accepted and rejected events, and returns the
+/// messages for the outbox. Runs inside the caller's transaction.
+public struct EventIntake: Sendable {
+    /// The service's schema.
+    public let schema: String
+    /// The agency registry (mandates).
+    public let registry: AgencyRegistry
+    /// Where accepted events go.
+    public let acceptedTopic: String
+    /// Where dead letters go.
+    public let rejectedTopic: String
+    private let store: EventStore
+    private let metrics: IngestMetrics
+
+    /// Creates the intake for `schema`.
+    public init(schema: String, registry: AgencyRegistry, acceptedTopic: String = Topics.eventsAccepted,
+                rejectedTopic: String = Topics.eventsRejected) {
+        self.schema = schema
+        self.registry = registry
+        self.acceptedTopic = acceptedTopic
+        self.rejectedTopic = rejectedTopic
+        store = EventStore(schema: schema)
+        metrics = IngestMetrics(registry: registry)
+    }
+
+    /// The decisions for `submissions` (same order) and the messages to publish.
+    public struct Outcome: Sendable {
+        /// One result per submission.
+        public var results: [IntakeResult]
+        /// Accepted and rejected messages for the outbox.
+        public var outbox: [OutboxMessage]
+    }
+
+    /// Processes `submissions` received at `now` within the open transaction on `connection`.
+    public func process(_ submissions: [Submission], now: Date,
+                        on connection: isolated PostgresConnection) throws -> Outcome {
+        let validated = submissions.map { $0.validate(now: now, registry: registry) }
+        var lookup = Set<EventStore.Key>()
+        for (submission, validation) in zip(submissions, validated) {
+            guard case .valid(let event) = validation, let agency = submission.agency else { continue }
+            lookup.insert(.init(agency: agency, eventID: event.eventID))
+            if let target = event.retracts { lookup.insert(.init(agency: agency, eventID: target)) }
+        }
+        var known = try store.fingerprints(of: lookup, on: connection)
+
+        var results: [IntakeResult] = []
+        var rows: [EventStore.Row] = []
+        var rejections: [EventStore.Rejection] = []
+        var retractions: [(target: EventStore.Key, by: String)] = []
+        let encoder = MessageCoding.makeEncoder()
+        func reject(_ submission: Submission, _ error: MessageError, eventID: String?) {
+            rejections.append(EventStore.Rejection(submission, error: error, eventID: eventID, receivedAt: now))
+            results.append(IntakeResult(eventID: eventID, status: .rejected, reason: error.reason, message: error.message))
+        }
+        for (submission, validation) in zip(submissions, validated) {
+            switch validation {
+            case .invalid(let error, let eventID):
+                reject(submission, error, eventID: eventID)
+            case .valid(let event):
+                let agency = submission.agency ?? ""
+                let key = EventStore.Key(agency: agency, eventID: event.eventID)
+                let fingerprint = event.fingerprint
+                if let existing = known[key] {
+                    if existing == fingerprint {
+                        results.append(IntakeResult(eventID: event.eventID, status: .duplicate,
+                                                    message: "event '\(event.eventID)' was already accepted"))
+                    } else {
+                        reject(submission, MessageError(.conflictingDuplicate,
+                                                        "event '\(event.eventID)' was already accepted with different content",
+                                                        field: "event_id"), eventID: event.eventID)
+                    }
+                    continue
+                }
+                if let target = event.retracts {
+                    let targetKey = EventStore.Key(agency: agency, eventID: target)
+                    guard known[targetKey] != nil else {
+                        reject(submission, MessageError(.unknownRetractionTarget,
+                                                        "retracts '\(target)', which agency '\(agency)' never reported",
+                                                        field: "retracts"), eventID: event.eventID)
+                        continue
+                    }
+                    retractions.append((targetKey, event.eventID))
+                }
+                known[key] = fingerprint
+                let accepted = AcceptedEvent(event: event, agency: agency, receivedAt: now, source: submission.source)
+                rows.append(.init(agency: agency, event: event, messageID: UUID(uuidString: accepted.id)!, fingerprint: fingerprint,
+                                  receivedAt: now, payload: Array(try encoder.encode(accepted))))
+                results.append(IntakeResult(eventID: event.eventID, status: .accepted))
+            }
+        }
+
+        let inserted = try store.insert(rows, on: connection)
+        try store.markRetracted(retractions, on: connection)
+        try store.insert(rejections, on: connection)
+
+        var outbox: [OutboxMessage] = []
+        outbox.reserveCapacity(rows.count + rejections.count)
+        for row in rows {
+            guard inserted.contains(.init(agency: row.agency, eventID: row.event.eventID)) else {
+                // A concurrent transaction stored it first: that one publishes it.
+                if let index = results.firstIndex(where: { $0.eventID == row.event.eventID && $0.status == .accepted }) {
+                    results[index] = IntakeResult(eventID: row.event.eventID, status: .duplicate,
+                                                  message: "event '\(row.event.eventID)' was already accepted")
+                }
+                continue
+            }
+            outbox.append(OutboxMessage(id: row.messageID, topic: acceptedTopic, key: row.event.subject.rawValue, payload: row.payload))
+        }
+        outbox += try rejections.map(deadLetterMessage)
+        metrics.record(zip(submissions, results).map { ($0.agency, $1) })
+        return Outcome(results: results, outbox: outbox)
+    }
+
+    /// Stores and forwards one submission as rejected with `error` (for a message that failed
+    /// on its own in the database).
+    public func reject(_ submission: Submission, error: MessageError, now: Date,
+                       on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        let rejection = EventStore.Rejection(submission, error: error, eventID: nil, receivedAt: now)
+        try store.insert([rejection], on: connection)
+        metrics.record([(submission.agency, IntakeResult(eventID: nil, status: .rejected, reason: error.reason))])
+        return [try deadLetterMessage(rejection)]
+    }
+
+    private func deadLetterMessage(_ rejection: EventStore.Rejection) throws -> OutboxMessage {
+        let message = RejectedEvent(raw: rejection.raw, source: rejection.source, agency: rejection.agency,
+                                    eventID: rejection.eventID, error: rejection.error, rejectedAt: rejection.receivedAt)
+        return OutboxMessage(id: rejection.messageID, topic: rejectedTopic, key: Self.rejectionKey(rejection),
+                             payload: Array(try MessageCoding.encode(message)))
+    }
+
+    /// A dead letter's key: the subject when the message names a valid one, else the agency
+    /// (so one agency's bad messages stay in order), else `unknown`.
+    static func rejectionKey(_ rejection: EventStore.Rejection) -> String {
+        if rejection.raw.count <= AgencyEvent.maxMessageBytes, let value = try? JSONValue.parse(Data(rejection.raw)), let subject = value["subject"]?.stringValue,
+           (try? SubjectCode(validating: subject)) != nil {
+            return subject
+        }
+        return rejection.agency ?? "unknown"
+    }
+}

@@ -1,0 +1,130 @@
+import CreditModel
+import Foundation
+import PostgresClient
+
+/// The `ingest` schema's event tables, written in batches: one lookup and a few multi-row
+/// statements per batch, never a round trip per event.
+struct EventStore: Sendable {
+    /// The schema holding the tables.
+    let schema: String
+
+    /// An (agency, event_id) pair, the idempotency key.
+    struct Key: Hashable, Sendable {
+        var agency: String
+        var eventID: String
+    }
+
+    /// An accepted event ready to insert.
+    struct Row: Sendable {
+        var agency: String
+        var event: AgencyEvent
+        var messageID: UUID
+        var fingerprint: String
+        var receivedAt: Date
+        /// The `accepted-event/1` JSON; the stored `attributes` and `source` are taken from it
+        /// by the database, so each event is encoded once.
+        var payload: [UInt8]
+    }
+
+    /// A rejected submission ready to insert.
+    struct Rejection: Sendable {
+        var messageID: UUID
+        var agency: String?
+        var eventID: String?
+        var raw: [UInt8]
+        var source: EventSource
+        var error: MessageError
+        var receivedAt: Date
+
+        /// The rejection of `submission`; its id derives from the source (and bytes, for HTTP).
+        init(_ submission: Submission, error: MessageError, eventID: String?, receivedAt: Date) {
+            let raw = submission.raw
+            messageID = UUID(uuidString: MessageID.rejected(source: submission.source, agency: submission.agency, raw: raw))!
+            agency = submission.agency
+            self.eventID = eventID
+            self.raw = raw
+            source = submission.source
+            self.error = error
+            self.receivedAt = receivedAt
+        }
+    }
+
+    /// The stored fingerprint of each of `keys` that exists.
+    func fingerprints(of keys: Set<Key>, on connection: isolated PostgresConnection) throws -> [Key: String] {
+        guard !keys.isEmpty else { return [:] }
+        let list = Array(keys)
+        let rows = try connection.query("""
+            SELECT e.agency, e.event_id, e.fingerprint FROM \(identifier: schema).events e
+            JOIN unnest(\(list.map(\.agency))::text[], \(list.map(\.eventID))::text[]) AS k(agency, event_id)
+              ON e.agency = k.agency AND e.event_id = k.event_id
+            """)
+        var found: [Key: String] = [:]
+        for row in rows {
+            found[Key(agency: try row.decode(String.self, at: 0), eventID: try row.decode(String.self, at: 1))] =
+                try row.decode(String.self, at: 2)
+        }
+        return found
+    }
+
+    /// Inserts `rows`; returns the keys actually inserted (a row that a concurrent transaction
+    /// inserted first is skipped, and its sender sees a duplicate).
+    func insert(_ rows: [Row], on connection: isolated PostgresConnection) throws -> Set<Key> {
+        guard !rows.isEmpty else { return [] }
+        let inserted = try connection.query("""
+            INSERT INTO \(identifier: schema).events (agency, event_id, message_id, fingerprint, subject, subject_type, kind,
+                occurred_at, received_at, attributes, evidence, retracts, source)
+            SELECT a, i, m, f, s, st, k, o, r, j->'attributes', ev, rt, j->'source'
+            FROM (SELECT *, p::jsonb AS j
+                  FROM unnest(\(rows.map(\.agency))::text[], \(rows.map(\.event.eventID))::text[],
+                              \(rows.map(\.messageID))::uuid[], \(rows.map(\.fingerprint))::text[],
+                              \(rows.map(\.event.subject.rawValue))::text[], \(rows.map(\.event.subject.type.rawValue))::text[],
+                              \(rows.map(\.event.kind.rawValue))::text[], \(rows.map(\.event.occurredAt))::timestamptz[],
+                              \(rows.map(\.receivedAt))::timestamptz[], \(rows.map { String(decoding: $0.payload, as: UTF8.self) })::text[],
+                              \(rows.map(\.event.evidence))::text[], \(rows.map(\.event.retracts))::text[])
+                       AS u(a, i, m, f, s, st, k, o, r, p, ev, rt)) AS x
+            ON CONFLICT (agency, event_id) DO NOTHING
+            RETURNING agency, event_id
+            """)
+        return Set(try inserted.map { Key(agency: try $0.decode(String.self, at: 0), eventID: try $0.decode(String.self, at: 1)) })
+    }
+
+    /// Marks each retraction target as retracted by the retracting event (the first retraction wins).
+    func markRetracted(_ retractions: [(target: Key, by: String)], on connection: isolated PostgresConnection) throws {
+        guard !retractions.isEmpty else { return }
+        try connection.execute("""
+            UPDATE \(identifier: schema).events e SET retracted_by = x.b
+            FROM unnest(\(retractions.map(\.target.agency))::text[], \(retractions.map(\.target.eventID))::text[],
+                        \(retractions.map(\.by))::text[]) AS x(a, t, b)
+            WHERE e.agency = x.a AND e.event_id = x.t AND e.retracted_by IS NULL
+            """)
+    }
+
+    /// Inserts `rejections` (a redelivered one, same message id, is skipped).
+    func insert(_ rejections: [Rejection], on connection: isolated PostgresConnection) throws {
+        guard !rejections.isEmpty else { return }
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).rejected_events (message_id, agency, event_id, raw, transport, topic, partition,
+                "offset", reason, message, received_at)
+            SELECT * FROM unnest(\(rejections.map(\.messageID))::uuid[], \(rejections.map(\.agency))::text[],
+                                 \(rejections.map(\.eventID))::text[], \(rejections.map { Data($0.raw) })::bytea[],
+                                 \(rejections.map(\.source.transport.rawValue))::text[], \(rejections.map(\.source.topic))::text[],
+                                 \(rejections.map { $0.source.partition.map(Int.init) })::int[],
+                                 \(rejections.map(\.source.offset))::bigint[],
+                                 \(rejections.map(\.error.reason.rawValue))::text[], \(rejections.map(\.error.message))::text[],
+                                 \(rejections.map(\.receivedAt))::timestamptz[])
+            ON CONFLICT (message_id) DO NOTHING
+            """)
+    }
+
+    /// Upserts the registry into `agencies` (done at start).
+    func storeAgencies(_ registry: AgencyRegistry, on connection: isolated PostgresConnection) throws {
+        let agencies = registry.agencies
+        guard !agencies.isEmpty else { return }
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).agencies (id, name, kinds)
+            SELECT i, n, string_to_array(k, ',') FROM unnest(\(agencies.map(\.id))::text[], \(agencies.map(\.name))::text[],
+                \(agencies.map { $0.kinds.map(\.rawValue).sorted().joined(separator: ",") })::text[]) AS x(i, n, k)
+            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kinds = EXCLUDED.kinds, updated_at = now()
+            """)
+    }
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import Ingest
-@Test func ingestPlaceholder() { #expect(Bool(true)) }
