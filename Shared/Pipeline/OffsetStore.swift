@@ -37,9 +37,13 @@ public struct OffsetStore: Sendable {
         return offsets
     }
 
-    /// Records `offsets` (next offset to read per partition). An offset never moves backwards:
-    /// a consumer that lost a partition in a rebalance and finishes late cannot undo its
-    /// successor's progress.
+    /// Records `offsets` (next offset to read per partition), replacing what was stored.
+    ///
+    /// The last writer wins, even when that moves an offset backwards: after the dev broker
+    /// restarts empty, the new log's offsets start again at 0 and must replace the old ones, or
+    /// a later restart would seek past unread messages. The cost is on the safe side: a consumer
+    /// that lost a partition mid-batch and commits late can only make its successor read some
+    /// messages again, which the handlers' unique constraints absorb.
     public func save(_ offsets: [KafkaTopicPartition: Int64], on connection: isolated PostgresConnection) throws {
         guard !offsets.isEmpty else { return }
         let entries = Array(offsets)
@@ -49,7 +53,7 @@ public struct OffsetStore: Sendable {
             FROM unnest(\(entries.map(\.key.topic))::text[], \(entries.map { Int($0.key.partition) })::int[],
                         \(entries.map(\.value))::bigint[]) AS x(t, p, o)
             ON CONFLICT (group_id, topic, partition) DO UPDATE
-            SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset), updated_at = now()
+            SET next_offset = EXCLUDED.next_offset, updated_at = now()
             """)
     }
 }

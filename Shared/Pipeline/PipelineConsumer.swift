@@ -3,7 +3,6 @@ import Logging
 import Metrics
 import PostgresClient
 import ServiceLifecycle
-import Synchronization
 
 /// Settings of a `PipelineConsumer`.
 public struct PipelineConsumerConfiguration: Sendable {
@@ -30,8 +29,10 @@ public struct PipelineConsumerConfiguration: Sendable {
 /// The reliability pattern of DESIGN §9 as a service: consume a batch; in one PostgreSQL
 /// transaction apply it (`BatchHandler`), store the outgoing messages in the outbox and the
 /// consumed offsets; commit; wake the outbox publisher. On assignment it starts from the
-/// offsets stored in PostgreSQL (Kafka's committed offsets are never used), and reports loudly
-/// when a stored offset is below the broker's log start: those messages are gone.
+/// offsets stored in PostgreSQL (Kafka's committed offsets are never used). A stored offset
+/// outside the broker's log is reported loudly (error log, `pipeline_offset_gaps_total`): below
+/// the log start, messages were lost to retention; beyond its end, the broker was reset (the
+/// dev broker starts empty). Either way the consumer carries on from the log's start.
 ///
 /// Transient failures retry the same batch with backoff, offsets unmoved. A permanent failure
 /// splits the batch so that only the message causing it becomes a dead letter.
@@ -44,7 +45,6 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
     private let logger: Logger
     private let offsets: OffsetStore
     private let outbox: Outbox
-    private let assignedOffsets = Mutex<[KafkaTopicPartition: Int64]>([:])
     private let metrics: PipelineMetrics
 
     /// Creates the consumer; `publisher` is woken after every commit.
@@ -66,7 +66,6 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
         let pool = pool, offsets = offsets, logger = logger
         let consumer = try KafkaConsumer(configuration: kafka, logger: logger, onAssign: { partitions in
             let stored = try await pool.withConnection { try await offsets.load(partitions, on: $0) }
-            self.assignedOffsets.withLock { $0.merge(stored) { _, new in new } }
             logger.info("partitions assigned", metadata: ["partitions": "\(partitions.count)", "with_stored_offsets": "\(stored.count)"])
             return stored
         }, onRevoke: { partitions in
@@ -76,8 +75,15 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
         var lastLag = ContinuousClock.now
         do {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let batch = try await consumer.poll(maxMessages: configuration.maxBatch, timeout: configuration.pollTimeout)
-                try await checkForGaps(consumer)
+                let batch: [KafkaMessage]
+                do {
+                    batch = try await consumer.poll(maxMessages: configuration.maxBatch, timeout: configuration.pollTimeout)
+                } catch let error as KafkaError where error.code == .offsetOutOfRange {
+                    metrics.offsetGaps.increment()
+                    logger.error("stored offset outside the broker's log (messages lost to retention, or the broker was reset); continuing from the log start",
+                                 metadata: ["error": "\(error)"])
+                    continue
+                }
                 if !batch.isEmpty {
                     try await commit(batch)
                     publisher?.wake()
@@ -92,25 +98,6 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
             throw error
         }
         await consumer.close()
-    }
-
-    /// Compares newly assigned stored offsets with each partition's log start; a stored offset
-    /// below it means messages were deleted before this group read them.
-    private func checkForGaps(_ consumer: KafkaConsumer) async throws {
-        let toCheck = assignedOffsets.withLock { pending in
-            defer { pending.removeAll() }
-            return pending
-        }
-        for (partition, stored) in toCheck {
-            let (low, _) = try await consumer.watermarks(topic: partition.topic, partition: partition.partition)
-            if stored < low {
-                metrics.offsetGaps.increment(by: Int(low - stored))
-                logger.error("stored offset is below the log start: messages were lost before this group read them", metadata: [
-                    "topic": "\(partition.topic)", "partition": "\(partition.partition)",
-                    "stored_offset": "\(stored)", "log_start": "\(low)", "lost_messages": "\(low - stored)",
-                ])
-            }
-        }
     }
 
     /// Applies `batch` with retries; isolates and dead-letters a message that fails permanently.
@@ -205,7 +192,7 @@ struct PipelineMetrics: Sendable {
         messages = Counter(label: "pipeline_messages_total", dimensions: dimensions)
         retries = Counter(label: "pipeline_retries_total", dimensions: dimensions)
         deadLetters = Counter(label: "pipeline_dead_letters_total", dimensions: dimensions)
-        offsetGaps = Counter(label: "pipeline_offset_gap_messages_total", dimensions: dimensions)
+        offsetGaps = Counter(label: "pipeline_offset_gaps_total", dimensions: dimensions)
         batchDuration = Metrics.Timer(label: "pipeline_batch_duration_seconds", dimensions: dimensions)
         lag = Gauge(label: "pipeline_consumer_lag", dimensions: dimensions)
     }

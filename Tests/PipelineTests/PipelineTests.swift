@@ -177,6 +177,26 @@ final class RecordingHandler: BatchHandler {
         await fixture.pool.shutdown()
     }
 
+    /// The dev broker starts empty after a restart while PostgreSQL keeps the offsets: stored
+    /// offsets then lie beyond the new log's end. The consumer must say so, read the new log
+    /// from its start, and replace the stale offsets (or a later restart would skip messages).
+    @Test func offsetsBeyondTheLogAfterABrokerResetAreReplaced() async throws {
+        let fixture = try await Fixture.make(partitions: 2)
+        try await fixture.pool.execute("""
+            INSERT INTO \(identifier: fixture.schema).consumer_offsets (group_id, topic, partition, next_offset)
+            VALUES (\(fixture.group), \(fixture.input), 0, 5000), (\(fixture.group), \(fixture.input), 1, 5000)
+            """)
+        try await fixture.produce((0..<100).map { "m\($0)" })
+        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output)
+        try await fixture.run(handler: handler) { try await fixture.processedCount() >= 100 }
+        #expect(try await fixture.processedCount() == 100)
+        let stored = try await fixture.count("""
+            SELECT sum(next_offset)::int FROM \(identifier: fixture.schema).consumer_offsets WHERE group_id = \(fixture.group)
+            """)
+        #expect(stored == 100, "offsets must be those of the new log, got a sum of \(stored)")
+        await fixture.pool.shutdown()
+    }
+
     @Test func poisonMessageIsDeadLetteredAndThePartitionFlows() async throws {
         let fixture = try await Fixture.make(partitions: 1)
         var values = (0..<100).map { "m\($0)" }
