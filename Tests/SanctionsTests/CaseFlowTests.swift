@@ -204,4 +204,24 @@ import TestSupport
         #expect(try await fixture.cases(of: Fixtures.company).map(\.policyID) == ["dishonest-debtor.organisation"])
         await fixture.shutdown()
     }
+
+    @Test func aFailedNoticeKeepsTheCaseProposedAndRecoveryBeforeActiveWithdrawsIt() async throws {
+        let fixture = try await Fixtures.make()
+        let opened = try await fixture.apply(Fixtures.change(eventID: "c1", delta: -200, pointsAfter: 800))
+        let notice = try #require(try Fixtures.notices(opened).first)
+        #expect(try await fixture.cases().map(\.policyID) == ["citizen.grade-c"])
+        try await fixture.apply(NoticeReceipt(request: notice, status: .failed, deliveredAt: nil, reason: "no channel", channel: .mailbox))
+        var record = try #require(try await fixture.cases().first)
+        #expect(record.state == .proposed)
+        #expect(record.noticeFailure == "no channel")
+        fixture.clock.advance(by: 30 * Fixtures.day)
+        #expect(try await fixture.run { engine, now, connection in try engine.activateDue(now: now, limit: 10, on: connection).messages }.isEmpty)
+        let recovered = try await fixture.apply(Fixtures.change(eventID: "c2", kind: "deed.volunteering", delta: 200, pointsAfter: 1000))
+        #expect(try Fixtures.decisions(recovered).isEmpty)
+        #expect(try Fixtures.notices(recovered).map(\.kind) == [.liftInfo])
+        record = try #require(try await fixture.cases().first)
+        #expect(record.state == .withdrawn)
+        #expect(try await fixture.transitions(record.id).map(\.to) == [.proposed, .withdrawn])
+        await fixture.shutdown()
+    }
 }

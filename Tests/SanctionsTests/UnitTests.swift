@@ -39,14 +39,19 @@ import Testing
 
     @Test func configurationReadsTheEnvironment() throws {
         let env = EnvironmentReader(["DATABASE_URL": "postgresql://x", "KAFKA_BOOTSTRAP": "k:9092", "SANCTIONS_SCHEMA": "s2",
-                                     "SANCTIONS_DECISIONS_TOPIC": "d2", "SANCTIONS_ENFORCER_TOKENS": "airline:enforcer-123"])
+                                     "SANCTIONS_DECISIONS_TOPIC": "d2", "SANCTIONS_ENFORCER_TOKENS": "airline:enforcer-123",
+                                     "SANCTIONS_OFFICER_TOKEN": "stack-officer-token"])
         let configuration = try SanctionsConfiguration.fromEnvironment(env)
         #expect(configuration.schema == "s2")
         #expect(configuration.topics.decisions == "d2")
         #expect(configuration.topics.consumed == [Topics.scoresChanged, Topics.eventsAccepted, Topics.notificationsDelivered])
         #expect(configuration.http.port == 8083)
         #expect(configuration.enforcers.identify("enforcer-123") == "airline")
-        #expect(configuration.officers.isEmpty)
+        #expect(configuration.officers.identify("stack-officer-token") == "officer")
+        #expect(throws: ConfigurationError.self) {
+            try SanctionsConfiguration.fromEnvironment(EnvironmentReader(["DATABASE_URL": "x", "KAFKA_BOOTSTRAP": "k",
+                                                                          "SANCTIONS_ENFORCER_TOKEN": "short"]))
+        }
     }
 
     @Test func everyDecisionOfACaseHasItsOwnID() {

@@ -13,6 +13,11 @@ public struct Credentials: Sendable, Hashable {
 
     /// Parses `name:token,name:token` (a bare `token` is named `defaultName`).
     public init(list: String, defaultName: String) throws(CredentialsError) {
+        self.init(tokens: try Self.parse(list: list, defaultName: defaultName))
+    }
+
+    /// `name → token` from `name:token,name:token` (a bare `token` is named `defaultName`).
+    public static func parse(list: String, defaultName: String) throws(CredentialsError) -> [String: String] {
         var tokens: [String: String] = [:]
         for item in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
             let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
@@ -20,7 +25,7 @@ public struct Credentials: Sendable, Hashable {
             guard !name.isEmpty, token.count >= 8 else { throw CredentialsError(item: name) }
             tokens[name] = token
         }
-        self.init(tokens: tokens)
+        return tokens
     }
 
     /// Whether no token is configured (every request is refused).

@@ -39,7 +39,8 @@ public struct SanctionsConfiguration: Sendable {
     /// `SANCTIONS_RECEIPTS_TOPIC`, `SANCTIONS_DECISIONS_TOPIC`, `SANCTIONS_NOTICES_TOPIC`,
     /// `SANCTIONS_RULEBOOK`, `SANCTIONS_HTTP_PORT`/`_HOST` (8083), `SANCTIONS_DEADLINE_INTERVAL`
     /// (5s), `SANCTIONS_OFFICER_TOKENS` and `SANCTIONS_ENFORCER_TOKENS` (`name:token,...`; a bare
-    /// token is named `officer` / `enforcer`).
+    /// token is named `officer` / `enforcer`), and the embedded stack's single
+    /// `SANCTIONS_OFFICER_TOKEN` / `SANCTIONS_ENFORCER_TOKEN` (named `officer` / `enforcer`).
     public static func fromEnvironment(_ env: EnvironmentReader = .init()) throws -> SanctionsConfiguration {
         var configuration = SanctionsConfiguration(databaseURL: try env.requiredString("DATABASE_URL"),
                                                    kafkaBootstrap: try env.requiredString("KAFKA_BOOTSTRAP"))
@@ -55,16 +56,24 @@ public struct SanctionsConfiguration: Sendable {
         configuration.rulebookPath = env.string("SANCTIONS_RULEBOOK", default: configuration.rulebookPath)
         configuration.http = try HTTPConfiguration.fromEnvironment(prefix: "SANCTIONS", defaultPort: 8083, env)
         configuration.deadlineInterval = try env.duration("SANCTIONS_DEADLINE_INTERVAL", default: configuration.deadlineInterval)
-        do {
-            configuration.officers = try Credentials(list: env.string("SANCTIONS_OFFICER_TOKENS", default: ""), defaultName: "officer")
-        } catch {
-            throw ConfigurationError(variable: "SANCTIONS_OFFICER_TOKENS", problem: error.description)
-        }
-        do {
-            configuration.enforcers = try Credentials(list: env.string("SANCTIONS_ENFORCER_TOKENS", default: ""), defaultName: "enforcer")
-        } catch {
-            throw ConfigurationError(variable: "SANCTIONS_ENFORCER_TOKENS", problem: error.description)
-        }
+        configuration.officers = try credentials(env, role: "OFFICER", defaultName: "officer")
+        configuration.enforcers = try credentials(env, role: "ENFORCER", defaultName: "enforcer")
         return configuration
+    }
+
+    /// The tokens of `role` from `SANCTIONS_<role>_TOKENS` and `SANCTIONS_<role>_TOKEN`.
+    private static func credentials(_ env: EnvironmentReader, role: String, defaultName: String) throws -> Credentials {
+        let variables = ["SANCTIONS_\(role)_TOKENS", "SANCTIONS_\(role)_TOKEN"]
+        var tokens: [String: String] = [:]
+        for variable in variables {
+            guard let text = env.optionalString(variable) else { continue }
+            do {
+                let list = variable.hasSuffix("S") ? text : "\(defaultName):\(text)"
+                tokens.merge(try Credentials.parse(list: list, defaultName: defaultName)) { first, _ in first }
+            } catch {
+                throw ConfigurationError(variable: variable, problem: error.description)
+            }
+        }
+        return Credentials(tokens: tokens)
     }
 }
