@@ -35,9 +35,10 @@ public struct CaseEngine: Sendable {
     /// A `score-change/1`: state policies on its scheme open a case when their threshold is
     /// entered, and close the open case when it is left (recovery, retraction, expiry).
     public func apply(_ change: ScoreChange, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
-        guard try store.markProcessed("score-change:\(change.id)", on: connection) else { return [] }
+        let watching = policies.statePolicies(scheme: change.scheme, for: change.subject.type)
+        guard !watching.isEmpty, try store.markProcessed("score-change:\(change.id)", on: connection) else { return [] }
         var outgoing: [OutboxMessage] = []
-        for (policy, condition) in policies.statePolicies(scheme: change.scheme, for: change.subject.type) {
+        for (policy, condition) in watching {
             let holds = condition.holds(points: change.pointsAfter, grade: change.gradeAfter)
             let before = try store.condition(subject: change.subject, policyID: policy.id, on: connection)
                 ?? policies.holdsInitially(condition, scheme: change.scheme)
@@ -59,7 +60,11 @@ public struct CaseEngine: Sendable {
     /// An `accepted-event/1`: a retraction closes the cases its target caused; an event policy's
     /// kind opens a case; a lifting kind closes the policy's open case.
     public func apply(_ event: AcceptedEvent, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
-        guard try store.markProcessed("accepted-event:\(event.id)", on: connection) else { return [] }
+        let lifting = policies.policies(liftedBy: event.kind, for: event.subject.type)
+        let triggered = event.retracts == nil ? policies.policies(triggeredBy: event.kind, for: event.subject.type) : []
+        // Only events that concern a policy are recorded (most kinds only move points).
+        guard event.retracts != nil || !lifting.isEmpty || !triggered.isEmpty,
+              try store.markProcessed("accepted-event:\(event.id)", on: connection) else { return [] }
         var outgoing: [OutboxMessage] = []
         if let target = event.retracts {
             for open in try store.lockOpen(subject: event.subject, cause: Self.eventCause(agency: event.agency, eventID: target),
@@ -69,12 +74,12 @@ public struct CaseEngine: Sendable {
                                       now: now, on: connection)
             }
         }
-        for policy in policies.policies(liftedBy: event.kind, for: event.subject.type) {
+        for policy in lifting {
             guard let open = try store.lockOpen(subject: event.subject, policyID: policy.id, on: connection) else { continue }
             outgoing += try close(open, actor: "agency:\(event.agency)",
                                   reason: "Lifting event: \(PolicyEvaluator.describe(event)).", now: now, on: connection)
         }
-        for policy in policies.policies(triggeredBy: event.kind, for: event.subject.type) where event.retracts == nil {
+        for policy in triggered {
             outgoing += try open(policy, subject: event.subject, cause: Self.eventCause(agency: event.agency, eventID: event.eventID),
                                  reasons: [policy.reason, PolicyEvaluator.describe(event)], now: now, on: connection)
         }
@@ -236,6 +241,7 @@ public enum CaseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The case is not in a state that allows it.
     case invalidState(CaseState)
 
+    /// A plain-language description.
     public var description: String {
         switch self {
         case .notFound: "no such sanction case"

@@ -226,5 +226,6 @@ public struct InvalidTransition: Error, Sendable, CustomStringConvertible {
     public let from: CaseState
     /// The state asked for.
     public let to: CaseState
+    /// A plain-language description.
     public var description: String { "case \(caseID): \(from.rawValue) -> \(to.rawValue) is not a transition of DESIGN §7" }
 }

@@ -47,5 +47,6 @@ public struct Credentials: Sendable, Hashable {
 public struct CredentialsError: Error, Sendable, CustomStringConvertible {
     /// The entry's name.
     public let item: String
+    /// A plain-language description.
     public var description: String { "token entry '\(item)' is malformed or shorter than 8 characters" }
 }
