@@ -1,3 +1,41 @@
+import CreditModel
+import Foundation
+import KafkaClient
+import Logging
+import PostgresClient
 import Sanctions
-// Replaced when the service lands.
-print("sanctions: not built yet")
+import ServiceSupport
+
+// The `sanctions` executable: configuration and rulebook from the environment, then the service.
+let logLevel: Logger.Level
+do {
+    logLevel = try Observability.logLevel()
+} catch {
+    FileHandle.standardError.write(Data("sanctions: \(error)\n".utf8))
+    exit(2)
+}
+let registry = Observability.bootstrap(service: "sanctions", logLevel: logLevel)
+let logger = Logger(label: "sanctions")
+do {
+    let configuration = try SanctionsConfiguration.fromEnvironment()
+    let rulebook = try Rulebook.load(contentsOf: URL(fileURLWithPath: configuration.rulebookPath))
+    let pool = PostgresPool(configuration: PostgresConfiguration(url: configuration.databaseURL, poolSize: configuration.poolSize,
+                                                                 applicationName: "sanctions"), logger: logger)
+    try await SanctionsService.migrate(schema: configuration.schema, pool: pool)
+    let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: configuration.kafkaBootstrap),
+                                     logger: logger)
+    let service = SanctionsService(configuration: configuration, rulebook: rulebook, pool: pool, producer: producer,
+                                   clock: SharedOffsetClock.fromEnvironment(), logger: logger)
+    if configuration.officers.isEmpty || configuration.enforcers.isEmpty {
+        logger.warning("no officer or enforcer tokens configured: reviews or list lookups are refused")
+    }
+    logger.info("sanctions starting", metadata: ["http": "\(configuration.http.host):\(configuration.http.port)",
+                                                  "schema": "\(configuration.schema)", "policies": "\(rulebook.policies.count)"])
+    try await ServiceRunner.run(name: "sanctions", http: configuration.http, router: service.router(registry: registry),
+                                services: service.services, logger: logger)
+    await producer.shutdown()
+    await pool.shutdown()
+} catch {
+    logger.critical("sanctions stopped: \(error)")
+    exit(1)
+}

@@ -1,0 +1,231 @@
+import CreditModel
+import Foundation
+import PostgresClient
+
+/// The SQL of the `sanctions` schema: cases, their transitions, policy conditions, processed
+/// message ids, list lookups and rejected messages. Every method runs on a connection inside
+/// the caller's transaction.
+public struct CaseStore: Sendable {
+    /// The schema.
+    public let schema: String
+
+    /// A store over `schema`.
+    public init(schema: String) { self.schema = schema }
+
+    private static let columns = """
+        case_id, subject, policy_id, policy_version, kind, state, cause, measures, reasons, appeal_days, opened_at,
+        delivered_at, appeal_deadline, appealed_at, notice_failure, active_since, closed_at
+        """
+
+    /// Inserts `record` with its opening transition; false (and nothing written) when a case with
+    /// the same id exists or the (subject, policy) already has an open case.
+    public func insert(_ record: SanctionCase, appealCodeHash: String?, actor: String, reason: String,
+                       on connection: isolated PostgresConnection) throws -> Bool {
+        let inserted = try connection.execute("""
+            INSERT INTO \(identifier: schema).cases (case_id, subject, policy_id, policy_version, kind, state, cause, measures,
+                reasons, appeal_days, appeal_code_hash, opened_at, active_since)
+            VALUES (\(record.id)::uuid, \(record.subject.rawValue), \(record.policyID), \(record.policyVersion),
+                    \(record.kind.rawValue), \(record.state.rawValue), \(record.cause), \(PostgresJSON(record.measures.map(\.rawValue))),
+                    \(PostgresJSON(record.reasons)), \(record.appealDays), \(appealCodeHash), \(record.openedAt), \(record.activeSince))
+            ON CONFLICT DO NOTHING
+            """)
+        guard inserted == 1 else { return false }
+        try addTransition(caseID: record.id, from: nil, to: record.state, at: record.openedAt, actor: actor, reason: reason,
+                          on: connection)
+        return true
+    }
+
+    /// The case `id`, locked for update; nil when there is none.
+    public func lock(_ id: String, on connection: isolated PostgresConnection) throws -> SanctionCase? {
+        guard UUID(uuidString: id) != nil else { return nil }
+        return try connection.query("""
+            SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).cases WHERE case_id = \(id)::uuid FOR UPDATE
+            """).first.map(Self.decode)
+    }
+
+    /// The open case of `subject` under `policyID`, locked; nil when there is none.
+    public func lockOpen(subject: SubjectCode, policyID: String, on connection: isolated PostgresConnection) throws -> SanctionCase? {
+        try connection.query("""
+            SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).cases
+            WHERE subject = \(subject.rawValue) AND policy_id = \(policyID) AND state NOT IN ('lifted', 'withdrawn') FOR UPDATE
+            """).first.map(Self.decode)
+    }
+
+    /// The open cases of `subject` caused by `cause`, locked.
+    public func lockOpen(subject: SubjectCode, cause: String, on connection: isolated PostgresConnection) throws -> [SanctionCase] {
+        try connection.query("""
+            SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).cases
+            WHERE subject = \(subject.rawValue) AND cause = \(cause) AND state NOT IN ('lifted', 'withdrawn')
+            ORDER BY opened_at FOR UPDATE
+            """).map(Self.decode)
+    }
+
+    /// Up to `limit` noticed cases whose appeal deadline is at or before `now`, locked (others
+    /// running the job skip them).
+    public func lockDue(at now: Date, limit: Int, on connection: isolated PostgresConnection) throws -> [SanctionCase] {
+        try connection.query("""
+            SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).cases
+            WHERE state = 'noticed' AND appeal_deadline <= \(now)
+            ORDER BY appeal_deadline LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            """).map(Self.decode)
+    }
+
+    /// The stored hash of the case's appeal code.
+    public func appealCodeHash(of id: String, on connection: isolated PostgresConnection) throws -> String? {
+        guard UUID(uuidString: id) != nil else { return nil }
+        return try connection.query("""
+            SELECT appeal_code_hash FROM \(identifier: schema).cases WHERE case_id = \(id)::uuid
+            """).first?.decode(String?.self, at: 0)
+    }
+
+    /// Writes the state and dates of `record` and the transition that led there from `from`;
+    /// refuses a transition DESIGN §7 does not allow.
+    public func update(_ record: SanctionCase, from: CaseState, actor: String, reason: String, at: Date,
+                       on connection: isolated PostgresConnection) throws {
+        guard from == record.state || from.allows(record.state, kind: record.kind) else {
+            throw InvalidTransition(caseID: record.id, from: from, to: record.state)
+        }
+        try connection.execute("""
+            UPDATE \(identifier: schema).cases
+            SET state = \(record.state.rawValue), delivered_at = \(record.deliveredAt), appeal_deadline = \(record.appealDeadline),
+                appealed_at = \(record.appealedAt), notice_failure = \(record.noticeFailure),
+                active_since = \(record.activeSince), closed_at = \(record.closedAt)
+            WHERE case_id = \(record.id)::uuid
+            """)
+        if from != record.state {
+            try addTransition(caseID: record.id, from: from, to: record.state, at: at, actor: actor, reason: reason, on: connection)
+        }
+    }
+
+    private func addTransition(caseID: String, from: CaseState?, to: CaseState, at: Date, actor: String, reason: String,
+                               on connection: isolated PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).case_transitions (case_id, from_state, to_state, at, actor, reason)
+            VALUES (\(caseID)::uuid, \(from?.rawValue), \(to.rawValue), \(at), \(actor), \(reason))
+            """)
+    }
+
+    /// Every case of `subject`, oldest first.
+    public func cases(of subject: SubjectCode, on connection: isolated PostgresConnection) throws -> [SanctionCase] {
+        try connection.query("""
+            SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).cases WHERE subject = \(subject.rawValue)
+            ORDER BY opened_at, case_id
+            """).map(Self.decode)
+    }
+
+    /// The transitions of `caseIDs`, by case, in order.
+    public func transitions(of caseIDs: [String], on connection: isolated PostgresConnection) throws -> [String: [CaseTransition]] {
+        guard !caseIDs.isEmpty else { return [:] }
+        var result: [String: [CaseTransition]] = [:]
+        for row in try connection.query("""
+            SELECT case_id, from_state, to_state, at, actor, reason FROM \(identifier: schema).case_transitions
+            WHERE case_id = ANY(\(caseIDs)::uuid[]) ORDER BY seq
+            """) {
+            let id = try row.decode(UUID.self, at: 0).uuidString.lowercased()
+            let transition = CaseTransition(from: try row.decode(String?.self, at: 1).flatMap(CaseState.init(rawValue:)),
+                                            to: CaseState(rawValue: try row.decode(String.self, at: 2)) ?? .proposed,
+                                            at: try row.decode(Date.self, at: 3), actor: try row.decode(String.self, at: 4),
+                                            reason: try row.decode(String.self, at: 5))
+            result[id, default: []].append(transition)
+        }
+        return result
+    }
+
+    /// Records `messageID` as applied; false when it was already.
+    public func markProcessed(_ messageID: String, on connection: isolated PostgresConnection) throws -> Bool {
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).processed_messages (message_id) VALUES (\(messageID)) ON CONFLICT DO NOTHING
+            """) == 1
+    }
+
+    /// Whether `policyID`'s condition held for `subject` after the last change, or nil if unknown.
+    public func condition(subject: SubjectCode, policyID: String, on connection: isolated PostgresConnection) throws -> Bool? {
+        try connection.query("""
+            SELECT holds FROM \(identifier: schema).policy_conditions WHERE subject = \(subject.rawValue) AND policy_id = \(policyID)
+            """).first?.decode(Bool.self, at: 0)
+    }
+
+    /// Stores whether `policyID`'s condition holds for `subject` after change `changeID`.
+    public func setCondition(subject: SubjectCode, policyID: String, holds: Bool, changeID: String, at: Date,
+                             on connection: isolated PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).policy_conditions (subject, policy_id, holds, change_id, updated_at)
+            VALUES (\(subject.rawValue), \(policyID), \(holds), \(changeID), \(at))
+            ON CONFLICT (subject, policy_id) DO UPDATE SET holds = EXCLUDED.holds, change_id = EXCLUDED.change_id,
+                updated_at = EXCLUDED.updated_at
+            """)
+    }
+
+    /// The active cases carrying `measure`, one row per subject (the earliest), by subject.
+    public func activeHolders(of measure: Measure, subject: SubjectCode? = nil,
+                              on connection: isolated PostgresConnection) throws -> [SanctionCase] {
+        let all = try connection.query("""
+            SELECT DISTINCT ON (subject) \(unsafeRaw: Self.columns) FROM \(identifier: schema).cases
+            WHERE state = 'active' AND measures ? \(measure.rawValue)
+              AND (\(subject?.rawValue)::text IS NULL OR subject = \(subject?.rawValue))
+            ORDER BY subject, active_since
+            """)
+        return try all.map(Self.decode)
+    }
+
+    /// Logs lookups of `list` by `enforcer` for `purpose`, one row per subject concerned.
+    public func recordLookups(list: String, subjects: [String], listed: Bool, enforcer: String, purpose: String, at: Date,
+                              on connection: isolated PostgresConnection) throws {
+        guard !subjects.isEmpty else { return }
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).list_lookups (list, subject, enforcer, purpose, listed, at)
+            SELECT \(list), s, \(enforcer), \(purpose), \(listed), \(at) FROM unnest(\(subjects)::text[]) AS s
+            """)
+    }
+
+    /// The list lookups that concerned `subject`, oldest first.
+    public func lookups(of subject: SubjectCode, on connection: isolated PostgresConnection) throws -> [ListLookup] {
+        try connection.query("""
+            SELECT list, enforcer, purpose, listed, at FROM \(identifier: schema).list_lookups
+            WHERE subject = \(subject.rawValue) ORDER BY seq
+            """).map { row in
+            ListLookup(list: try row.decode(String.self, at: 0), enforcer: try row.decode(String.self, at: 1),
+                       purpose: try row.decode(String.self, at: 2), listed: try row.decode(Bool.self, at: 3),
+                       at: try row.decode(Date.self, at: 4))
+        }
+    }
+
+    /// Records a consumed message that could not be read.
+    public func reject(topic: String, partition: Int32, offset: Int64, raw: [UInt8], reason: String, message: String,
+                       on connection: isolated PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).rejected_messages (topic, partition, "offset", raw, reason, message)
+            VALUES (\(topic), \(Int(partition)), \(offset), \(Data(raw)), \(reason), \(message))
+            ON CONFLICT DO NOTHING
+            """)
+    }
+
+    private static func decode(_ row: PostgresRow) throws -> SanctionCase {
+        let subjectText = try row.decode(String.self, at: 1)
+        return SanctionCase(
+            id: try row.decode(UUID.self, at: 0).uuidString.lowercased(),
+            subject: try SubjectCode(validating: subjectText),
+            policyID: try row.decode(String.self, at: 2), policyVersion: try row.decode(Int.self, at: 3),
+            kind: CaseKind(rawValue: try row.decode(String.self, at: 4)) ?? .sanction,
+            state: CaseState(rawValue: try row.decode(String.self, at: 5)) ?? .proposed,
+            cause: try row.decode(String.self, at: 6),
+            measures: try row.decodeJSON([String].self, at: 7).map(Measure.init(rawValue:)),
+            reasons: try row.decodeJSON([String].self, at: 8), appealDays: try row.decode(Int.self, at: 9),
+            openedAt: try row.decode(Date.self, at: 10), deliveredAt: try row.decode(Date?.self, at: 11),
+            appealDeadline: try row.decode(Date?.self, at: 12), appealedAt: try row.decode(Date?.self, at: 13),
+            noticeFailure: try row.decode(String?.self, at: 14), activeSince: try row.decode(Date?.self, at: 15),
+            closedAt: try row.decode(Date?.self, at: 16))
+    }
+}
+
+/// A state change DESIGN §7 does not allow (a bug, never input): nothing is written.
+public struct InvalidTransition: Error, Sendable, CustomStringConvertible {
+    /// The case.
+    public let caseID: String
+    /// The state it is in.
+    public let from: CaseState
+    /// The state asked for.
+    public let to: CaseState
+    /// A plain-language description.
+    public var description: String { "case \(caseID): \(from.rawValue) -> \(to.rawValue) is not a transition of DESIGN §7" }
+}

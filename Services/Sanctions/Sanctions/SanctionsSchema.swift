@@ -1,0 +1,94 @@
+import Pipeline
+import PostgresClient
+
+/// The tables of the `sanctions` schema (DESIGN §2: no other service reads them).
+///
+/// Migration 1 is the shared pipeline tables (`consumer_offsets`, `outbox`); this service's
+/// own migrations start at 2.
+public enum SanctionsSchema {
+    /// Every migration of the schema, in order.
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, cases]
+
+    /// Migration 2.
+    ///
+    /// - `cases`: one row per case; the id is derived from (subject, policy, cause), so the same
+    ///   cause never opens a second case (an overturned case stays closed), and a partial unique
+    ///   index allows at most one open case per (subject, policy). Deadlines are stored here, so
+    ///   the deadline job finds them after a restart.
+    /// - `case_transitions`: every state change with time, actor and reason (DESIGN §7).
+    /// - `policy_conditions`: whether a state policy's condition held after the subject's last
+    ///   score change, so a case opens only when the threshold is entered.
+    /// - `processed_messages`: ids of consumed messages already applied (redelivery is a no-op).
+    /// - `list_lookups`: every enforcer lookup of a public list, shown to the subject.
+    /// - `rejected_messages`: consumed messages that could not be read.
+    static let cases = PostgresMigration(version: 2, name: "cases", sql: """
+        CREATE TABLE cases (
+            case_id          uuid        PRIMARY KEY,
+            subject          text        NOT NULL,
+            policy_id        text        NOT NULL,
+            policy_version   int         NOT NULL,
+            kind             text        NOT NULL CHECK (kind IN ('sanction', 'reward')),
+            state            text        NOT NULL
+                                         CHECK (state IN ('proposed', 'noticed', 'under_appeal', 'active', 'lifted', 'withdrawn')),
+            cause            text        NOT NULL,
+            measures         jsonb       NOT NULL,
+            reasons          jsonb       NOT NULL,
+            appeal_days      int         NOT NULL,
+            appeal_code_hash text,
+            opened_at        timestamptz NOT NULL,
+            delivered_at     timestamptz,
+            appeal_deadline  timestamptz,
+            appealed_at      timestamptz,
+            notice_failure   text,
+            active_since     timestamptz,
+            closed_at        timestamptz
+        );
+        CREATE UNIQUE INDEX cases_one_open ON cases (subject, policy_id)
+            WHERE state IN ('proposed', 'noticed', 'under_appeal', 'active');
+        CREATE INDEX cases_due ON cases (appeal_deadline) WHERE state = 'noticed';
+        CREATE INDEX cases_by_subject ON cases (subject, opened_at);
+        CREATE INDEX cases_by_cause ON cases (subject, cause);
+        CREATE TABLE case_transitions (
+            seq        bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            case_id    uuid        NOT NULL REFERENCES cases (case_id),
+            from_state text,
+            to_state   text        NOT NULL,
+            at         timestamptz NOT NULL,
+            actor      text        NOT NULL,
+            reason     text        NOT NULL
+        );
+        CREATE INDEX case_transitions_by_case ON case_transitions (case_id, seq);
+        CREATE TABLE policy_conditions (
+            subject    text        NOT NULL,
+            policy_id  text        NOT NULL,
+            holds      boolean     NOT NULL,
+            change_id  text        NOT NULL,
+            updated_at timestamptz NOT NULL,
+            PRIMARY KEY (subject, policy_id)
+        );
+        CREATE TABLE processed_messages (
+            message_id   text        PRIMARY KEY,
+            processed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+        );
+        CREATE TABLE list_lookups (
+            seq       bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            list      text        NOT NULL,
+            subject   text        NOT NULL,
+            enforcer  text        NOT NULL,
+            purpose   text        NOT NULL,
+            listed    boolean     NOT NULL,
+            at        timestamptz NOT NULL
+        );
+        CREATE INDEX list_lookups_by_subject ON list_lookups (subject, seq);
+        CREATE TABLE rejected_messages (
+            topic       text        NOT NULL,
+            partition   int         NOT NULL,
+            "offset"    bigint      NOT NULL,
+            raw         bytea       NOT NULL,
+            reason      text        NOT NULL,
+            message     text        NOT NULL,
+            rejected_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+            PRIMARY KEY (topic, partition, "offset")
+        );
+        """)
+}

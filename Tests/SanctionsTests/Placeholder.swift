@@ -1,3 +1,0 @@
-import Testing
-@testable import Sanctions
-@Test func sanctionsPlaceholder() { #expect(Bool(true)) }

@@ -1,0 +1,64 @@
+import CreditModel
+import Foundation
+@testable import Sanctions
+import ServiceSupport
+import Testing
+
+/// Pure parts: the transition table, appeal codes, tokens, configuration.
+@Suite struct UnitTests {
+    @Test func onlyTheTransitionsOfDesignSectionSevenAreAllowed() {
+        let allowed = CaseState.allCases.flatMap { from in
+            CaseState.allCases.filter { from.allows($0, kind: .sanction) }.map { "\(from.rawValue)>\($0.rawValue)" }
+        }
+        #expect(Set(allowed) == ["proposed>noticed", "proposed>under_appeal", "proposed>withdrawn", "noticed>active",
+                                 "noticed>under_appeal", "noticed>withdrawn", "under_appeal>active", "under_appeal>withdrawn",
+                                 "active>lifted"])
+        #expect(!CaseState.proposed.allows(.active, kind: .sanction))
+        #expect(!CaseState.noticed.allows(.active, kind: .reward))
+        #expect(CaseState.active.allows(.lifted, kind: .reward))
+    }
+
+    @Test func appealCodesAreRandomAndStoredHashed() {
+        let code = AppealCode.generate()
+        #expect(code.count == 11)
+        #expect(code != AppealCode.generate())
+        let stored = AppealCode.hash(code)
+        #expect(!stored.contains(code))
+        #expect(AppealCode.matches(code.lowercased(), stored: stored))
+        #expect(!AppealCode.matches("AAAAA-AAAAA", stored: stored))
+    }
+
+    @Test func tokensAreNamedAndCheckedByHash() throws {
+        let credentials = try Credentials(list: "wang:secret-token-1, bare-token-22", defaultName: "officer")
+        #expect(credentials.identify(authorization: "Bearer secret-token-1") == "wang")
+        #expect(credentials.identify(authorization: "bearer bare-token-22") == "officer")
+        #expect(credentials.identify(authorization: "Bearer nope") == nil)
+        #expect(credentials.identify(authorization: nil) == nil)
+        #expect(throws: CredentialsError.self) { try Credentials(list: "x:short", defaultName: "officer") }
+    }
+
+    @Test func configurationReadsTheEnvironment() throws {
+        let env = EnvironmentReader(["DATABASE_URL": "postgresql://x", "KAFKA_BOOTSTRAP": "k:9092", "SANCTIONS_SCHEMA": "s2",
+                                     "SANCTIONS_DECISIONS_TOPIC": "d2", "SANCTIONS_ENFORCER_TOKENS": "airline:enforcer-123",
+                                     "SANCTIONS_OFFICER_TOKEN": "stack-officer-token"])
+        let configuration = try SanctionsConfiguration.fromEnvironment(env)
+        #expect(configuration.schema == "s2")
+        #expect(configuration.topics.decisions == "d2")
+        #expect(configuration.topics.consumed == [Topics.scoresChanged, Topics.eventsAccepted, Topics.notificationsDelivered])
+        #expect(configuration.http.port == 8083)
+        #expect(configuration.enforcers.identify("enforcer-123") == "airline")
+        #expect(configuration.officers.identify("stack-officer-token") == "officer")
+        #expect(throws: ConfigurationError.self) {
+            try SanctionsConfiguration.fromEnvironment(EnvironmentReader(["DATABASE_URL": "x", "KAFKA_BOOTSTRAP": "k",
+                                                                          "SANCTIONS_ENFORCER_TOKEN": "short"]))
+        }
+    }
+
+    @Test func everyDecisionOfACaseHasItsOwnID() {
+        let ids = Set(["travel.flight_ban", "hotel.luxury_ban"].flatMap { measure in
+            Decision.Action.allCases.map { CaseMessages.decisionID(caseID: "c", measure: Measure(rawValue: measure), action: $0) }
+        })
+        #expect(ids.count == 8)
+        #expect(ids.allSatisfy { UUID(uuidString: $0) != nil })
+    }
+}
