@@ -133,6 +133,18 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The cluster id the brokers report (nil if they do not say within `timeout`). It tells one
+    /// Kafka log from another: offsets kept from a cluster with another id are meaningless here
+    /// (e.g. the dev broker restarted empty).
+    public func clusterID(timeout: Duration = .seconds(5)) async throws -> String? {
+        let handle = handle
+        return try await blocking.runBlocking { () throws(KafkaError) -> String? in
+            guard let id = rd_kafka_clusterid(try handle.live(), timeout.milliseconds) else { return nil }
+            defer { rd_kafka_mem_free(nil, id) }
+            return String(cString: id)
+        }
+    }
+
     /// Messages not yet consumed per assigned partition: high watermark minus the consumer's
     /// position (or minus the low watermark before the first fetch).
     public func lag(timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {

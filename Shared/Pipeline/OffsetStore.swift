@@ -56,4 +56,23 @@ public struct OffsetStore: Sendable {
             SET next_offset = EXCLUDED.next_offset, updated_at = now()
             """)
     }
+
+    /// Records that this group now reads the cluster `clusterID`. When the group last read a
+    /// different cluster, its stored offsets belong to another log (the dev broker restarted
+    /// empty, or the service was pointed at a new cluster) and are deleted, so that every
+    /// partition starts from the new log's beginning. Returns the previous cluster id when it
+    /// differed.
+    public func adopt(cluster clusterID: String, on connection: isolated PostgresConnection) throws -> String? {
+        let previous = try connection.query("""
+            SELECT cluster_id FROM \(identifier: schema).consumer_clusters WHERE group_id = \(group) FOR UPDATE
+            """).first.map { try $0.decode(String.self, at: 0) }
+        if let previous, previous != clusterID {
+            try connection.execute("DELETE FROM \(identifier: schema).consumer_offsets WHERE group_id = \(group)")
+        }
+        try connection.execute("""
+            INSERT INTO \(identifier: schema).consumer_clusters (group_id, cluster_id) VALUES (\(group), \(clusterID))
+            ON CONFLICT (group_id) DO UPDATE SET cluster_id = EXCLUDED.cluster_id, seen_at = now()
+            """)
+        return previous == clusterID ? nil : previous
+    }
 }

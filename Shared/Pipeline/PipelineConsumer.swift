@@ -71,6 +71,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
         }, onRevoke: { partitions in
             logger.info("partitions revoked", metadata: ["partitions": "\(partitions.count)"])
         })
+        try await adoptCluster(consumer)
         try await consumer.subscribe(topics: configuration.topics)
         var lastLag = ContinuousClock.now
         do {
@@ -98,6 +99,24 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
             throw error
         }
         await consumer.close()
+    }
+
+    /// Ties the stored offsets to the cluster they came from: after a broker reset (a new cluster
+    /// id) the old offsets are discarded, loudly, so no message of the new log is skipped.
+    private func adoptCluster(_ consumer: KafkaConsumer) async throws {
+        guard let cluster = try await consumer.clusterID() else {
+            logger.warning("the brokers did not report a cluster id; stored offsets are used as they are")
+            return
+        }
+        let offsets = offsets
+        let previous = try await pool.withTransaction { try offsets.adopt(cluster: cluster, on: $0) }
+        if let previous {
+            metrics.offsetGaps.increment()
+            logger.error("the Kafka cluster changed (broker reset?): stored offsets belonged to another log and were discarded; reading from the start",
+                         metadata: ["previous_cluster": "\(previous)", "cluster": "\(cluster)"])
+        } else {
+            logger.info("consuming from Kafka cluster", metadata: ["cluster": "\(cluster)"])
+        }
     }
 
     /// Applies `batch` with retries; isolates and dead-letters a message that fails permanently.

@@ -1,8 +1,8 @@
 import PostgresClient
 
 /// The tables of the reliability pattern that every consuming service keeps in its own schema:
-/// the consumed offsets and the outbox. Services apply this migration first (version 1) and
-/// number their own from 2.
+/// the consumed offsets (with the Kafka cluster they belong to) and the outbox. Services apply
+/// this migration first (version 1) and number their own from 2.
 public enum PipelineSchema {
     /// Migration 1 of every service schema: `consumer_offsets` and `outbox`.
     public static let migration = PostgresMigration(version: 1, name: "pipeline", sql: """
@@ -13,6 +13,11 @@ public enum PipelineSchema {
             next_offset bigint NOT NULL CHECK (next_offset >= 0),
             updated_at  timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (group_id, topic, partition)
+        );
+        CREATE TABLE consumer_clusters (
+            group_id   text NOT NULL PRIMARY KEY,
+            cluster_id text NOT NULL,
+            seen_at    timestamptz NOT NULL DEFAULT now()
         );
         CREATE TABLE outbox (
             seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -197,6 +197,27 @@ final class RecordingHandler: BatchHandler {
         await fixture.pool.shutdown()
     }
 
+    /// After a broker reset the new log may be long enough that stale offsets fall inside it;
+    /// only the cluster id tells them apart. Offsets of another cluster must not be used.
+    @Test func offsetsOfAnotherClusterAreDiscarded() async throws {
+        let fixture = try await Fixture.make(partitions: 1)
+        try await fixture.pool.execute("""
+            INSERT INTO \(identifier: fixture.schema).consumer_offsets (group_id, topic, partition, next_offset)
+            VALUES (\(fixture.group), \(fixture.input), 0, 50)
+            """)
+        try await fixture.pool.execute("""
+            INSERT INTO \(identifier: fixture.schema).consumer_clusters (group_id, cluster_id) VALUES (\(fixture.group), 'a-previous-cluster')
+            """)
+        try await fixture.produce((0..<100).map { "m\($0)" })
+        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output)
+        try await fixture.run(handler: handler) { try await fixture.processedCount() >= 100 }
+        #expect(try await fixture.processedCount() == 100, "the 50 messages below the stale offset must be read too")
+        #expect(try await fixture.count("""
+            SELECT count(*)::int FROM \(identifier: fixture.schema).consumer_clusters WHERE cluster_id <> 'a-previous-cluster'
+            """) == 1)
+        await fixture.pool.shutdown()
+    }
+
     @Test func poisonMessageIsDeadLetteredAndThePartitionFlows() async throws {
         let fixture = try await Fixture.make(partitions: 1)
         var values = (0..<100).map { "m\($0)" }
