@@ -51,6 +51,35 @@ import TestSupport
         await fixture.shutdown()
     }
 
+    /// The dishonest-debtor listing lasts two years (duration_days: 730): the deadline job lifts
+    /// it then, with a decision per measure, even if the debtor never complied.
+    @Test func activeMeasuresEndWithThePolicyDuration() async throws {
+        let fixture = try await Fixtures.make()
+        let notice = try #require(try Fixtures.notices(try await fixture.apply(Fixtures.event("court.order_ignored", id: "dur-1"))).first)
+        try await fixture.deliver(notice)
+        fixture.clock.advance(by: 10 * Fixtures.day + 1)
+        let imposed = try Fixtures.decisions(try await fixture.run { engine, now, connection in
+            try engine.activateDue(now: now, limit: 10, on: connection).messages
+        })
+        let activatedAt = fixture.clock.now()
+        let end = activatedAt.addingTimeInterval(730 * Fixtures.day)
+        #expect(imposed.count == 5)
+        #expect(imposed.allSatisfy { $0.expiresAt == end })
+        #expect(try await fixture.cases().first?.expiresAt == end)
+
+        fixture.clock.advance(by: 730 * Fixtures.day - 1)
+        let early = try await fixture.run { engine, now, connection in try engine.liftExpired(now: now, limit: 10, on: connection).messages }
+        #expect(early.isEmpty)
+        fixture.clock.advance(by: 1)
+        let ended = try await fixture.run { engine, now, connection in try engine.liftExpired(now: now, limit: 10, on: connection).messages }
+        #expect(try Fixtures.decisions(ended).map(\.action) == Array(repeating: .lifted, count: 5))
+        #expect(try Fixtures.notices(ended).map(\.kind) == [.liftInfo])
+        let record = try #require(try await fixture.cases().first)
+        #expect(record.state == .lifted)
+        #expect(try await fixture.transitions(record.id).last?.actor == "system:duration")
+        await fixture.shutdown()
+    }
+
     @Test func appealUpheldActivatesOverturnedWithdrawsAndTheSameCauseDoesNotReopen() async throws {
         let fixture = try await Fixtures.make()
         // Upheld.

@@ -154,6 +154,15 @@ import Testing
         #expect(yaml.message.hasPrefix("not valid YAML"))
     }
 
+    @Test func policyDurationIsReadAndMustBePositive() throws {
+        let listing = try #require(Fixtures.rulebook.policies.first { $0.id == "dishonest-debtor.person" })
+        #expect(listing.durationDays == 730)
+        let withDuration = Self.valid.replacingOccurrences(of: "    appeal_days: 10\n", with: "    appeal_days: 10\n    duration_days: 30\n")
+        #expect(try Rulebook.parse(yaml: withDuration, file: "test.yaml").policies.first?.durationDays == 30)
+        let problem = try problem(Self.valid.replacingOccurrences(of: "    appeal_days: 10\n", with: "    appeal_days: 10\n    duration_days: 0\n"))
+        #expect(problem.message.contains("duration_days must be a positive number of days, got 0"))
+    }
+
     @Test func everyProblemIsReportedAtOnce() throws {
         let yaml = Self.valid.replacingOccurrences(of: "kind: dog.unleashed", with: "kind: dog.barking")
             .replacingOccurrences(of: "target: subject", with: "target: employees")

@@ -130,6 +130,21 @@ public struct CaseEngine: Sendable {
         return (due.count, outgoing)
     }
 
+    /// Lifts up to `limit` active cases whose policy duration ended (e.g. the two-year
+    /// dishonest-debtor listing): `lifted`, a decision `lifted` per measure, and a notice.
+    public func liftExpired(now: Date, limit: Int, on connection: isolated PostgresConnection) throws
+        -> (cases: Int, messages: [OutboxMessage])
+    {
+        var outgoing: [OutboxMessage] = []
+        let expired = try store.lockExpired(at: now, limit: limit, on: connection)
+        for record in expired {
+            let end = record.expiresAt.map(RFC3339.format) ?? "?"
+            outgoing += try close(record, actor: "system:duration",
+                                  reason: "The measures' duration ended on \(end).", now: now, on: connection)
+        }
+        return (expired.count, outgoing)
+    }
+
     // MARK: - Appeals
 
     /// The subject appeals case `caseID` with its appeal code: `under_appeal` if the window is
@@ -202,6 +217,9 @@ public struct CaseEngine: Sendable {
         var next = record
         next.state = .active
         next.activeSince = now
+        if let days = policies.policy(record.policyID)?.durationDays {
+            next.expiresAt = now.addingTimeInterval(TimeInterval(days) * 86_400)
+        }
         try store.update(next, from: record.state, actor: actor, reason: reason, at: now, on: connection)
         return try messages.decisions(for: next, action: .imposed, reason: record.reasons.first ?? reason, at: now)
     }

@@ -29,7 +29,8 @@ public struct CaseMessages: Sendable {
     public func decisions(for record: SanctionCase, action: Decision.Action, reason: String, at time: Date) throws -> [OutboxMessage] {
         try record.measures.map { measure in
             var decision = Decision(caseID: record.id, subject: record.subject, measure: measure, action: action, reason: reason,
-                                    effectiveAt: time, policy: record.policyReference)
+                                    effectiveAt: time, expiresAt: action == .imposed ? record.expiresAt : nil,
+                                    policy: record.policyReference)
             decision.id = Self.decisionID(caseID: record.id, measure: measure, action: action)
             return try Self.message(id: decision.id, topic: decisionTopic, key: record.subject.rawValue, payload: decision)
         }

@@ -14,7 +14,7 @@ public struct CaseStore: Sendable {
 
     private static let columns = """
         case_id, subject, policy_id, policy_version, kind, state, cause, measures, reasons, appeal_days, opened_at,
-        delivered_at, appeal_deadline, appealed_at, notice_failure, active_since, closed_at
+        delivered_at, appeal_deadline, appealed_at, notice_failure, active_since, closed_at, expires_at
         """
 
     /// Inserts `record` with its opening transition; false (and nothing written) when a case with
@@ -70,6 +70,15 @@ public struct CaseStore: Sendable {
             """).map(Self.decode)
     }
 
+    /// Up to `limit` active cases whose measures' duration ended at or before `now`, locked.
+    public func lockExpired(at now: Date, limit: Int, on connection: isolated PostgresConnection) throws -> [SanctionCase] {
+        try connection.query("""
+            SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).cases
+            WHERE state = 'active' AND expires_at <= \(now)
+            ORDER BY expires_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            """).map(Self.decode)
+    }
+
     /// The stored hash of the case's appeal code.
     public func appealCodeHash(of id: String, on connection: isolated PostgresConnection) throws -> String? {
         guard UUID(uuidString: id) != nil else { return nil }
@@ -89,7 +98,7 @@ public struct CaseStore: Sendable {
             UPDATE \(identifier: schema).cases
             SET state = \(record.state.rawValue), delivered_at = \(record.deliveredAt), appeal_deadline = \(record.appealDeadline),
                 appealed_at = \(record.appealedAt), notice_failure = \(record.noticeFailure),
-                active_since = \(record.activeSince), closed_at = \(record.closedAt)
+                active_since = \(record.activeSince), closed_at = \(record.closedAt), expires_at = \(record.expiresAt)
             WHERE case_id = \(record.id)::uuid
             """)
         if from != record.state {
@@ -214,7 +223,7 @@ public struct CaseStore: Sendable {
             openedAt: try row.decode(Date.self, at: 10), deliveredAt: try row.decode(Date?.self, at: 11),
             appealDeadline: try row.decode(Date?.self, at: 12), appealedAt: try row.decode(Date?.self, at: 13),
             noticeFailure: try row.decode(String?.self, at: 14), activeSince: try row.decode(Date?.self, at: 15),
-            closedAt: try row.decode(Date?.self, at: 16))
+            closedAt: try row.decode(Date?.self, at: 16), expiresAt: try row.decode(Date?.self, at: 17))
     }
 }
 

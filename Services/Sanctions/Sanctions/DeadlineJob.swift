@@ -7,7 +7,8 @@ import ServiceSupport
 
 /// The scheduled deadline job: every `interval`, activates the noticed cases whose appeal
 /// deadline (stored in the database, so it survives restarts) passed by the `WallClock`, and
-/// enqueues their `imposed` decisions, in one transaction per round of at most `casesPerRound`.
+/// enqueues their `imposed` decisions; and lifts the active cases whose policy duration ended,
+/// with their `lifted` decisions. One transaction per round of at most `casesPerRound` each.
 public struct DeadlineJob: Service {
     /// The state machine.
     public let engine: CaseEngine
@@ -49,20 +50,20 @@ public struct DeadlineJob: Service {
         }
     }
 
-    /// One round: returns how many cases it activated.
+    /// One round: returns how many cases it activated or lifted (the larger of the two).
     @discardableResult
     public func runOnce() async throws -> Int {
         let engine = engine, now = clock.now(), limit = casesPerRound
         let outbox = Outbox(schema: engine.store.schema)
-        let count = try await pool.withTransaction { connection in
-            let (count, messages) = try engine.activateDue(now: now, limit: limit, on: connection)
-            try outbox.enqueue(messages, on: connection)
-            return count
+        let (activated, lifted) = try await pool.withTransaction { connection in
+            let (activated, imposed) = try engine.activateDue(now: now, limit: limit, on: connection)
+            let (lifted, liftings) = try engine.liftExpired(now: now, limit: limit, on: connection)
+            try outbox.enqueue(imposed + liftings, on: connection)
+            return (activated, lifted)
         }
-        if count > 0 {
-            logger.info("appeal deadlines passed; cases activated", metadata: ["cases": "\(count)"])
-            publisher?.wake()
-        }
-        return count
+        if activated > 0 { logger.info("appeal deadlines passed; cases activated", metadata: ["cases": "\(activated)"]) }
+        if lifted > 0 { logger.info("measure durations ended; cases lifted", metadata: ["cases": "\(lifted)"]) }
+        if activated + lifted > 0 { publisher?.wake() }
+        return max(activated, lifted)
     }
 }

@@ -37,6 +37,8 @@ public struct SanctionCase: Sendable, Hashable, Codable {
     public var activeSince: Date?
     /// When the case was lifted or withdrawn.
     public var closedAt: Date?
+    /// When the active measures end by the policy's duration (nil: until lifted otherwise).
+    public var expiresAt: Date? = nil
 
     /// `policy_id@version`, as named in decisions.
     public var policyReference: String { "\(policyID)@\(policyVersion)" }
@@ -56,6 +58,7 @@ public struct SanctionCase: Sendable, Hashable, Codable {
         case noticeFailure = "notice_failure"
         case activeSince = "active_since"
         case closedAt = "closed_at"
+        case expiresAt = "expires_at"
     }
 }
 

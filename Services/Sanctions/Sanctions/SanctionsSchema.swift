@@ -7,7 +7,14 @@ import PostgresClient
 /// own migrations start at 2.
 public enum SanctionsSchema {
     /// Every migration of the schema, in order.
-    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, cases]
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, cases, durations]
+
+    /// Migration 3: `cases.expires_at`, when an active case's measures end by the policy's
+    /// duration (the deadline job lifts them then; nil: until a lifting condition).
+    static let durations = PostgresMigration(version: 3, name: "durations", sql: """
+        ALTER TABLE cases ADD COLUMN expires_at timestamptz;
+        CREATE INDEX cases_expiring ON cases (expires_at) WHERE state = 'active' AND expires_at IS NOT NULL;
+        """)
 
     /// Migration 2.
     ///

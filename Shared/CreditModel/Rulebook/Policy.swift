@@ -55,10 +55,13 @@ public struct Policy: Sendable, Hashable {
     public var appealDays: Int
     /// Plain-language reason for the notice.
     public var reason: String
+    /// Days the measures last once they take effect; nil means until a lifting condition
+    /// (recovery, a lifting event, retraction) ends them.
+    public var durationDays: Int?
 
     /// Creates a policy.
     public init(id: String, version: Int, trigger: Trigger, subjectTypes: Set<SubjectType>, measures: [Measure],
-                appealDays: Int, reason: String) {
+                appealDays: Int, reason: String, durationDays: Int? = nil) {
         self.id = id
         self.version = version
         self.trigger = trigger
@@ -66,6 +69,7 @@ public struct Policy: Sendable, Hashable {
         self.measures = measures
         self.appealDays = appealDays
         self.reason = reason
+        self.durationDays = durationDays
     }
 
     /// Whether the measures are rewards (granted at once) rather than sanctions.

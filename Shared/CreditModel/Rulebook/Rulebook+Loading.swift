@@ -138,11 +138,15 @@ extension Rulebook {
 
     private static func readPolicy(_ node: Node, schemes: [Scheme], _ reader: inout YAMLReader) -> Policy? {
         let keys: Set<String> = ["id", "version", "scheme", "when", "on_event", "lifted_by", "subjects", "target", "measures",
-                                 "appeal_days", "reason"]
+                                 "appeal_days", "reason", "duration_days"]
         guard let bare = reader.mapping(node, "a policy", allowed: keys), let id = reader.string("id", in: bare) else { return nil }
         let map = YAMLMapping(node: bare.node, what: "policy '\(id)'", entries: bare.entries)
         let version = reader.int("version", in: map), reason = reader.string("reason", in: map)
         let appealDays = reader.int("appeal_days", in: map, required: false) ?? 0
+        let durationDays = reader.int("duration_days", in: map, required: false)
+        if let durationDays, durationDays <= 0 {
+            reader.report("policy '\(id)': duration_days must be a positive number of days, got \(durationDays)", at: map["duration_days"])
+        }
         let target = reader.string("target", in: map, required: false) ?? onlyTarget
         for problem in problems(ofTarget: target) { reader.report("policy '\(id)': \(problem)", at: map["target"]) }
         guard let (trigger, subjectTypes) = readTrigger(map, policy: id, schemes: schemes, &reader) else { return nil }
@@ -154,7 +158,7 @@ extension Rulebook {
         }
         guard let version, let reason else { return nil }
         let policy = Policy(id: id, version: version, trigger: trigger, subjectTypes: subjectTypes, measures: measures,
-                            appealDays: appealDays, reason: reason)
+                            appealDays: appealDays, reason: reason, durationDays: durationDays)
         for problem in problems(ofPolicy: policy) { reader.report(problem, at: node) }
         return policy
     }
