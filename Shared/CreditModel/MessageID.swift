@@ -49,9 +49,10 @@ public enum MessageID {
         derive("score-change", [agency, eventID, scheme, rule, cause.rawValue])
     }
 
-    /// The id of the decision taking `action` on `caseID` (one decision per case and action).
-    public static func decision(caseID: String, action: Decision.Action) -> String {
-        derive("decision", [caseID, action.rawValue])
+    /// The id of the decision taking `action` on `measure` of `caseID`: a case carries several
+    /// measures, and each needs its own decision (enforcers act per measure).
+    public static func decision(caseID: String, measure: Measure, action: Decision.Action) -> String {
+        derive("decision", [caseID, measure.rawValue, action.rawValue])
     }
 
     /// The id of the notice of `kind` for `caseID`.

@@ -56,7 +56,7 @@ import Testing
 
     @Test func everyDecisionOfACaseHasItsOwnID() {
         let ids = Set(["travel.flight_ban", "hotel.luxury_ban"].flatMap { measure in
-            Decision.Action.allCases.map { CaseMessages.decisionID(caseID: "c", measure: Measure(rawValue: measure), action: $0) }
+            Decision.Action.allCases.map { MessageID.decision(caseID: "c", measure: Measure(rawValue: measure), action: $0) }
         })
         #expect(ids.count == 8)
         #expect(ids.allSatisfy { UUID(uuidString: $0) != nil })

@@ -16,22 +16,12 @@ public struct CaseMessages: Sendable {
         self.noticeTopic = noticeTopic
     }
 
-    /// The id of the decision taking `action` on `measure` of `caseID`.
-    ///
-    /// `MessageID.decision(caseID:action:)` names one decision per case and action, but a case
-    /// carries several measures and each needs its own decision (and outbox row), so the
-    /// measure is part of the id here.
-    public static func decisionID(caseID: String, measure: Measure, action: Decision.Action) -> String {
-        MessageID.derive("decision", [caseID, measure.rawValue, action.rawValue])
-    }
-
     /// One decision per measure of `record`.
     public func decisions(for record: SanctionCase, action: Decision.Action, reason: String, at time: Date) throws -> [OutboxMessage] {
         try record.measures.map { measure in
-            var decision = Decision(caseID: record.id, subject: record.subject, measure: measure, action: action, reason: reason,
+            let decision = Decision(caseID: record.id, subject: record.subject, measure: measure, action: action, reason: reason,
                                     effectiveAt: time, expiresAt: action == .imposed ? record.expiresAt : nil,
                                     policy: record.policyReference)
-            decision.id = Self.decisionID(caseID: record.id, measure: measure, action: action)
             return try Self.message(id: decision.id, topic: decisionTopic, key: record.subject.rawValue, payload: decision)
         }
     }

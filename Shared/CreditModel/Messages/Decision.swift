@@ -20,7 +20,7 @@ public struct Decision: MessageSchema {
 
     /// The schema tag.
     public var schema = SchemaTag<Decision>()
-    /// `MessageID.decision(caseID:action:)`.
+    /// `MessageID.decision(caseID:measure:action:)`.
     public var id: String
     /// The sanctions case this decision belongs to.
     public var caseID: String
@@ -42,7 +42,7 @@ public struct Decision: MessageSchema {
     /// Creates a decision; the id is derived from the case and action.
     public init(caseID: String, subject: SubjectCode, measure: Measure, action: Action, reason: String,
                 effectiveAt: Date, expiresAt: Date? = nil, policy: String) {
-        self.id = MessageID.decision(caseID: caseID, action: action)
+        self.id = MessageID.decision(caseID: caseID, measure: measure, action: action)
         self.caseID = caseID
         self.subject = subject
         self.measure = measure
