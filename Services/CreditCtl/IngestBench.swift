@@ -135,10 +135,9 @@ struct IngestBench: AsyncParsableCommand {
     private func measureCopy(pool: PostgresPool, schema: String) async throws -> Double {
         let columns = ["agency", "event_id", "message_id", "fingerprint", "subject", "subject_type", "kind", "occurred_at",
                        "received_at", "attributes", "evidence", "retracts", "source"]
-        let rows = try await pool.query(PostgresQuery(unsafeSQL: """
-            SELECT \(columns.dropFirst().map { "\($0)::text" }.joined(separator: ", "))
-            FROM \(PostgresQuery.quoteIdentifier(schema)).events
-            """))
+        let rows = try await pool.query("""
+            SELECT \(unsafeRaw: columns.dropFirst().map { "\($0)::text" }.joined(separator: ", ")) FROM \(identifier: schema).events
+            """)
         let values: [[String?]] = try rows.map { row in try (0..<(columns.count - 1)).map { try row.decode(String?.self, at: $0) } }
         let start = ContinuousClock.now
         let copied = try await pool.withTransaction { connection in

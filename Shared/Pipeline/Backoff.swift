@@ -1,4 +1,4 @@
-/// Exponential backoff with full jitter, for retrying transient failures (database restarting,
+/// Exponential backoff with jitter (each delay is random in the upper half of its cap), for retrying transient failures (database restarting,
 /// broker unreachable) without hammering the thing that is already in trouble.
 public struct Backoff: Sendable {
     /// First delay.
@@ -23,7 +23,7 @@ public struct Backoff: Sendable {
 
 extension Duration {
     /// The duration in whole nanoseconds (saturating), for metrics timers.
-    var nanoseconds: Int64 {
+    public var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? .max : product + attoseconds / 1_000_000_000

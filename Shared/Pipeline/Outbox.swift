@@ -51,7 +51,7 @@ public struct Outbox: Sendable {
         try connection.execute("DELETE FROM \(identifier: schema).outbox WHERE seq = ANY(\(seqs)::bigint[])")
     }
 
-    /// The number of messages waiting (for metrics and the benchmark's final check).
+    /// The number of messages waiting (for health checks and tests).
     public func count(on connection: isolated PostgresConnection) throws -> Int {
         try connection.query("SELECT count(*) FROM \(identifier: schema).outbox").first?.decode(Int.self, at: 0) ?? 0
     }

@@ -61,7 +61,11 @@ public final class OutboxPublisher: Service, Sendable {
         } catch {
             logger.warning("outbox not drained at shutdown; the rows stay for the next start", metadata: ["error": "\(error)"])
         }
-        try? await producer.flush(timeout: .seconds(10))
+        do {
+            try await producer.flush(timeout: .seconds(10))
+        } catch {
+            logger.warning("producer flush at shutdown failed; unacknowledged rows stay in the outbox", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Publishes the oldest waiting messages (up to `batchSize`) and deletes them once every

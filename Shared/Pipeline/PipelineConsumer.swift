@@ -74,6 +74,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
         try await adoptCluster(consumer)
         try await consumer.subscribe(topics: configuration.topics)
         var lastLag = ContinuousClock.now
+        var pollFailures = 0
         do {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let batch: [KafkaMessage]
@@ -84,7 +85,17 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
                     logger.error("stored offset outside the broker's log (messages lost to retention, or the broker was reset); continuing from the log start",
                                  metadata: ["error": "\(error)"])
                     continue
+                } catch where Retriable.isRetriable(error) {
+                    // E.g. the assignment hook could not read offsets while PostgreSQL restarts:
+                    // the consumer retries the assignment on the next poll.
+                    metrics.retries.increment()
+                    logger.warning("poll failed with a transient error; retrying",
+                                   metadata: ["error": "\(error)", "attempt": "\(pollFailures)"])
+                    try? await Task.sleep(for: configuration.backoff.delay(attempt: pollFailures))
+                    pollFailures += 1
+                    continue
                 }
+                pollFailures = 0
                 if !batch.isEmpty {
                     try await commit(batch)
                     publisher?.wake()
@@ -183,8 +194,11 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
     }
 
     private func reportLag(_ consumer: KafkaConsumer) async {
-        guard let lag = try? await consumer.lag() else { return }
-        metrics.lag.record(lag.values.reduce(0, +))
+        do {
+            metrics.lag.record(try await consumer.lag().values.reduce(0, +))
+        } catch {
+            logger.debug("consumer lag not measured", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The next offset to read per partition after `batch`.

@@ -48,6 +48,13 @@ public actor PostgresConnection {
         return PQstatus(handle) == CONNECTION_OK
     }
 
+    /// True when the session can be handed to another caller as it is: connected, or not yet
+    /// opened, and outside any transaction (not left in a `BEGIN`, a failed transaction or COPY).
+    var isCleanForReuse: Bool {
+        guard let handle else { return true }
+        return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE && !inTransaction
+    }
+
     /// The server's process id for this session, for `pg_terminate_backend` in tests and logs.
     public func backendPID() throws -> Int32 {
         PQbackendPID(try ensureConnected())
@@ -69,7 +76,9 @@ public actor PostgresConnection {
     func ensureConnected() throws -> OpaquePointer {
         if let handle {
             if PQstatus(handle) == CONNECTION_OK { return handle }
-            logger.warning("postgres connection broken, reconnecting")
+            logger.warning("postgres connection broken, reconnecting", metadata: [
+                "backend_pid": "\(PQbackendPID(handle))", "libpq_error": "\(String(cString: PQerrorMessage(handle)))",
+            ])
             PQfinish(handle)
             self.handle = nil
             inTransaction = false
@@ -147,11 +156,16 @@ public actor PostgresConnection {
             PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
         }
         let sqlState = field("C")
-        if PQstatus(conn) != CONNECTION_OK || sqlState == nil || sqlState?.hasPrefix("08") == true {
+        if PQstatus(conn) != CONNECTION_OK || sqlState?.hasPrefix("08") == true {
             return connectionError(conn, sql: sql, sqlState: sqlState, fallback: .connectionLost)
         }
+        guard let sqlState else {
+            // The connection is fine but the result has no SQLSTATE: an unexpected result
+            // status, not something a retry would fix.
+            return connectionError(conn, sql: sql, sqlState: nil, fallback: .protocol)
+        }
         let message = field("M") ?? String(cString: PQresultErrorMessage(result))
-        return PostgresError(code: .server(sqlState: sqlState!), message: message, detail: field("D"), query: sql)
+        return PostgresError(code: .server(sqlState: sqlState), message: message, detail: field("D"), query: sql)
     }
 
     /// A connection-level error from `PQerrorMessage`; `.connectionLost` if libpq marks the

@@ -27,8 +27,20 @@ extension String: PostgresArrayElement {
     public static var postgresType: PostgresDataType { .text }
     /// `text[]`.
     public static var postgresArrayType: PostgresDataType { .textArray }
-    /// The UTF-8 bytes.
-    public func encodePostgresText(into buffer: inout [UInt8]) { buffer.append(contentsOf: utf8) }
+    /// The UTF-8 bytes; throws for a NUL character, which PostgreSQL text cannot hold and
+    /// libpq would silently cut the value at.
+    public func encodePostgresText(into buffer: inout [UInt8]) throws { try appendText(utf8, to: &buffer) }
+}
+
+/// Appends text bytes, refusing a NUL byte (PostgreSQL text cannot hold it; libpq's
+/// NUL-terminated parameters would silently truncate the value there).
+func appendText(_ bytes: String.UTF8View, to buffer: inout [UInt8]) throws {
+    let start = buffer.count
+    buffer.append(contentsOf: bytes)
+    if buffer[start...].contains(0) {
+        buffer.removeSubrange(start...)
+        throw PostgresError(code: .protocol, message: "text contains a NUL character, which PostgreSQL cannot store")
+    }
 }
 
 /// Appends the decimal digits of an integer without allocating a `String`.
@@ -226,6 +238,6 @@ public struct PostgresRawJSON: PostgresArrayElement, Hashable {
     public static var postgresType: PostgresDataType { .jsonb }
     /// `jsonb[]`.
     public static var postgresArrayType: PostgresDataType { .jsonbArray }
-    /// The text's UTF-8 bytes.
-    public func encodePostgresText(into buffer: inout [UInt8]) { buffer.append(contentsOf: text.utf8) }
+    /// The text's UTF-8 bytes (a NUL character is refused, as for `String`).
+    public func encodePostgresText(into buffer: inout [UInt8]) throws { try appendText(text.utf8, to: &buffer) }
 }

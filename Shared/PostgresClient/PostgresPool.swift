@@ -96,6 +96,12 @@ public actor PostgresPool {
 
     /// Hands a returned connection to the longest waiter, or keeps it idle.
     private func release(_ connection: PostgresConnection) async {
+        if !(await connection.isCleanForReuse) {
+            // Left inside a transaction or COPY (a raw BEGIN, a failed ROLLBACK): the next caller
+            // must not inherit that session; it reconnects on first use.
+            logger.warning("postgres pool discarding a session returned inside a transaction")
+            await connection.close()
+        }
         if isShutDown {
             await connection.close()
         } else if !waiters.isEmpty {

@@ -4,6 +4,34 @@ import Testing
 
 @Suite("Queries and transactions")
 struct QueryTests {
+    /// libpq sends parameters NUL-terminated, so "a\0b" would silently arrive as "a": refuse it.
+    @Test func nulCharacterIsRefusedNotTruncated() async throws {
+        let connection = try await TestDB.connect()
+        await #expect(throws: PostgresError.self) {
+            try await connection.query("SELECT \("before\u{0}after")::text")
+        }
+        await #expect(throws: PostgresError.self) {
+            try await connection.query("SELECT \(["ok", "bad\u{0}"])::text[]")
+        }
+        // The connection is still usable.
+        #expect(try await connection.query("SELECT \("fine")::text")[0].decode(String.self, at: 0) == "fine")
+    }
+
+    /// A session handed back inside a transaction (a raw BEGIN) must not reach the next caller.
+    @Test func poolDiscardsASessionLeftInATransaction() async throws {
+        let pool = PostgresPool(configuration: try TestDB.configuration(poolSize: 1), logger: TestDB.logger)
+        try await pool.withConnection { connection in
+            _ = try await connection.execute("BEGIN")
+            _ = try await connection.execute("CREATE TEMP TABLE left_uncommitted (x int)")
+        }
+        // Visible only from inside that still-open transaction.
+        let inherited = try await pool.withConnection { connection in
+            try await connection.query("SELECT count(*)::int FROM pg_class WHERE relname = 'left_uncommitted'")[0].decode(Int.self, at: 0)
+        }
+        #expect(inherited == 0)
+        await pool.shutdown()
+    }
+
     @Test func injectionStringStaysData() async throws {
         let connection = try await TestDB.connect()
         let table = TestDB.uniqueName("inject")

@@ -123,6 +123,35 @@ import TestSupport
         await fixture.shutdown()
     }
 
+    /// A retraction carries the retracted event's kind; retracting a `court.order_complied`
+    /// must not count as compliance and lift the listing.
+    @Test func retractingALiftingEventDoesNotLift() async throws {
+        let fixture = try await Fixtures.make()
+        let notice = try #require(try Fixtures.notices(try await fixture.apply(Fixtures.event("court.order_ignored", id: "r-1"))).first)
+        try await fixture.deliver(notice)
+        fixture.clock.advance(by: 10 * Fixtures.day + 1)
+        _ = try await fixture.run { engine, now, connection in try engine.activateDue(now: now, limit: 10, on: connection).messages }
+        let retraction = try await fixture.apply(Fixtures.event("court.order_complied", id: "r-3", retracts: "r-2"))
+        #expect(try Fixtures.decisions(retraction).isEmpty)
+        #expect(try await fixture.cases().map(\.state) == [.active])
+        await fixture.shutdown()
+    }
+
+    /// At the deadline itself the window is closed: the deadline job may activate the case then.
+    @Test func appealAtExactlyTheDeadlineIsRefused() async throws {
+        let fixture = try await Fixtures.make()
+        let notice = try #require(try Fixtures.notices(try await fixture.apply(Fixtures.event("court.order_ignored", id: "edge"))).first)
+        try await fixture.deliver(notice)
+        fixture.clock.advance(by: 10 * Fixtures.day)
+        let engine = fixture.engine
+        await #expect(throws: CaseError.self) {
+            try await fixture.pool.withTransaction { [now = fixture.clock.now()] connection in
+                _ = try engine.appeal(caseID: notice.caseID, code: notice.appealCode ?? "", statement: nil, now: now, on: connection)
+            }
+        }
+        await fixture.shutdown()
+    }
+
     @Test func appealAfterTheDeadlineOrWithAWrongCodeIsRefused() async throws {
         let fixture = try await Fixtures.make()
         let notice = try #require(try Fixtures.notices(try await fixture.apply(Fixtures.event("court.order_ignored", id: "late"))).first)

@@ -25,7 +25,7 @@ public struct IngestHandler: BatchHandler {
     public func handle(_ batch: [KafkaMessage], on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
         let start = ContinuousClock.now
         let outcome = try intake.process(batch.map(submission), now: clock.now(), on: connection)
-        IngestMetrics.recordBatch(transport: .kafka, nanoseconds: Self.nanoseconds(since: start))
+        IngestMetrics.recordBatch(transport: .kafka, nanoseconds: (ContinuousClock.now - start).nanoseconds)
         return outcome.outbox
     }
 
@@ -41,10 +41,5 @@ public struct IngestHandler: BatchHandler {
         Submission(agency: topics.agency(fromTopic: message.topic),
                    source: .kafka(topic: message.topic, partition: message.partition, offset: message.offset),
                    body: .bytes(message.value))
-    }
-
-    static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
-        let (seconds, attoseconds) = (ContinuousClock.now - start).components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

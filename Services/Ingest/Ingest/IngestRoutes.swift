@@ -76,7 +76,7 @@ public struct IngestRoutes: Sendable {
             throw APIError(.serviceUnavailable, code: "unavailable", message: "the database is unavailable; retry later")
         }
         publisher?.wake()
-        IngestMetrics.recordBatch(transport: .http, nanoseconds: IngestHandler.nanoseconds(since: start))
+        IngestMetrics.recordBatch(transport: .http, nanoseconds: (ContinuousClock.now - start).nanoseconds)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         let data = try MessageCoding.encode(Answer(results: outcome.results))

@@ -65,8 +65,11 @@ public final class DeliveryWorker: Service, Sendable {
                 let count = try await deliverDue()
                 failures = 0
                 if count == 0 { try? await Task.sleep(for: policy.pollInterval) }
-            } catch where Retriable.isRetriable(error) {
-                logger.warning("delivery round failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+            } catch {
+                // Transient (database restarting) or not (a bug, a bad row): either way the worker
+                // backs off and tries again rather than taking the service down.
+                let level: Logger.Level = Retriable.isRetriable(error) ? .warning : .error
+                logger.log(level: level, "delivery round failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
                 try? await Task.sleep(for: Backoff().delay(attempt: failures))
                 failures += 1
             }

@@ -60,7 +60,8 @@ public struct CaseEngine: Sendable {
     /// An `accepted-event/1`: a retraction closes the cases its target caused; an event policy's
     /// kind opens a case; a lifting kind closes the policy's open case.
     public func apply(_ event: AcceptedEvent, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
-        let lifting = policies.policies(liftedBy: event.kind, for: event.subject.type)
+        // A retraction carries the retracted event's kind: it undoes that event, it never lifts.
+        let lifting = event.retracts == nil ? policies.policies(liftedBy: event.kind, for: event.subject.type) : []
         let triggered = event.retracts == nil ? policies.policies(triggeredBy: event.kind, for: event.subject.type) : []
         // Only events that concern a policy are recorded (most kinds only move points).
         guard event.retracts != nil || !lifting.isEmpty || !triggered.isEmpty,
@@ -155,7 +156,7 @@ public struct CaseEngine: Sendable {
         guard let stored = try store.appealCodeHash(of: caseID, on: connection), AppealCode.matches(code, stored: stored) else {
             throw CaseError.wrongAppealCode
         }
-        if let deadline = record.appealDeadline, now > deadline || !record.state.isPending {
+        if let deadline = record.appealDeadline, now >= deadline || !record.state.isPending {
             throw CaseError.appealWindowClosed(deadline: deadline)
         }
         guard record.state == .proposed || record.state == .noticed else { throw CaseError.invalidState(record.state) }
