@@ -76,10 +76,15 @@ let package = Package(
                           path: "Services/Sanctions/Main"),
 
         // Tools.
+        // creditctl: reusable logic (stack file, processes, clients, benchmarks) in a library that
+        // tests import; the commands are a thin executable over it.
+        .target(name: "CreditCtlKit",
+                dependencies: ["CreditModel", "KafkaClient", "PostgresClient", "ServiceSupport", log],
+                path: "Services/CreditCtl/Kit"),
         .executableTarget(name: "creditctl",
-                          dependencies: ["CreditModel", "KafkaClient", "PostgresClient", "ServiceSupport",
+                          dependencies: ["CreditCtlKit", "CreditModel", "KafkaClient", "PostgresClient", "ServiceSupport",
                                          argumentParser, log, lifecycle, hummingbird],
-                          path: "Services/CreditCtl"),
+                          path: "Services/CreditCtl/Main"),
 
         // Tests (Swift Testing), against the real PostgreSQL and dev broker started by scripts/test.
         .target(name: "TestSupport", dependencies: [log], path: "Tests/TestSupport"),
@@ -98,6 +103,8 @@ let package = Package(
                     path: "Tests/NotificationTests"),
         .testTarget(name: "SanctionsTests", dependencies: ["Sanctions"] + serviceTestDependencies,
                     path: "Tests/SanctionsTests"),
+        .testTarget(name: "CreditCtlTests", dependencies: ["CreditCtlKit", "TestSupport", log],
+                    path: "Tests/CreditCtlTests"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"],
                     path: "Tests/PostgresClientTests"),
     ]
