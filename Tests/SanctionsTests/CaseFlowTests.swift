@@ -80,6 +80,30 @@ import TestSupport
         await fixture.shutdown()
     }
 
+    /// A case lasts as long as the policy version it opened under said, even if a later rulebook
+    /// (loaded before the case becomes active) changes the duration.
+    @Test func durationIsFixedByThePolicyVersionTheCaseOpenedUnder() async throws {
+        let fixture = try await Fixtures.make()
+        let notice = try #require(try Fixtures.notices(try await fixture.apply(Fixtures.event("court.order_ignored", id: "dur-v"))).first)
+        try await fixture.deliver(notice)
+        fixture.clock.advance(by: 10 * Fixtures.day + 1)
+
+        var changed = Fixtures.rulebook
+        let index = try #require(changed.policies.firstIndex { $0.id == "dishonest-debtor.person" })
+        changed.policies[index].version += 1
+        changed.policies[index].durationDays = 30
+        let newer = CaseEngine(policies: PolicyEvaluator(rulebook: changed), store: CaseStore(schema: fixture.schema),
+                               messages: CaseMessages())
+        let now = fixture.clock.now()
+        let imposed = try Fixtures.decisions(try await fixture.pool.withTransaction { connection in
+            try newer.activateDue(now: now, limit: 10, on: connection).messages
+        })
+        #expect(imposed.count == 5)
+        #expect(imposed.allSatisfy { $0.expiresAt == now.addingTimeInterval(730 * Fixtures.day) })
+        #expect(try await fixture.cases().first?.durationDays == 730)
+        await fixture.shutdown()
+    }
+
     @Test func appealUpheldActivatesOverturnedWithdrawsAndTheSameCauseDoesNotReopen() async throws {
         let fixture = try await Fixtures.make()
         // Upheld.

@@ -203,7 +203,7 @@ public struct CaseEngine: Sendable {
                                   policyID: policy.id, policyVersion: policy.version, kind: kind,
                                   state: kind == .reward ? .active : .proposed, cause: cause, measures: policy.measures,
                                   reasons: reasons, appealDays: kind == .reward ? 0 : policy.appealDays, openedAt: now,
-                                  activeSince: kind == .reward ? now : nil)
+                                  activeSince: kind == .reward ? now : nil, durationDays: policy.durationDays)
         let code = kind == .sanction ? AppealCode.generate() : nil
         guard try store.insert(record, appealCodeHash: code.map(AppealCode.hash), actor: "policy:\(record.policyReference)",
                                reason: reasons.joined(separator: " "), on: connection) else { return [] }
@@ -218,7 +218,7 @@ public struct CaseEngine: Sendable {
         var next = record
         next.state = .active
         next.activeSince = now
-        if let days = policies.policy(record.policyID)?.durationDays {
+        if let days = record.durationDays {
             next.expiresAt = now.addingTimeInterval(TimeInterval(days) * 86_400)
         }
         try store.update(next, from: record.state, actor: actor, reason: reason, at: now, on: connection)

@@ -14,7 +14,8 @@ public struct CaseStore: Sendable {
 
     private static let columns = """
         case_id, subject, policy_id, policy_version, kind, state, cause, measures, reasons, appeal_days, opened_at,
-        delivered_at, appeal_deadline, appealed_at, notice_failure, active_since, closed_at, expires_at
+        delivered_at, appeal_deadline, appealed_at, notice_failure, active_since, closed_at, expires_at,
+        duration_days
         """
 
     /// Inserts `record` with its opening transition; false (and nothing written) when a case with
@@ -23,10 +24,11 @@ public struct CaseStore: Sendable {
                        on connection: isolated PostgresConnection) throws -> Bool {
         let inserted = try connection.execute("""
             INSERT INTO \(identifier: schema).cases (case_id, subject, policy_id, policy_version, kind, state, cause, measures,
-                reasons, appeal_days, appeal_code_hash, opened_at, active_since)
+                reasons, appeal_days, appeal_code_hash, opened_at, active_since, duration_days)
             VALUES (\(record.id)::uuid, \(record.subject.rawValue), \(record.policyID), \(record.policyVersion),
                     \(record.kind.rawValue), \(record.state.rawValue), \(record.cause), \(PostgresJSON(record.measures.map(\.rawValue))),
-                    \(PostgresJSON(record.reasons)), \(record.appealDays), \(appealCodeHash), \(record.openedAt), \(record.activeSince))
+                    \(PostgresJSON(record.reasons)), \(record.appealDays), \(appealCodeHash), \(record.openedAt), \(record.activeSince),
+                    \(record.durationDays))
             ON CONFLICT DO NOTHING
             """)
         guard inserted == 1 else { return false }
@@ -223,7 +225,8 @@ public struct CaseStore: Sendable {
             openedAt: try row.decode(Date.self, at: 10), deliveredAt: try row.decode(Date?.self, at: 11),
             appealDeadline: try row.decode(Date?.self, at: 12), appealedAt: try row.decode(Date?.self, at: 13),
             noticeFailure: try row.decode(String?.self, at: 14), activeSince: try row.decode(Date?.self, at: 15),
-            closedAt: try row.decode(Date?.self, at: 16), expiresAt: try row.decode(Date?.self, at: 17))
+            closedAt: try row.decode(Date?.self, at: 16), expiresAt: try row.decode(Date?.self, at: 17),
+            durationDays: try row.decode(Int?.self, at: 18))
     }
 }
 

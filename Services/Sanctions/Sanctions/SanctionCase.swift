@@ -39,6 +39,9 @@ public struct SanctionCase: Sendable, Hashable, Codable {
     public var closedAt: Date?
     /// When the active measures end by the policy's duration (nil: until lifted otherwise).
     public var expiresAt: Date? = nil
+    /// How many days the measures last once active, fixed by the policy version the case opened
+    /// under (nil: until lifted otherwise).
+    public var durationDays: Int? = nil
 
     /// `policy_id@version`, as named in decisions.
     public var policyReference: String { "\(policyID)@\(policyVersion)" }
@@ -59,6 +62,7 @@ public struct SanctionCase: Sendable, Hashable, Codable {
         case activeSince = "active_since"
         case closedAt = "closed_at"
         case expiresAt = "expires_at"
+        case durationDays = "duration_days"
     }
 }
 

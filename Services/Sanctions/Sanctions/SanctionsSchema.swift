@@ -7,7 +7,13 @@ import PostgresClient
 /// own migrations start at 2.
 public enum SanctionsSchema {
     /// Every migration of the schema, in order.
-    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, cases, durations]
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, cases, durations, caseDurations]
+
+    /// Migration 4: `cases.duration_days`, the policy's duration as it was when the case opened,
+    /// so a later rulebook version does not change how long an existing case lasts.
+    static let caseDurations = PostgresMigration(version: 4, name: "case durations", sql: """
+        ALTER TABLE cases ADD COLUMN duration_days int CHECK (duration_days > 0);
+        """)
 
     /// Migration 3: `cases.expires_at`, when an active case's measures end by the policy's
     /// duration (the deadline job lifts them then; nil: until a lifting condition).
