@@ -69,6 +69,10 @@ import TestSupport
                                           Events.object("h-a4", retracts: "h-a1")])
                 let results = try Self.answer(try await Self.post(client, token: court, body: batch).1).results
                 #expect(results.map(\.status) == ["accepted", "accepted", "duplicate", "accepted"])
+                // A retraction of an event about another subject is refused: it would undo nothing.
+                let foreign = Events.bytes(Events.object("h-a5", subject: Events.otherPerson, retracts: "h-a2"))
+                #expect(try Self.answer(try await Self.post(client, token: court, body: foreign).1).results.map(\.reason)
+                        == ["unknown_retraction_target"])
             }
             let pool = service.pool, schema = fixture.schema
             let retracted = try await pool.query("""
@@ -76,7 +80,7 @@ import TestSupport
                 """)
             #expect(try retracted.map { try $0.decode(String.self, at: 0) + ">" + $0.decode(String.self, at: 1) } == ["h-a1>h-a4", "h-a2>h-a3"])
             let stored = try await fixture.count(pool, "SELECT count(*)::int FROM \(identifier: schema).rejected_events WHERE transport = 'http'")
-            #expect(stored == cases.count + 1)
+            #expect(stored == cases.count + 2)
             try await IngestFixture.waitUntil("outbox drained") {
                 try await fixture.count(pool, "SELECT count(*)::int FROM \(identifier: schema).outbox") == 0
             }
@@ -84,6 +88,40 @@ import TestSupport
         let accepted = try await fixture.readOutput(fixture.configuration.acceptedTopic, expected: 4)
         #expect(Set(accepted.counts.keys) == Set(["h-a1", "h-a2", "h-a3", "h-a4"].map { MessageID.accepted(agency: "court", eventID: $0) }))
         #expect(accepted.counts.values.allSatisfy { $0 == 1 })
+    }
+
+    /// Two transactions insert the same event id at once with different content: the one that
+    /// waited for the other is told `conflicting_duplicate`, not `duplicate`, and nothing of it is
+    /// published.
+    @Test func concurrentConflictingDuplicateIsRejected() async throws {
+        let fixture = try await IngestFixture.make()
+        try await fixture.withService { service in
+            let intake = EventIntake(schema: fixture.schema, registry: fixture.configuration.registry,
+                                     acceptedTopic: fixture.configuration.acceptedTopic,
+                                     rejectedTopic: fixture.configuration.rejectedTopic)
+            let source = EventSource(transport: .http, topic: nil, partition: nil, offset: nil)
+            let original = Submission(agency: "court", source: source, body: .bytes(Events.bytes(Events.object("race-1"))))
+            let same = Submission(agency: "court", source: source, body: .bytes(Events.bytes(Events.object("race-1"))))
+            let other = Submission(agency: "court", source: source,
+                                   body: .bytes(Events.bytes(Events.object("race-1", attributes: ["case": "B-2"]))))
+            let now = Date()
+            let pool = service.pool
+            // The first transaction holds its new row (uncommitted) while two others insert the same id.
+            async let first = pool.withTransaction { connection in
+                let results = try intake.process([original], now: now, on: connection).results
+                _ = try connection.query("SELECT pg_sleep(1.5)")
+                return results
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            async let conflicting = pool.withTransaction { connection in try intake.process([other], now: now, on: connection) }
+            async let duplicate = pool.withTransaction { connection in try intake.process([same], now: now, on: connection) }
+            let (a, b, c) = try await (first, conflicting, duplicate)
+            #expect(a.map(\.status) == [.accepted])
+            #expect(b.results.map(\.reason) == [.conflictingDuplicate])
+            #expect(b.outbox.map(\.topic) == [fixture.configuration.rejectedTopic])
+            #expect(c.results.map(\.status) == [.duplicate])
+            #expect(c.outbox.isEmpty)
+        }
     }
 
     /// A missing or wrong token is a 401 for the whole request; over the limits is a 413.

@@ -48,7 +48,7 @@ public struct EventIntake: Sendable {
             lookup.insert(.init(agency: agency, eventID: event.eventID))
             if let target = event.retracts { lookup.insert(.init(agency: agency, eventID: target)) }
         }
-        var known = try store.fingerprints(of: lookup, on: connection)
+        var known = try store.stored(lookup, on: connection)
 
         var results: [IntakeResult] = []
         var rows: [EventStore.Row] = []
@@ -68,7 +68,7 @@ public struct EventIntake: Sendable {
                 let key = EventStore.Key(agency: agency, eventID: event.eventID)
                 let fingerprint = event.fingerprint
                 if let existing = known[key] {
-                    if existing == fingerprint {
+                    if existing.fingerprint == fingerprint {
                         results.append(IntakeResult(eventID: event.eventID, status: .duplicate,
                                                     message: "event '\(event.eventID)' was already accepted"))
                     } else {
@@ -80,15 +80,21 @@ public struct EventIntake: Sendable {
                 }
                 if let target = event.retracts {
                     let targetKey = EventStore.Key(agency: agency, eventID: target)
-                    guard known[targetKey] != nil else {
+                    guard let retracted = known[targetKey] else {
                         reject(submission, MessageError(.unknownRetractionTarget,
                                                         "retracts '\(target)', which agency '\(agency)' never reported",
                                                         field: "retracts"), eventID: event.eventID)
                         continue
                     }
+                    guard retracted.subject == event.subject.rawValue else {
+                        reject(submission, MessageError(.unknownRetractionTarget,
+                                                        "retracts '\(target)', which is about another subject",
+                                                        field: "retracts"), eventID: event.eventID)
+                        continue
+                    }
                     retractions.append((targetKey, event.eventID))
                 }
-                known[key] = fingerprint
+                known[key] = EventStore.Stored(fingerprint: fingerprint, subject: event.subject.rawValue)
                 let accepted = AcceptedEvent(event: event, agency: agency, receivedAt: now, source: submission.source)
                 rows.append(.init(agency: agency, event: event, messageID: UUID(uuidString: accepted.id)!, fingerprint: fingerprint,
                                   receivedAt: now, payload: Array(try encoder.encode(accepted))))
@@ -97,20 +103,36 @@ public struct EventIntake: Sendable {
         }
 
         let inserted = try store.insert(rows, on: connection)
-        try store.markRetracted(retractions, on: connection)
+        // Rows a concurrent transaction stored first (it waited for that one to commit, so its
+        // content is visible now): the same content is a duplicate, other content a conflict.
+        let lost = rows.filter { !inserted.contains(.init(agency: $0.agency, eventID: $0.event.eventID)) }
+        let winners = try store.stored(Set(lost.map { EventStore.Key(agency: $0.agency, eventID: $0.event.eventID) }),
+                                       on: connection)
+        let lostKeys = Set(lost.map { EventStore.Key(agency: $0.agency, eventID: $0.event.eventID) })
+        for row in lost {
+            guard let index = results.indices.first(where: {
+                results[$0].eventID == row.event.eventID && results[$0].status == .accepted && submissions[$0].agency == row.agency
+            }) else { continue }
+            if winners[.init(agency: row.agency, eventID: row.event.eventID)]?.fingerprint == row.fingerprint {
+                results[index] = IntakeResult(eventID: row.event.eventID, status: .duplicate,
+                                              message: "event '\(row.event.eventID)' was already accepted")
+            } else {
+                let error = MessageError(.conflictingDuplicate,
+                                         "event '\(row.event.eventID)' was already accepted with different content",
+                                         field: "event_id")
+                let submission = submissions[index]
+                rejections.append(EventStore.Rejection(submission, error: error, eventID: row.event.eventID, receivedAt: now))
+                results[index] = IntakeResult(eventID: row.event.eventID, status: .rejected, reason: error.reason,
+                                              message: error.message)
+            }
+        }
+        try store.markRetracted(retractions.filter { !lostKeys.contains(.init(agency: $0.target.agency, eventID: $0.by)) },
+                                on: connection)
         try store.insert(rejections, on: connection)
 
         var outbox: [OutboxMessage] = []
         outbox.reserveCapacity(rows.count + rejections.count)
-        for row in rows {
-            guard inserted.contains(.init(agency: row.agency, eventID: row.event.eventID)) else {
-                // A concurrent transaction stored it first: that one publishes it.
-                if let index = results.firstIndex(where: { $0.eventID == row.event.eventID && $0.status == .accepted }) {
-                    results[index] = IntakeResult(eventID: row.event.eventID, status: .duplicate,
-                                                  message: "event '\(row.event.eventID)' was already accepted")
-                }
-                continue
-            }
+        for row in rows where !lostKeys.contains(.init(agency: row.agency, eventID: row.event.eventID)) {
             outbox.append(OutboxMessage(id: row.messageID, topic: acceptedTopic, key: row.event.subject.rawValue, payload: row.payload))
         }
         outbox += try rejections.map(deadLetterMessage)

@@ -49,25 +49,33 @@ struct EventStore: Sendable {
         }
     }
 
-    /// The stored fingerprint of each of `keys` that exists.
-    func fingerprints(of keys: Set<Key>, on connection: isolated PostgresConnection) throws -> [Key: String] {
+    /// What is stored of an accepted event that later submissions are checked against.
+    struct Stored: Sendable, Equatable {
+        /// The content fingerprint (equal content: a duplicate; different: a conflict).
+        var fingerprint: String
+        /// The subject, so that a retraction can only undo an event about the same subject.
+        var subject: String
+    }
+
+    /// The stored fingerprint and subject of each of `keys` that exists.
+    func stored(_ keys: Set<Key>, on connection: isolated PostgresConnection) throws -> [Key: Stored] {
         guard !keys.isEmpty else { return [:] }
         let list = Array(keys)
         let rows = try connection.query("""
-            SELECT e.agency, e.event_id, e.fingerprint FROM \(identifier: schema).events e
+            SELECT e.agency, e.event_id, e.fingerprint, e.subject FROM \(identifier: schema).events e
             JOIN unnest(\(list.map(\.agency))::text[], \(list.map(\.eventID))::text[]) AS k(agency, event_id)
               ON e.agency = k.agency AND e.event_id = k.event_id
             """)
-        var found: [Key: String] = [:]
+        var found: [Key: Stored] = [:]
         for row in rows {
             found[Key(agency: try row.decode(String.self, at: 0), eventID: try row.decode(String.self, at: 1))] =
-                try row.decode(String.self, at: 2)
+                Stored(fingerprint: try row.decode(String.self, at: 2), subject: try row.decode(String.self, at: 3))
         }
         return found
     }
 
     /// Inserts `rows`; returns the keys actually inserted (a row that a concurrent transaction
-    /// inserted first is skipped, and its sender sees a duplicate).
+    /// inserted first is skipped; the caller compares it with what that transaction stored).
     func insert(_ rows: [Row], on connection: isolated PostgresConnection) throws -> Set<Key> {
         guard !rows.isEmpty else { return [] }
         let inserted = try connection.query("""
