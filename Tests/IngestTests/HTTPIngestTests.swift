@@ -159,5 +159,18 @@ import TestSupport
             #expect(hashes.count == 2)
             #expect(try hashes.allSatisfy { try $0.decode(String.self, at: 0) != court && $0.decode(String.self, at: 0).count == 64 })
         }
+        // Restarted with the court's token rotated: the old token is revoked, the new one works.
+        var rotated = fixture
+        rotated.configuration.tokens["court"] = court + "-rotated"
+        try await rotated.withService { service in
+            let app = Application(router: service.router(metrics: PrometheusCollectorRegistry()))
+            try await app.test(.router) { client in
+                let event = Events.bytes(Events.object("t-rotated"))
+                let (old, _) = try await Self.post(client, token: court, body: event)
+                #expect(old == .unauthorized)
+                let (new, _) = try await Self.post(client, token: court + "-rotated", body: event)
+                #expect(new == .ok)
+            }
+        }
     }
 }

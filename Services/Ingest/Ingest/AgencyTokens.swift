@@ -5,8 +5,9 @@ import PostgresClient
 ///
 /// Token values come from configuration (`INGEST_AGENCY_TOKENS=court:secret1,jinan-dogs:secret2`
 /// or a file named by `INGEST_AGENCY_TOKENS_FILE` with one `agency:token` per line). At start
-/// their hashes are stored in `agency_tokens`, and every hash stored there is loaded; the plain
-/// tokens are never written anywhere.
+/// their hashes replace those stored in `agency_tokens` (so a token removed from the
+/// configuration is revoked), and every hash stored there is loaded; an instance started with no
+/// tokens configured uses the stored ones. The plain tokens are never written anywhere.
 public struct AgencyTokens: Sendable {
     private let agencyByHash: [String: String]
 
@@ -48,10 +49,14 @@ public struct AgencyTokens: Sendable {
         return tokens
     }
 
-    /// Stores these hashes (for registered agencies) and returns every hash stored.
+    /// Replaces the stored hashes with these (for registered agencies) unless there are none,
+    /// and returns every hash stored.
     public func store(schema: String, on connection: isolated PostgresConnection) throws -> AgencyTokens {
         let entries = entries
         if !entries.isEmpty {
+            try connection.execute("""
+                DELETE FROM \(identifier: schema).agency_tokens WHERE NOT (token_sha256 = ANY(\(entries.map(\.hash))::text[]))
+                """)
             try connection.execute("""
                 INSERT INTO \(identifier: schema).agency_tokens (token_sha256, agency)
                 SELECT h, a FROM unnest(\(entries.map(\.hash))::text[], \(entries.map(\.agency))::text[]) AS x(h, a)
