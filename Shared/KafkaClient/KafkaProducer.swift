@@ -15,8 +15,10 @@ public final class KafkaProducer: Sendable {
     private let deliveries: DeliveryRegistry
     private let blocking = DispatchQueue(label: "kafka.producer.blocking")
     private let pollThread: PollThread
-    private let topics = Mutex<[String: OpaquePointer]>([:])
-    private let closed = Atomic<Bool>(false)
+    /// Topic handles and whether the producer is open, under one lock: a message is handed to
+    /// librdkafka only while holding it and seeing `open`, so `shutdown` (which clears `open`
+    /// under the lock first) can never destroy the handle under a sender.
+    private let state = Mutex(ProducerState())
     private let logger: Logger
 
     /// Creates the producer and starts its poll thread. Throws on invalid configuration.
@@ -34,7 +36,7 @@ public final class KafkaProducer: Sendable {
     /// Without `shutdown()`: stops the poll thread, which then drops the last reference to the
     /// handle and so destroys it there (off the cooperative pool). Queued messages are lost.
     deinit {
-        topics.withLock { $0.values.forEach(rd_kafka_topic_destroy) }
+        state.withLock { $0.topics.values.forEach(rd_kafka_topic_destroy) }
         pollThread.requestStop()
     }
 
@@ -54,15 +56,14 @@ public final class KafkaProducer: Sendable {
         defer { deliveries.remove(batch) }
         var index = 0
         var backoff = Duration.milliseconds(1)
-        var topic: (name: String, rkt: OpaquePointer?) = ("", nil)
         while index < messages.count {
             let message = messages[index]
-            if closed.load(ordering: .relaxed) {
-                collector.truncate(to: index, error: KafkaError(code: .destroyed, message: "producer is shut down"))
-                break
+            let refusal: KafkaError? = state.withLock { state in
+                guard state.open else { return KafkaError(code: .destroyed, message: "producer is shut down") }
+                return produce(message, rkt: state.topic(message.topic, rk: handle.rk),
+                               id: DeliveryRegistry.messageID(batch: batch, index: index))
             }
-            if topic.rkt == nil || topic.name != message.topic { topic = (message.topic, topicHandle(message.topic)) }
-            if let error = produce(message, rkt: topic.rkt, id: DeliveryRegistry.messageID(batch: batch, index: index)) {
+            if let error = refusal {
                 guard error.code == .queueFull else {
                     collector.truncate(to: index, error: error)
                     break
@@ -77,17 +78,6 @@ public final class KafkaProducer: Sendable {
             }
         }
         return try await collector.wait()
-    }
-
-    /// librdkafka's handle for `name`, created once and kept until shutdown (saves a topic
-    /// lookup per message).
-    private func topicHandle(_ name: String) -> OpaquePointer? {
-        topics.withLock { topics in
-            if let rkt = topics[name] { return rkt }
-            let rkt = rd_kafka_topic_new(handle.rk, name, nil)
-            topics[name] = rkt
-            return rkt
-        }
     }
 
     /// Hands one message to librdkafka (copying its bytes); returns the error if refused.
@@ -146,7 +136,8 @@ public final class KafkaProducer: Sendable {
     /// poll thread and destroys the handle. All blocking work runs on a dedicated thread.
     /// Idempotent; later sends throw `_DESTROY`.
     public func shutdown(timeout: Duration = .seconds(30)) async {
-        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        // From here on no message is handed to librdkafka; one being handed over now finishes first.
+        guard state.withLock({ state in defer { state.open = false }; return state.open }) else { return }
         await blocking.runBlocking { [self] in
             if rd_kafka_flush(handle.rk, timeout.milliseconds) != RD_KAFKA_RESP_ERR_NO_ERROR {
                 logger.warning("kafka producer shutdown: \(rd_kafka_outq_len(handle.rk)) messages undelivered, purging")
@@ -154,10 +145,9 @@ public final class KafkaProducer: Sendable {
                 rd_kafka_poll(handle.rk, 100)
             }
             pollThread.stopAndJoin()
-            // After the flush: no send is still between its `closed` check and its produce call.
-            topics.withLock { topics in
-                topics.values.forEach(rd_kafka_topic_destroy)
-                topics.removeAll()
+            state.withLock { state in
+                state.topics.values.forEach(rd_kafka_topic_destroy)
+                state.topics.removeAll()
             }
             deliveries.failAll(KafkaError(code: .destroyed, message: "producer shut down before delivery"))
             handle.destroy()
@@ -166,6 +156,23 @@ public final class KafkaProducer: Sendable {
 
     /// Messages handed to librdkafka and not yet reported.
     public var inFlightCount: Int { deliveries.count }
+}
+
+/// What `KafkaProducer` guards with its lock.
+private struct ProducerState {
+    /// librdkafka's topic handles, created once per topic and kept until shutdown (saves a
+    /// topic lookup per message).
+    var topics: [String: OpaquePointer] = [:]
+    /// False once `shutdown` began.
+    var open = true
+
+    /// The handle for topic `name`, created on first use.
+    mutating func topic(_ name: String, rk: OpaquePointer?) -> OpaquePointer? {
+        if let rkt = topics[name] { return rkt }
+        let rkt = rd_kafka_topic_new(rk, name, nil)
+        topics[name] = rkt
+        return rkt
+    }
 }
 
 /// The dedicated thread that serves `rd_kafka_poll` (delivery reports, logs, errors) for a

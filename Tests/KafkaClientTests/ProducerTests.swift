@@ -37,6 +37,35 @@ struct ProducerTests {
         await producer.shutdown()
     }
 
+    /// Senders racing `shutdown`: every send either delivers everything or fails with a
+    /// KafkaError; none touches the destroyed handle (which would crash the test process).
+    @Test func sendsRacingShutdownFailCleanly() async throws {
+        let topic = try await Kafka.topic("race", partitions: 2)
+        let bootstrap = try TestEnvironment.kafkaBootstrap()
+        for round in 0..<5 {
+            let producer = try Kafka.producer(bootstrap)
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for sender in 0..<4 {
+                    group.addTask {
+                        do {
+                            _ = try await producer.send(Kafka.numbered(topic, (sender * 1000)..<(sender * 1000 + 500)))
+                            return true
+                        } catch {
+                            return error is KafkaError
+                        }
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(round))
+                    await producer.shutdown(timeout: .milliseconds(1))
+                    return true
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.allSatisfy { $0 })
+        }
+    }
+
     /// Clients dropped without `shutdown()`/`close()` clean up off the cooperative pool.
     @Test func droppedClientsCleanUp() async throws {
         let bootstrap = try TestEnvironment.kafkaBootstrap()
