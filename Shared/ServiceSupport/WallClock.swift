@@ -36,28 +36,40 @@ public final class ManualWallClock: WallClock {
 /// the offset in seconds as text; a missing file means no offset. Enabled only in dev and test
 /// mode (`CREDIT_DEV_CLOCK_FILE` set); production runs `SystemWallClock`.
 public final class SharedOffsetClock: WallClock {
+    /// The offset last read, shared with the reader thread, which stops when `stopped` is set.
+    private final class Reading: Sendable {
+        let offset: Mutex<TimeInterval>
+        let stopped = Atomic<Bool>(false)
+        init(_ offset: TimeInterval) { self.offset = Mutex(offset) }
+    }
+
     /// The file holding the offset in seconds.
     public let file: URL
-    private let cache: Mutex<(offset: TimeInterval, readAt: ContinuousClock.Instant?)>
-    private let refresh: Duration
+    private let reading: Reading
 
-    /// Creates the clock over `file`, re-reading it at most every `refresh`.
+    /// Creates the clock over `file`: reads it now, then re-reads it every `refresh` on a
+    /// thread of its own, so `now()` never touches the file system (it may run on the
+    /// cooperative pool).
     public init(file: URL, refresh: Duration = .milliseconds(200)) {
         self.file = file
-        self.refresh = refresh
-        cache = Mutex((0, nil))
+        let reading = Reading(Self.readOffset(file))
+        self.reading = reading
+        let pause = max(Double(refresh.components.seconds) + Double(refresh.components.attoseconds) / 1e18, 0.001)
+        let thread = Thread {
+            while !reading.stopped.load(ordering: .relaxed) {
+                Thread.sleep(forTimeInterval: pause)
+                let offset = Self.readOffset(file)
+                reading.offset.withLock { $0 = offset }
+            }
+        }
+        thread.name = "dev-clock"
+        thread.start()
     }
 
-    /// System time plus the current offset.
-    public func now() -> Date {
-        let nowInstant = ContinuousClock.now
-        let offset = cache.withLock { cache -> TimeInterval in
-            if let readAt = cache.readAt, nowInstant - readAt < refresh { return cache.offset }
-            cache = (Self.readOffset(file), nowInstant)
-            return cache.offset
-        }
-        return Date().addingTimeInterval(offset)
-    }
+    deinit { reading.stopped.store(true, ordering: .relaxed) }
+
+    /// System time plus the offset last read.
+    public func now() -> Date { Date().addingTimeInterval(reading.offset.withLock { $0 }) }
 
     /// The offset in `file`, or 0 when it is missing or unreadable.
     public static func readOffset(_ file: URL) -> TimeInterval {

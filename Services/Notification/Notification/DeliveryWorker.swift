@@ -111,7 +111,7 @@ public final class DeliveryWorker: Service, Sendable {
                 outcome = .permanent("cannot encode the webhook body: \(error)")
             }
         case .mailbox(let directory):
-            outcome = MailboxWriter.append(letter, for: request.subject, in: directory)
+            outcome = await MailboxWriter.appendInBackground(letter, for: request.subject, in: directory)
         }
         try await finish(notice, outcome, channel: route.channel, at: sentAt)
     }

@@ -14,7 +14,18 @@ public enum MailboxWriter {
         directory.appendingPathComponent("\(subject.rawValue).txt")
     }
 
-    /// Appends `letter` to the subject's file; a disk error is retryable.
+    /// The queue that does the file work (including the fsync), off the cooperative pool.
+    private static let queue = DispatchQueue(label: "mailbox-writer")
+
+    /// Appends `letter` on the writer's own queue and resumes with the outcome.
+    public static func appendInBackground(_ letter: String, for subject: SubjectCode, in directory: URL) async -> DeliveryOutcome {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: append(letter, for: subject, in: directory)) }
+        }
+    }
+
+    /// Appends `letter` to the subject's file, blocking until it is on disk; a disk error is
+    /// retryable.
     public static func append(_ letter: String, for subject: SubjectCode, in directory: URL) -> DeliveryOutcome {
         let url = file(for: subject, in: directory)
         do {
