@@ -69,8 +69,11 @@ import TestSupport
         let consumer = try KafkaConsumer(configuration: kafka, logger: Self.logger)
         try await consumer.subscribe(topics: [configuration.outputTopic])
         var changes: [ScoreChange] = []
+        // Read until 4 arrived, then one more second: a fifth (duplicate) message must fail the test.
         let deadline = ContinuousClock.now + .seconds(30)
-        while changes.count < 4 && ContinuousClock.now < deadline {
+        var quietUntil: ContinuousClock.Instant?
+        while ContinuousClock.now < (quietUntil ?? deadline) {
+            if changes.count >= 4 && quietUntil == nil { quietUntil = ContinuousClock.now + .seconds(1) }
             for message in try await consumer.poll(maxMessages: 100, timeout: .milliseconds(200)) {
                 let change = try MessageCoding.decode(ScoreChange.self, from: Data(message.value))
                 #expect(message.keyString == change.subject.rawValue)
@@ -78,6 +81,8 @@ import TestSupport
             }
         }
         await consumer.close()
+        #expect(changes.count == 4)
+        #expect(Set(changes.map(\.id)).count == changes.count)
         let sorted = changes.sorted { ($0.subject.rawValue, $0.occurredAt) < ($1.subject.rawValue, $1.occurredAt) }
         #expect(sorted.map(\.rule) == ["dog.unleashed@1", "dog.unleashed@1", "citizen.volunteering@1", "corporate.court-order-ignored@1"])
         #expect(sorted.map(\.delta) == [-3, -6, 5, -50])
