@@ -57,7 +57,7 @@ let package = Package(
                 dependencies: ["KafkaClient", "PostgresClient", log, metrics, lifecycle],
                 path: "Shared/Pipeline"),
         .target(name: "ServiceSupport",
-                dependencies: [log, metrics, prometheus, lifecycle, hummingbird],
+                dependencies: ["PostgresClient", log, metrics, prometheus, lifecycle, hummingbird],
                 path: "Shared/ServiceSupport"),
 
         // Services: logic in a library that tests import; the executable is a thin main.

@@ -76,14 +76,7 @@ public struct IngestService: Sendable {
         router.add(middleware: APIErrorMiddleware())
         let pool = pool
         OperationsRoutes.add(to: router, service: "ingest", registry: metrics, checks: [
-            HealthCheck("postgres") {
-                do {
-                    _ = try await pool.query("SELECT 1")
-                    return ComponentHealth(ok: true)
-                } catch {
-                    return ComponentHealth(ok: false, detail: "\(error)")
-                }
-            },
+            .postgres(pool),
         ])
         routes.add(to: router)
         return router

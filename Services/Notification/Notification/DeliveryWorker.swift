@@ -59,21 +59,9 @@ public final class DeliveryWorker: Service, Sendable {
 
     /// Delivers until graceful shutdown (an attempt in flight is finished and recorded).
     public func run() async throws {
-        var failures = 0
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                let count = try await deliverDue()
-                failures = 0
-                if count == 0 { try? await Task.sleep(for: policy.pollInterval) }
-            } catch {
-                // Transient (database restarting) or not (a bug, a bad row): either way the worker
-                // backs off and tries again rather than taking the service down.
-                let level: Logger.Level = Retriable.isRetriable(error) ? .warning : .error
-                logger.log(level: level, "delivery round failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
-                try? await Task.sleep(for: Backoff().delay(attempt: failures))
-                failures += 1
-            }
-        }
+        // Transient (database restarting) or not (a bug, a bad row): either way the worker backs
+        // off and tries again rather than taking the service down.
+        await PeriodicJob.run("delivery", every: policy.pollInterval, logger: logger) { try await deliverDue() > 0 }
     }
 
     /// Claims and delivers one round of due notices; returns how many were attempted.

@@ -53,14 +53,7 @@ public struct NotificationService: Sendable {
         router.middlewares.add(APIErrorMiddleware())
         let pool = pool
         OperationsRoutes.add(to: router, service: "notification", registry: registry, checks: [
-            HealthCheck("postgres") {
-                do {
-                    try await pool.execute("SELECT 1")
-                    return ComponentHealth(ok: true)
-                } catch {
-                    return ComponentHealth(ok: false, detail: "\(error)")
-                }
-            },
+            .postgres(pool),
         ])
         NoticesAPI.add(to: router, store: store, pool: pool)
         return router

@@ -37,17 +37,9 @@ public struct DeadlineJob: Service {
         self.logger = logger
     }
 
-    /// Runs rounds until shutdown; a failed round is logged and retried on the next.
+    /// Runs rounds until shutdown; a failed round is logged and retried.
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var full = false
-            do {
-                full = try await runOnce() == casesPerRound
-            } catch {
-                logger.warning("deadline round failed; retrying", metadata: ["error": "\(error)"])
-            }
-            if !full { try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) } }
-        }
+        await PeriodicJob.run("deadline", every: interval, logger: logger) { try await runOnce() == casesPerRound }
     }
 
     /// One round: returns how many cases it activated or lifted (the larger of the two).

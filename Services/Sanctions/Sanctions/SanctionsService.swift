@@ -58,14 +58,7 @@ public struct SanctionsService: Sendable {
         router.middlewares.add(APIErrorMiddleware())
         let pool = pool
         OperationsRoutes.add(to: router, service: "sanctions", registry: registry, checks: [
-            HealthCheck("postgres") {
-                do {
-                    try await pool.execute("SELECT 1")
-                    return ComponentHealth(ok: true)
-                } catch {
-                    return ComponentHealth(ok: false, detail: "\(error)")
-                }
-            },
+            .postgres(pool),
         ])
         routes.add(to: router)
         return router

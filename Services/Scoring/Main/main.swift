@@ -19,14 +19,7 @@ let parts = try await ScoringService.makeParts(configuration, clock: SharedOffse
 let router = Router()
 router.add(middleware: APIErrorMiddleware())
 OperationsRoutes.add(to: router, service: "scoring", registry: registry, checks: [
-    HealthCheck("postgres") {
-        do {
-            try await parts.pool.query("SELECT 1")
-            return ComponentHealth(ok: true)
-        } catch {
-            return ComponentHealth(ok: false, detail: "\(error)")
-        }
-    },
+    .postgres(parts.pool),
 ])
 parts.routes.add(to: router)
 try await ServiceRunner.run(name: "scoring", http: configuration.http, router: router, services: parts.services, logger: logger)

@@ -37,17 +37,9 @@ public struct ExpiryJob: Service {
         self.logger = logger
     }
 
-    /// Runs rounds until shutdown; failures are logged and retried next round.
+    /// Runs rounds until shutdown; a failed round is logged and retried.
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var more = false
-            do {
-                more = try await runOnce() > 0
-            } catch {
-                logger.warning("expiry round failed; retrying", metadata: ["error": "\(error)"])
-            }
-            if !more { try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) } }
-        }
+        await PeriodicJob.run("expiry", every: interval, logger: logger) { try await runOnce() > 0 }
     }
 
     /// One round: returns how many score changes it enqueued.
