@@ -1,21 +1,10 @@
-import Foundation
 import KafkaClient
-import Logging
 import Notification
 import PostgresClient
 import ServiceSupport
 
 // The `notification` executable: configuration from the environment, then the service.
-let logLevel: Logger.Level
-do {
-    logLevel = try Observability.logLevel()
-} catch {
-    FileHandle.standardError.write(Data("notification: \(error)\n".utf8))
-    exit(2)
-}
-let registry = Observability.bootstrap(service: "notification", logLevel: logLevel)
-let logger = Logger(label: "notification")
-do {
+await ServiceMain.run("notification") { logger, registry in
     let configuration = try NotificationConfiguration.fromEnvironment()
     let letters = try LetterTemplates.load(directory: configuration.templatesDirectory)
     let pool = PostgresPool(configuration: PostgresConfiguration(url: configuration.databaseURL, poolSize: configuration.poolSize),
@@ -31,7 +20,4 @@ do {
                                 services: service.services, logger: logger)
     await producer.shutdown()
     await pool.shutdown()
-} catch {
-    logger.critical("notification stopped: \(error)")
-    exit(1)
 }

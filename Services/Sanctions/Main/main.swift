@@ -1,22 +1,12 @@
 import CreditModel
 import Foundation
 import KafkaClient
-import Logging
 import PostgresClient
 import Sanctions
 import ServiceSupport
 
 // The `sanctions` executable: configuration and rulebook from the environment, then the service.
-let logLevel: Logger.Level
-do {
-    logLevel = try Observability.logLevel()
-} catch {
-    FileHandle.standardError.write(Data("sanctions: \(error)\n".utf8))
-    exit(2)
-}
-let registry = Observability.bootstrap(service: "sanctions", logLevel: logLevel)
-let logger = Logger(label: "sanctions")
-do {
+await ServiceMain.run("sanctions") { logger, registry in
     let configuration = try SanctionsConfiguration.fromEnvironment()
     let rulebook = try Rulebook.load(contentsOf: URL(fileURLWithPath: configuration.rulebookPath))
     let pool = PostgresPool(configuration: PostgresConfiguration(url: configuration.databaseURL, poolSize: configuration.poolSize,
@@ -35,7 +25,4 @@ do {
                                 services: service.services, logger: logger)
     await producer.shutdown()
     await pool.shutdown()
-} catch {
-    logger.critical("sanctions stopped: \(error)")
-    exit(1)
 }
