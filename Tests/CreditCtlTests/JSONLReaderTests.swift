@@ -21,7 +21,7 @@ import Testing
             if case .failure(let error) = line.content { return error } else { return nil }
         }
         #expect(errors.map(\.line) == [3, 4, 6])
-        #expect(errors[0].description.hasPrefix("line 3: not valid JSON"))
+        #expect(errors[0].description.hasPrefix("line 3: ") && errors[0].message.contains("not valid JSON"))
         #expect(errors[1].message.contains("not a JSON object"))
     }
 

@@ -111,7 +111,7 @@ struct PostCommand: AsyncParsableCommand {
             print(table.render())
             let counts = Dictionary(grouping: results, by: { $0.result.status }).mapValues(\.count)
             print(["accepted", "duplicate", "rejected"].map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", ")
-                + (errors.isEmpty ? "" : ", \(errors.count) unreadable line(s)"))
+                + (errors.isEmpty ? "" : ", \(errors.count) line(s) not sent"))
         }
         if !errors.isEmpty || results.contains(where: { $0.result.status == "rejected" }) { throw ExitCode.failure }
     }

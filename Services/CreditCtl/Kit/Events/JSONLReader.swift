@@ -70,7 +70,7 @@ public enum JSONLReader {
             }
             return .success(object)
         } catch {
-            return .failure(LineError(line: line, message: "not valid JSON: \(error.message)"))
+            return .failure(LineError(line: line, message: error.message))
         }
     }
 
