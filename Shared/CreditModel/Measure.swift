@@ -30,18 +30,18 @@ public struct Measure: CatalogName {
             sanction("travel.high_speed_rail_ban", persons, "may not buy high-speed rail tickets"),
             sanction("travel.premium_class_ban", persons, "may not travel business or first class"),
             sanction("hotel.luxury_ban", persons, "may not stay in luxury hotels"),
-            sanction("internet.throttle", persons, "internet speed is reduced"),
+            sanction("internet.throttle", persons, "may only use throttled internet"),
             sanction("education.enrollment_block", persons, "may not enrol in higher education"),
             sanction("credit.new_card_denied", anyone, "may not open a new credit card"),
-            sanction("dog.confiscation", persons, "the dog is confiscated until the rules test is passed"),
-            sanction("list.public_blacklist", anyone, "is listed on the public blacklist"),
+            sanction("dog.confiscation", persons, "may not keep the dog until the rules test is passed"),
+            sanction("list.public_blacklist", anyone, "will be listed on the public blacklist"),
             sanction("procurement.bid_block", legal, "may not bid for public procurement"),
             reward("hotel.no_deposit", persons, "may book hotels without a deposit"),
-            reward("loan.rate_discount", anyone, "gets a discount on loan interest rates"),
-            reward("energy.bill_discount", anyone, "gets a discount on energy bills"),
-            reward("dating.profile_boost", persons, "dating profile is recommended"),
-            reward("travel.visa_fast_track", persons, "visa applications are fast-tracked"),
-            reward("list.public_redlist", anyone, "is listed on the public redlist"),
+            reward("loan.rate_discount", anyone, "will get a discount on loan interest rates"),
+            reward("energy.bill_discount", anyone, "will get a discount on energy bills"),
+            reward("dating.profile_boost", persons, "will have the dating profile recommended"),
+            reward("travel.visa_fast_track", persons, "will have visa applications fast-tracked"),
+            reward("list.public_redlist", anyone, "will be listed on the public redlist"),
         ]
     }()
 
@@ -58,6 +58,7 @@ public struct MeasureDefinition: Hashable, Sendable {
     public let isReward: Bool
     /// The subject types the measure can bind (a rulebook imposing it on others is invalid).
     public let subjectTypes: Set<SubjectType>
-    /// What the measure means for the subject, in plain language ("the subject \(summary)").
+    /// What the measure means for the subject, in plain language: a phrase with a modal verb that
+    /// reads after both "you" (notices) and "the subject" (letters).
     public let summary: String
 }

@@ -12,6 +12,13 @@ import Testing
         #expect(!Measure("no.such_measure").isKnown)
     }
 
+    /// Notices say "you <summary>", letters "the subject <summary>": only a modal verb agrees with both.
+    @Test func measureSummariesReadAfterYouAndTheSubject() {
+        for definition in Measure.catalog {
+            #expect(definition.summary.hasPrefix("may ") || definition.summary.hasPrefix("will "), "\(definition.measure): \(definition.summary)")
+        }
+    }
+
     @Test(arguments: ["court.order_ignored", "court.order_complied"])
     func courtKindsApplyToEveryone(kind: String) {
         for type in SubjectType.allCases { #expect(EventKind(rawValue: kind).applies(to: type)) }

@@ -10,7 +10,7 @@ import Testing
         #expect(letter.contains("Case: case-42"))
         #expect(letter.contains("To: 11010519491231002X"))
         #expect(letter.contains("  - travel.flight_ban: the subject"))
-        #expect(letter.contains("  - list.public_blacklist: the subject is listed on the public blacklist"))
+        #expect(letter.contains("  - list.public_blacklist: the subject will be listed on the public blacklist"))
         #expect(letter.contains("court.order_ignored (event court-2026-000123)"))
         #expect(letter.contains("appeal within 10 days"))
         #expect(letter.contains("28 November 2026, 12:06 UTC"))

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CreditCtlKit
+import CreditModel
 import Foundation
 import ServiceSupport
 
@@ -27,16 +29,20 @@ struct ClockCommand: AsyncParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the shared clock's time and offset.")
         @OptionGroup var options: FileOption
+        @Flag(name: .long, help: "Print {\"now\", \"offset_seconds\"} as JSON.") var json = false
 
         func run() throws {
             let offset = SharedOffsetClock.readOffset(options.url)
+            if json { return print(Self.json(offset)) }
             print("dev clock: \(ISO8601DateFormatter().string(from: Date().addingTimeInterval(offset))) (offset \(Self.describe(offset)))")
         }
 
-        static func describe(_ seconds: TimeInterval) -> String {
-            let days = seconds / 86400
-            return days.rounded() == days ? "\(Int(days))d" : "\(seconds)s"
+        /// `{"now": <business time>, "offset_seconds": <offset>}`.
+        static func json(_ offset: TimeInterval) -> String {
+            "{\"now\":\"\(RFC3339.format(Date().addingTimeInterval(offset)))\",\"offset_seconds\":\(offset)}"
         }
+
+        static func describe(_ seconds: TimeInterval) -> String { DevClock.describe(seconds) }
     }
 
     /// `creditctl clock advance 11d`: moves the shared clock forward.
@@ -44,6 +50,7 @@ struct ClockCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Move the shared clock forward, e.g. `11d`, `36h`, `90m`.")
         @Argument(help: "How far: a number with ms, s, m, h or d.") var duration: String
         @OptionGroup var options: FileOption
+        @Flag(name: .long, help: "Print {\"now\", \"offset_seconds\"} as JSON.") var json = false
 
         func validate() throws {
             guard DurationText.parse(duration) != nil else {
@@ -55,6 +62,7 @@ struct ClockCommand: AsyncParsableCommand {
             let interval = DurationText.parse(duration)!
             let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
             let offset = try SharedOffsetClock.advance(options.url, by: seconds)
+            if json { return print(Show.json(offset)) }
             print("dev clock advanced by \(duration): now \(ISO8601DateFormatter().string(from: Date().addingTimeInterval(offset))) (offset \(Show.describe(offset)))")
         }
     }
