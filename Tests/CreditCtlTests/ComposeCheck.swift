@@ -8,6 +8,8 @@ struct ServiceVariables {
     var read: Set<String> = []
     /// Read with `requiredString`.
     var required: Set<String> = []
+    /// Read with `requiredString` only when another variable is set (variable → that one).
+    var requiredWhen: [String: String] = [:]
     /// Whose default is a dev path under `.run/` (unusable in production).
     var devDefaults: Set<String> = []
 
@@ -30,7 +32,15 @@ struct ServiceVariables {
         for match in text.matches(of: reader) {
             let name = String(match.output.2)
             variables.read.insert(name)
-            if match.output.1 == "requiredString" { variables.required.insert(name) }
+            if match.output.1 == "requiredString" {
+                // Required only when another variable is set, if its function returns early without that one.
+                let function = text[..<match.range.lowerBound].ranges(of: "func ").last.map { text[$0.lowerBound..<match.range.lowerBound] }
+                if let guardMatch = function?.firstMatch(of: #/optionalString\("([A-Z][A-Z0-9_]*)"\) else \{ return nil \}/#) {
+                    variables.requiredWhen[name] = String(guardMatch.output.1)
+                } else {
+                    variables.required.insert(name)
+                }
+            }
             if let value = match.output.4, value.hasPrefix(".run/") { variables.devDefaults.insert(name) }
         }
         for match in text.matches(of: #/HTTPConfiguration\.fromEnvironment\(prefix: "([A-Z]+)"/#) {
@@ -100,6 +110,9 @@ enum ComposeCheck {
                 .union(reads.devDefaults)
             for name in needed.sorted() where set[name]?.isEmpty != false {
                 problems.append("\(service.rawValue): \(name) is not set (it has no safe production default)")
+            }
+            for (name, condition) in reads.requiredWhen.sorted(by: { $0.key < $1.key }) where set[condition] != nil && set[name] == nil {
+                problems.append("\(service.rawValue): \(name) is not set, but \(condition) is (it requires it)")
             }
             for (group, names) in reads.tokenGroups.sorted(by: { $0.key < $1.key }) where !names.contains(where: { set[$0] != nil }) {
                 problems.append("\(service.rawValue): no token configured for \(group) (set one of \(names.sorted().joined(separator: ", ")))")

@@ -10,7 +10,7 @@ import Yams
 
     static func compose() throws -> [String: Any] {
         let text = try String(contentsOfFile: "\(root)/docker-compose.yml", encoding: .utf8)
-        guard let document = normalized(try Yams.load(yaml: text)) as? [String: Any] else {
+        guard let loaded = try Yams.load(yaml: text), let document = normalized(loaded) as? [String: Any] else {
             throw ComposeProblem("docker-compose.yml is not a mapping")
         }
         return document
@@ -21,11 +21,11 @@ import Yams
     }
 
     /// YAML mappings as `[String: Any]`, recursively.
-    static func normalized(_ value: Any?) -> Any? {
+    static func normalized(_ value: Any) -> Any {
         if let mapping = value as? [AnyHashable: Any] {
-            return Dictionary(uniqueKeysWithValues: mapping.map { ("\($0.key.base)", normalized($0.value) as Any) })
+            return Dictionary(uniqueKeysWithValues: mapping.map { ("\($0.key.base)", normalized($0.value)) })
         }
-        if let list = value as? [Any] { return list.map { normalized($0) as Any } }
+        if let list = value as? [Any] { return list.map(normalized) }
         return value
     }
 
@@ -39,6 +39,8 @@ import Yams
         #expect(variables[.sanctions]?.tokenGroups["SANCTIONS_OFFICER_TOKEN"] == ["SANCTIONS_OFFICER_TOKEN", "SANCTIONS_OFFICER_TOKENS"])
         #expect(variables[.notification]?.devDefaults.contains("NOTIFICATION_MAILBOX_DIR") == true)
         #expect(variables[.notification]?.read.contains("SANCTIONS_OFFICER_TOKEN") == false)
+        #expect(variables[.notification]?.requiredWhen["NOTIFICATION_WEBHOOK_SECRET"] == "NOTIFICATION_WEBHOOK_URL")
+        #expect(variables[.notification]?.required.contains("NOTIFICATION_WEBHOOK_SECRET") == false)
     }
 
     @Test func composeRunsTheServicesWithEverythingTheyNeed() throws {
@@ -56,6 +58,11 @@ import Yams
         environment["SANCTIONS_OFICER_TOKEN"] = "typo"
         sanctions["environment"] = environment
         services["sanctions"] = sanctions
+        var notification = try #require(services["notification"] as? [String: Any])
+        var notificationEnvironment = try #require(notification["environment"] as? [String: Any])
+        notificationEnvironment["NOTIFICATION_WEBHOOK_URL"] = "https://enforcer.example/notices"
+        notification["environment"] = notificationEnvironment
+        services["notification"] = notification
         services.removeValue(forKey: "postgres")
         compose["services"] = services
         let problems = ComposeCheck.problems(compose: compose, variables: try Self.variables())
@@ -63,5 +70,7 @@ import Yams
         #expect(problems.contains { $0.hasPrefix("sanctions: no token configured for SANCTIONS_ENFORCER_TOKEN") }, "\(problems)")
         #expect(problems.contains("sanctions: sets SANCTIONS_OFICER_TOKEN, which the service does not read"), "\(problems)")
         #expect(problems.contains("no PostgreSQL service (an image `postgres:...`)"), "\(problems)")
+        #expect(problems.contains("notification: NOTIFICATION_WEBHOOK_SECRET is not set, but NOTIFICATION_WEBHOOK_URL is (it requires it)"),
+                "\(problems)")
     }
 }
