@@ -70,6 +70,12 @@ public struct PostgresCluster: Sendable {
         return lines.count > 3 ? Int(lines[3].trimmingCharacters(in: .whitespaces)) : nil
     }
 
+    /// The postmaster's pid from `postmaster.pid`, if the file is there (check ``runningPort()`` first).
+    public var postmasterPID: pid_t? {
+        let text = (try? String(contentsOfFile: "\(dataDirectory)/postmaster.pid", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").first.flatMap { pid_t($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
     private var asRoot: Bool { getuid() == 0 }
 
     /// Creates the directory; as root, hands it to `postgres` and checks that user can reach it.

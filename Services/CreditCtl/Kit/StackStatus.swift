@@ -36,7 +36,8 @@ public struct StackStatus: Codable, Sendable {
     public static func collect(_ layout: RunLayout) async -> StackStatus {
         let stack = try? StackFile.load(from: layout.stackFile)
         let supervisorPID = layout.liveSupervisor
-        let postgresPort = await PostgresCluster(directory: layout.postgres).runningPort()
+        let cluster = PostgresCluster(directory: layout.postgres)
+        let postgresPort = await cluster.runningPort()
         let brokerPID = LauncherFiles.livePID(in: layout.brokerPID, named: "broker")
         var services: [Component] = []
         for service in StackService.allCases {
@@ -50,6 +51,7 @@ public struct StackStatus: Codable, Sendable {
         return StackStatus(
             supervisor: Component(name: "supervisor", running: supervisorPID != nil, pid: supervisorPID),
             postgres: Component(name: "postgres", running: postgresPort != nil,
+                                pid: postgresPort == nil ? nil : cluster.postmasterPID,
                                 address: postgresPort.map { PostgresCluster.databaseURL(port: $0) }),
             broker: Component(name: "dev broker", running: brokerPID != nil, pid: brokerPID, address: stack?.kafka.bootstrap),
             services: services,
