@@ -85,6 +85,12 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var heartbeatIntervalMs: Int = 1_000
     /// Longest time between polls before the member leaves the group (`max.poll.interval.ms`).
     public var maxPollIntervalMs: Int = 300_000
+    /// Longest time a fetch waits at the broker for data (`fetch.wait.max.ms`). Apache Kafka
+    /// answers a waiting fetch as soon as data arrives, so this only sets how often an idle
+    /// consumer asks; librdkafka's mock cluster (the dev broker) answers only when the wait
+    /// ends, so the librdkafka default of 500 ms would add up to half a second per hop there
+    /// (measured: p50 451 ms at 500, 51 ms at 100, 2.8 ms at 10).
+    public var fetchWaitMaxMs: Int = 10
     /// Any other librdkafka property; applied last, so it wins.
     public var properties: [String: String] = [:]
 
@@ -101,7 +107,7 @@ public struct KafkaConsumerConfiguration: Sendable {
          ("auto.offset.reset", autoOffsetReset.rawValue),
          ("partition.assignment.strategy", assignmentStrategy.rawValue),
          ("session.timeout.ms", String(sessionTimeoutMs)), ("heartbeat.interval.ms", String(heartbeatIntervalMs)),
-         ("max.poll.interval.ms", String(maxPollIntervalMs))]
+         ("max.poll.interval.ms", String(maxPollIntervalMs)), ("fetch.wait.max.ms", String(fetchWaitMaxMs))]
             + properties.sorted { $0.key < $1.key }
     }
 }
