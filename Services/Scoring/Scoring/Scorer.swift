@@ -61,7 +61,7 @@ public struct Scorer: Sendable {
         try ledger.saveBalances(after: entries, on: connection)
         return try entries.map { entry in
             OutboxMessage(id: UUID(uuidString: entry.id) ?? UUID(), topic: topic, key: entry.subject.rawValue,
-                          payload: Array(try MessageCoding.encode(entry.scoreChange)))
+                          payload: try MessageCoding.encodeBytes(entry.scoreChange))
         }
     }
 }
