@@ -89,7 +89,7 @@ public struct EventIntake: Sendable {
                 }
                 known[key] = fingerprint
                 let accepted = AcceptedEvent(event: event, agency: agency, receivedAt: now, source: submission.source)
-                rows.append(.init(agency: agency, event: event, messageID: UUID(uuidString: accepted.id)!, fingerprint: fingerprint,
+                rows.append(.init(agency: agency, event: event, messageID: UUID(canonicalText: accepted.id)!, fingerprint: fingerprint,
                                   receivedAt: now, payload: try MessageCoding.encodeBytes(accepted)))
                 results.append(IntakeResult(eventID: event.eventID, status: .accepted))
             }

@@ -130,7 +130,7 @@ public struct CaseStore: Sendable {
             SELECT case_id, from_state, to_state, at, actor, reason FROM \(identifier: schema).case_transitions
             WHERE case_id = ANY(\(caseIDs)::uuid[]) ORDER BY seq
             """) {
-            let id = try row.decode(UUID.self, at: 0).uuidString.lowercased()
+            let id = try row.decode(UUID.self, at: 0).lowercasedText
             let transition = CaseTransition(from: try row.decode(String?.self, at: 1).flatMap(CaseState.init(rawValue:)),
                                             to: CaseState(rawValue: try row.decode(String.self, at: 2)) ?? .proposed,
                                             at: try row.decode(Date.self, at: 3), actor: try row.decode(String.self, at: 4),
@@ -212,7 +212,7 @@ public struct CaseStore: Sendable {
     private static func decode(_ row: PostgresRow) throws -> SanctionCase {
         let subjectText = try row.decode(String.self, at: 1)
         return SanctionCase(
-            id: try row.decode(UUID.self, at: 0).uuidString.lowercased(),
+            id: try row.decode(UUID.self, at: 0).lowercasedText,
             subject: try SubjectCode(validating: subjectText),
             policyID: try row.decode(String.self, at: 2), policyVersion: try row.decode(Int.self, at: 3),
             kind: CaseKind(rawValue: try row.decode(String.self, at: 4)) ?? .sanction,
