@@ -8,22 +8,31 @@ public enum MessageID {
     /// The id for `namespace` (e.g. `accepted-event`) and identifying `parts`.
     public static func derive(_ namespace: String, _ parts: [String]) -> String {
         var input = [UInt8]()
-        for part in [namespace] + parts {
-            let bytes = Array(part.utf8)
-            input += withUnsafeBytes(of: UInt32(bytes.count).bigEndian, Array.init)
-            input += bytes
+        input.reserveCapacity(parts.reduce(namespace.utf8.count + 4) { $0 + $1.utf8.count + 4 })
+        func append(_ part: String) {
+            let count = UInt32(part.utf8.count)
+            for shift in stride(from: 24, through: 0, by: -8) { input.append(UInt8(truncatingIfNeeded: count >> UInt32(shift))) }
+            input.append(contentsOf: part.utf8)
         }
+        append(namespace)
+        for part in parts { append(part) }
         var digest = Array(SHA256.hash(input).prefix(16))
         digest[6] = (digest[6] & 0x0F) | 0x80  // version 8
         digest[8] = (digest[8] & 0x3F) | 0x80  // RFC 9562 variant
-        let hex = digest.map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
-        let dashes: Set<Int> = [8, 12, 16, 20]
-        var result = ""
-        for (index, character) in hex.enumerated() {
-            if dashes.contains(index) { result.append("-") }
-            result.append(character)
+        let hex = Hex.string(digest).utf8
+        // 8-4-4-4-12 groups.
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            var i = 0
+            for (index, byte) in hex.enumerated() {
+                if index == 8 || index == 12 || index == 16 || index == 20 {
+                    buffer[i] = UInt8(ascii: "-")
+                    i += 1
+                }
+                buffer[i] = byte
+                i += 1
+            }
+            return i
         }
-        return result
     }
 
     /// The id of the accepted event for `agency`'s `eventID` (unique per agency).

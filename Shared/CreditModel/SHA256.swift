@@ -1,7 +1,10 @@
-/// A small pure-Swift SHA-256 (FIPS 180-4), used to derive deterministic message ids.
+/// A small pure-Swift SHA-256 (FIPS 180-4), used to derive deterministic message ids and
+/// fingerprints.
 ///
 /// The model may not depend on a crypto package (DESIGN §2 keeps it pure), and agencies control
-/// event ids, so ids are derived with a collision-resistant hash rather than FNV.
+/// event ids, so ids are derived with a collision-resistant hash rather than FNV. Ingest and
+/// scoring hash several times per event, so the compression works on a fixed state and a stack
+/// buffer: no allocation besides the returned digest.
 public enum SHA256 {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -16,41 +19,96 @@ public enum SHA256 {
 
     /// The 32-byte digest of `message`.
     public static func hash(_ message: some Collection<UInt8>) -> [UInt8] {
-        var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-        var data = Array(message)
-        let bitLength = UInt64(data.count) * 8
-        data.append(0x80)
-        while data.count % 64 != 56 { data.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { data.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        var w = [UInt32](repeating: 0, count: 64)
-        for chunk in stride(from: 0, to: data.count, by: 64) {
-            for i in 0..<16 {
-                let j = chunk + i * 4
-                w[i] = UInt32(data[j]) << 24 | UInt32(data[j + 1]) << 16 | UInt32(data[j + 2]) << 8 | UInt32(data[j + 3])
-            }
-            for i in 16..<64 {
-                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-            }
-            var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-            for i in 0..<64 {
-                let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
-                let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
-                (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-            }
-            for (i, value) in [a, b, c, d, e, f, g, hh].enumerated() { h[i] = h[i] &+ value }
+        let state = message.withContiguousStorageIfAvailable(digest) ?? Array(message).withUnsafeBufferPointer(digest)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(32)
+        state.forEach { word in
+            for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
         }
-        return h.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
+        return bytes
     }
 
     /// The digest of `message` as lowercase hex.
     public static func hex(_ message: some Collection<UInt8>) -> String {
-        hash(message).map { byte in
-            let digits = String(byte, radix: 16)
-            return byte < 16 ? "0" + digits : digits
-        }.joined()
+        Hex.string(hash(message))
     }
 
-    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+    /// The eight state words after hashing `message`.
+    static func digest(_ message: UnsafeBufferPointer<UInt8>) -> State {
+        var state = State()
+        let fullBlocks = message.count / 64
+        for block in 0..<fullBlocks {
+            state.compress(UnsafeBufferPointer(rebasing: message[(block * 64)..<(block * 64 + 64)]))
+        }
+        // The tail: the remaining bytes, 0x80, zeros, and the bit length (one or two blocks).
+        let rest = message.count - fullBlocks * 64
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { tail in
+            tail.initialize(repeating: 0)
+            for i in 0..<rest { tail[i] = message[fullBlocks * 64 + i] }
+            tail[rest] = 0x80
+            let length = rest < 56 ? 64 : 128
+            let bits = UInt64(message.count) &* 8
+            for i in 0..<8 { tail[length - 1 - i] = UInt8(truncatingIfNeeded: bits >> UInt64(8 * i)) }
+            let view = UnsafeBufferPointer(tail)
+            state.compress(UnsafeBufferPointer(rebasing: view[0..<64]))
+            if length == 128 { state.compress(UnsafeBufferPointer(rebasing: view[64..<128])) }
+        }
+        return state
+    }
+
+    /// The hash state: eight words.
+    struct State {
+        var h0: UInt32 = 0x6a09e667, h1: UInt32 = 0xbb67ae85, h2: UInt32 = 0x3c6ef372, h3: UInt32 = 0xa54ff53a
+        var h4: UInt32 = 0x510e527f, h5: UInt32 = 0x9b05688c, h6: UInt32 = 0x1f83d9ab, h7: UInt32 = 0x5be0cd19
+
+        /// Calls `body` with each word in order.
+        func forEach(_ body: (UInt32) -> Void) {
+            body(h0); body(h1); body(h2); body(h3); body(h4); body(h5); body(h6); body(h7)
+        }
+
+        /// Processes one 64-byte block.
+        mutating func compress(_ block: UnsafeBufferPointer<UInt8>) {
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                for i in 0..<16 {
+                    let j = i * 4
+                    w[i] = UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8 | UInt32(block[j + 3])
+                }
+                for i in 16..<64 {
+                    let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                    let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                    w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+                }
+                var (a, b, c, d, e, f, g, h) = (h0, h1, h2, h3, h4, h5, h6, h7)
+                SHA256.k.withUnsafeBufferPointer { k in
+                    for i in 0..<64 {
+                        let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
+                        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+                        (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+                    }
+                }
+                h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
+            }
+        }
+    }
+}
+
+@inline(__always)
+private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+
+/// Lowercase hex text of bytes, built in one pass.
+enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// `bytes` as lowercase hex, two digits per byte.
+    static func string(_ bytes: some Collection<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            var i = 0
+            for byte in bytes {
+                buffer[i] = digits[Int(byte >> 4)]
+                buffer[i + 1] = digits[Int(byte & 0x0F)]
+                i += 2
+            }
+            return i
+        }
+    }
 }

@@ -56,6 +56,18 @@ public struct KafkaMessage: Sendable, Hashable {
     /// The value decoded as UTF-8 (lossy).
     public var valueString: String { String(decoding: value, as: UTF8.self) }
 
+    /// Creates a message as a consumer would receive it (for tests and benchmarks).
+    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], timestamp: Date? = nil,
+                headers: [KafkaHeader] = []) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.timestamp = timestamp
+        self.headers = headers
+    }
+
     /// Copies a librdkafka message; `topic` is passed in so a batch can reuse one String.
     init(copying m: rd_kafka_message_t, pointer: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) {
         self.topic = topic

@@ -79,7 +79,7 @@ public final class OutboxPublisher: Service, Sendable {
             guard !pending.isEmpty else { return 0 }
             _ = try await producer.send(pending.map { entry in
                 KafkaOutgoingMessage(topic: entry.message.topic, key: Array(entry.message.key.utf8), value: entry.message.payload,
-                                     headers: [KafkaHeader(name: "message-id", string: entry.message.id.uuidString.lowercased())])
+                                     headers: [KafkaHeader(name: "message-id", string: entry.message.id.lowercasedText)])
             })
             try outbox.remove(pending.map(\.seq), on: connection)
             return pending.count

@@ -202,7 +202,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
     }
 
     /// The next offset to read per partition after `batch`.
-    static func nextOffsets(_ batch: [KafkaMessage]) -> [KafkaTopicPartition: Int64] {
+    public static func nextOffsets(_ batch: [KafkaMessage]) -> [KafkaTopicPartition: Int64] {
         var next: [KafkaTopicPartition: Int64] = [:]
         for message in batch {
             next[message.topicPartition] = max(next[message.topicPartition] ?? 0, message.offset + 1)

@@ -22,6 +22,8 @@ public actor PostgresConnection {
     private var handle: OpaquePointer?
     /// True between BEGIN and COMMIT/ROLLBACK of ``transaction(isolation:_:)``.
     var inTransaction = false
+    /// The statements prepared in the current session.
+    private var prepared = PreparedStatements()
 
     /// A connection that opens on first use (or on ``connect()``).
     public init(configuration: PostgresConfiguration, logger: Logger) {
@@ -70,6 +72,7 @@ public actor PostgresConnection {
         if let handle { PQfinish(handle) }
         handle = nil
         inTransaction = false
+        prepared.removeAll()
     }
 
     /// The open `PGconn`, opening or replacing it first when needed.
@@ -82,6 +85,7 @@ public actor PostgresConnection {
             PQfinish(handle)
             self.handle = nil
             inTransaction = false
+            prepared.removeAll()
         }
         let keywords = ["dbname", "connect_timeout", "application_name"]
         let values = [configuration.url, String(configuration.connectTimeoutSeconds), configuration.applicationName]
@@ -107,16 +111,36 @@ public actor PostgresConnection {
     }
 
     /// Runs one statement and returns its rows (empty for statements without a result set).
+    /// A statement with parameters is prepared on its first run in this session and executed
+    /// by name afterwards (see ``PreparedStatements``).
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> PostgresResult {
         if let failure = query.encodingFailure {
             throw PostgresError(code: .protocol, message: "cannot encode \(failure)", query: query.sql)
         }
         let conn = try ensureConnected()
-        let result = Self.withParameters(query.bindings) { types, values in
-            PQexecParams(conn, query.sql, Int32(query.bindings.count), types, values, nil, nil, 0)
+        let count = Int32(query.bindings.count)
+        let name = try statementName(for: query, conn: conn)
+        let result = Self.withParameters(query.bindings) { types, values, lengths, formats in
+            if let name {
+                PQexecPrepared(conn, name, count, values, lengths, formats, 0)
+            } else {
+                PQexecParams(conn, query.sql, count, types, values, lengths, formats, 0)
+            }
         }
         return try consume(result, conn: conn, sql: query.sql)
+    }
+
+    /// The name `query` is prepared under in this session, preparing it first if needed; nil for
+    /// a statement without parameters or when the session has prepared its limit.
+    private func statementName(for query: PostgresQuery, conn: OpaquePointer) throws -> String? {
+        guard !query.bindings.isEmpty else { return nil }
+        let key = PreparedStatements.Key(sql: query.sql, types: query.bindings.map(\.type.rawValue))
+        if let name = prepared.name(for: key) { return name }
+        guard let name = prepared.reserveName(for: key) else { return nil }
+        _ = try consume(PQprepare(conn, name, query.sql, Int32(key.types.count), key.types), conn: conn, sql: query.sql)
+        prepared.add(key, name: name)
+        return name
     }
 
     /// Runs one statement and returns the number of rows it affected (0 if it reports none).
@@ -217,12 +241,15 @@ public actor PostgresConnection {
                               affectedRows: affectedRows(result))
     }
 
-    /// Lays the parameters out as NUL-terminated text in one buffer and calls `body` with the
-    /// type and value pointer arrays `PQexecParams` wants.
+    /// Lays the parameters out in one buffer (text NUL-terminated) and calls `body` with the
+    /// type, value, length and format arrays `PQexecParams` wants (lengths and formats only when
+    /// a parameter is binary; libpq reads text up to its NUL).
     static func withParameters<R>(_ bindings: [PostgresBinding],
-                                  _ body: (UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
-        if bindings.isEmpty { return body(nil, nil) }
-        var storage: [CChar] = []
+                                  _ body: (UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?,
+                                           UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R) -> R {
+        if bindings.isEmpty { return body(nil, nil, nil, nil) }
+        var storage: [UInt8] = []
+        storage.reserveCapacity(bindings.reduce(0) { $0 + ($1.bytes?.count ?? 0) + 1 })
         var offsets: [Int?] = []
         for binding in bindings {
             guard let bytes = binding.bytes else {
@@ -230,13 +257,18 @@ public actor PostgresConnection {
                 continue
             }
             offsets.append(storage.count)
-            storage.append(contentsOf: bytes.map { CChar(bitPattern: $0) })
+            storage.append(contentsOf: bytes)
             storage.append(0)
         }
         let types = bindings.map { Oid($0.type.rawValue) }
+        let binary = bindings.contains(where: \.isBinary)
+        let lengths = binary ? bindings.map { Int32($0.bytes?.count ?? 0) } : []
+        let formats = binary ? bindings.map { Int32($0.isBinary ? 1 : 0) } : []
         return storage.withUnsafeBufferPointer { base in
-            let values: [UnsafePointer<CChar>?] = offsets.map { offset in offset.map { base.baseAddress! + $0 } }
-            return body(types, values)
+            base.withMemoryRebound(to: CChar.self) { text in
+                let values: [UnsafePointer<CChar>?] = offsets.map { offset in offset.map { text.baseAddress! + $0 } }
+                return binary ? body(types, values, lengths, formats) : body(types, values, nil, nil)
+            }
         }
     }
 }

@@ -139,7 +139,7 @@ extension UUID: PostgresArrayElement {
     /// `uuid[]`.
     public static var postgresArrayType: PostgresDataType { .uuidArray }
     /// The canonical hyphenated form.
-    public func encodePostgresText(into buffer: inout [UInt8]) { buffer.append(contentsOf: uuidString.utf8) }
+    public func encodePostgresText(into buffer: inout [UInt8]) { appendLowercasedText(to: &buffer) }
 }
 
 private let hexDigits = Array("0123456789abcdef".utf8)

@@ -1,17 +1,25 @@
 import Foundation
 
-/// One bound parameter in PostgreSQL's text format: its type and bytes (`nil` is SQL NULL).
+/// One bound parameter: its type and bytes (`nil` is SQL NULL), in PostgreSQL's text format,
+/// or binary for a ``PostgresBinaryEncodable`` value.
 public struct PostgresBinding: Sendable {
     /// The type the server is told the parameter has.
     public var type: PostgresDataType
-    /// The text-format bytes, or `nil` for NULL.
+    /// The encoded bytes, or `nil` for NULL.
     public var bytes: [UInt8]?
+    /// True when `bytes` are in binary format.
+    public var isBinary = false
 
     /// Encodes a value; throws only if the value cannot be encoded (e.g. a failing `Encodable`).
     public init<Value: PostgresEncodable>(_ value: Value) throws {
         type = Value.postgresType
         if value.isPostgresNull {
             bytes = nil
+        } else if let binary = value as? any PostgresBinaryEncodable {
+            var buffer: [UInt8] = []
+            binary.encodePostgresBinary(into: &buffer)
+            bytes = buffer
+            isBinary = true
         } else {
             var buffer: [UInt8] = []
             try value.encodePostgresText(into: &buffer)

@@ -102,7 +102,7 @@ extension UUID: PostgresDecodable {
     /// From `uuid`.
     public static func decode(from cell: PostgresCell) throws -> UUID {
         _ = try cell.require(UUID.self, types: [.uuid])
-        guard let uuid = UUID(uuidString: cell.string) else { throw cell.mismatch(UUID.self, "bad uuid") }
+        guard let uuid = UUID(canonicalText: cell.string) else { throw cell.mismatch(UUID.self, "bad uuid") }
         return uuid
     }
 }

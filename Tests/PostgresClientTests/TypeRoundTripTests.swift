@@ -44,6 +44,34 @@ struct TypeRoundTripTests {
         #expect(try row.decode(PostgresRawJSON.self, named: "raw").text == "{\"k\": [1, 2]}")
     }
 
+    /// The UUID text helpers agree with Foundation and refuse what is not a canonical UUID.
+    @Test func uuidTextMatchesFoundation() {
+        for _ in 0..<200 {
+            let uuid = UUID()
+            #expect(uuid.lowercasedText == uuid.uuidString.lowercased())
+            #expect(UUID(canonicalText: uuid.uuidString) == uuid)
+            #expect(UUID(canonicalText: uuid.lowercasedText) == uuid)
+        }
+        for bad in ["", "not a uuid", "0123456789abcdef0123456789abcdef", "01234567-89ab-cdef-0123-456789abcdeg",
+                    "01234567-89ab-cdef-0123-456789abcdef0", "01234567-89ab-cdef-0123+456789abcdef"] {
+            #expect(UUID(canonicalText: bad) == nil)
+        }
+    }
+
+    /// `[Data]` is bound in binary (no hex text): any bytes, empty elements and an empty array.
+    @Test func byteaArraysTravelInBinary() async throws {
+        let connection = try await TestDB.connect()
+        let values = [Data(bytes), Data(), Data("{\"a\":\"\\\\\"}".utf8), Data(repeating: 0, count: 3)]
+        #expect(try PostgresBinding(values).isBinary)
+        let rows = try await connection.query("""
+            SELECT b FROM unnest(\(values)::bytea[]) WITH ORDINALITY AS x(b, i) ORDER BY i
+            """)
+        #expect(try rows.map { try $0.decode(Data.self, at: 0) } == values)
+        let empty = try await connection.query("SELECT cardinality(\([Data]())::bytea[]), \("text after binary")::text")
+        #expect(try empty[0].decode(Int.self, at: 0) == 0)
+        #expect(try empty[0].decode(String.self, at: 1) == "text after binary")
+    }
+
     @Test func nullRoundTripsAsOptionalOfEveryType() async throws {
         let connection = try await TestDB.connect()
         let row = try await connection.query("""

@@ -11,7 +11,8 @@ import PostgresClient
 /// `creditctl bench ingest`: pre-fills an agency topic with N valid events, starts the real
 /// `ingest` executable (next to this one) on a private schema, topic prefix and group, and
 /// measures events/s from the topic to committed rows in `events` (timed from the first
-/// committed row to the last, polling the count). Then, in the same run, it COPYs the same
+/// committed batch to the last, polling the committed offsets, which cost the server nothing
+/// unlike counting rows). Then, in the same run, it COPYs the same
 /// rows (read back as text, under another agency id) into the same table and prints COPY
 /// rows/s and the ratio ingest/COPY. The private schema and topics are left for inspection
 /// unless `--drop`.
@@ -53,21 +54,27 @@ struct IngestBench: AsyncParsableCommand {
         try await prefill(topic: topic, bootstrap: state.bootstrap, logger: logger)
 
         let pool = PostgresPool(configuration: PostgresConfiguration(url: database, poolSize: 2), logger: logger)
+        let serverBefore = try await BenchmarkCPU.sample(pool)
         let processes = try (0..<max(1, instances)).map { _ in
             try startIngest(database: database, bootstrap: state.bootstrap, schema: schema, prefix: prefix, group: tag)
         }
         defer { for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let ingestRate = try await measureIngest(pool: pool, schema: schema, processes: processes)
-        let cpu = processes.map { Self.cpuSeconds(of: $0.processIdentifier) }.reduce(0, +)
+        let ingestRate = try await measureIngest(pool: pool, schema: schema, group: tag, processes: processes)
+        let cpu = processes.map { BenchmarkCPU.seconds(of: $0.processIdentifier) }.reduce(0, +)
+        let ingestCPU = BenchmarkCPU(process: cpu, server: try await BenchmarkCPU.sample(pool).since(serverBefore).server)
         for process in processes {
             kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
         }
+        let copyCPUBefore = try await BenchmarkCPU.sample(pool)
         let copyRate = try await measureCopy(pool: pool, schema: schema)
+        let copyCPU = try await BenchmarkCPU.sample(pool).since(copyCPUBefore)
         print(String(format: "ingest: %.0f events/s (topic -> committed rows, %d events, %d process(es)); ingest CPU %.1f s, %.0f events per CPU-second",
                      ingestRate, events, processes.count, cpu, cpu > 0 ? Double(events) / cpu : 0))
         print(String(format: "COPY:   %.0f rows/s (same rows, same table)", copyRate))
         print(String(format: "ratio ingest/COPY: %.3f", ingestRate / copyRate))
+        print(ingestCPU.report(per: events, unit: "event", copy: copyCPU, copyRows: events)
+            .replacingOccurrences(of: "this process", with: "ingest"))
         if drop { try await pool.execute("DROP SCHEMA \(identifier: schema) CASCADE") }
         await pool.shutdown()
     }
@@ -113,15 +120,18 @@ struct IngestBench: AsyncParsableCommand {
         return process
     }
 
-    /// Events/s from the first committed row to the last (the count is polled every 20 ms).
-    private func measureIngest(pool: PostgresPool, schema: String, processes: [Process]) async throws -> Double {
+    /// Events/s from the first committed batch to the last (the group's committed offsets,
+    /// which start at 0 on the fresh topic, are polled every 20 ms).
+    private func measureIngest(pool: PostgresPool, schema: String, group: String, processes: [Process]) async throws -> Double {
         var first: (ContinuousClock.Instant, Int)?
         let deadline = ContinuousClock.now + .seconds(600)
         while ContinuousClock.now < deadline {
             if let exited = processes.first(where: { !$0.isRunning }) {
                 throw ValidationError("ingest exited with status \(exited.terminationStatus)")
             }
-            let stored = (try? await pool.query("SELECT count(*) FROM \(identifier: schema).events").first?.decode(Int.self, at: 0)) ?? 0
+            let stored = (try? await pool.query("""
+                SELECT coalesce(sum(next_offset), 0)::bigint FROM \(identifier: schema).consumer_offsets WHERE group_id = \(group)
+                """).first?.decode(Int.self, at: 0)) ?? 0
             if stored > 0 && first == nil { first = (.now, stored) }
             if stored >= events, let (start, already) = first {
                 return Double(stored - already) / max((ContinuousClock.now - start).seconds, 0.001)
@@ -150,15 +160,6 @@ struct IngestBench: AsyncParsableCommand {
             }
         }
         return Double(copied) / max((ContinuousClock.now - start).seconds, 0.001)
-    }
-
-    /// User + system CPU time of process `pid` in seconds (Linux `/proc`), 0 when unreadable.
-    private static func cpuSeconds(of pid: Int32) -> Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let end = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: end)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     private static func stackDatabaseURL() throws -> String {

@@ -54,7 +54,6 @@ public struct EventIntake: Sendable {
         var rows: [EventStore.Row] = []
         var rejections: [EventStore.Rejection] = []
         var retractions: [(target: EventStore.Key, by: String)] = []
-        let encoder = MessageCoding.makeEncoder()
         func reject(_ submission: Submission, _ error: MessageError, eventID: String?) {
             rejections.append(EventStore.Rejection(submission, error: error, eventID: eventID, receivedAt: now))
             results.append(IntakeResult(eventID: eventID, status: .rejected, reason: error.reason, message: error.message))
@@ -96,8 +95,8 @@ public struct EventIntake: Sendable {
                 }
                 known[key] = EventStore.Stored(fingerprint: fingerprint, subject: event.subject.rawValue)
                 let accepted = AcceptedEvent(event: event, agency: agency, receivedAt: now, source: submission.source)
-                rows.append(.init(agency: agency, event: event, messageID: UUID(uuidString: accepted.id)!, fingerprint: fingerprint,
-                                  receivedAt: now, payload: Array(try encoder.encode(accepted))))
+                rows.append(.init(agency: agency, event: event, messageID: UUID(canonicalText: accepted.id)!, fingerprint: fingerprint,
+                                  receivedAt: now, payload: try MessageCoding.encodeBytes(accepted)))
                 results.append(IntakeResult(eventID: event.eventID, status: .accepted))
             }
         }
@@ -154,7 +153,7 @@ public struct EventIntake: Sendable {
         let message = RejectedEvent(raw: rejection.raw, source: rejection.source, agency: rejection.agency,
                                     eventID: rejection.eventID, error: rejection.error, rejectedAt: rejection.receivedAt)
         return OutboxMessage(id: rejection.messageID, topic: rejectedTopic, key: Self.rejectionKey(rejection),
-                             payload: Array(try MessageCoding.encode(message)))
+                             payload: try MessageCoding.encodeBytes(message))
     }
 
     /// A dead letter's key: the subject when the message names a valid one, else the agency

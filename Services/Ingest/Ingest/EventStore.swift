@@ -39,7 +39,7 @@ struct EventStore: Sendable {
         /// The rejection of `submission`; its id derives from the source (and bytes, for HTTP).
         init(_ submission: Submission, error: MessageError, eventID: String?, receivedAt: Date) {
             let raw = submission.raw
-            messageID = UUID(uuidString: MessageID.rejected(source: submission.source, agency: submission.agency, raw: raw))!
+            messageID = UUID(canonicalText: MessageID.rejected(source: submission.source, agency: submission.agency, raw: raw))!
             agency = submission.agency
             self.eventID = eventID
             self.raw = raw

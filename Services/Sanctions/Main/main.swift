@@ -11,6 +11,15 @@ await ServiceMain.run("sanctions") { logger, registry in
     let rulebook = try Rulebook.load(contentsOf: URL(fileURLWithPath: configuration.rulebookPath))
     let pool = PostgresPool(configuration: PostgresConfiguration(url: configuration.databaseURL, poolSize: configuration.poolSize,
                                                                  applicationName: "sanctions"), logger: logger)
+    if CommandLine.arguments.dropFirst().first == "bench" {
+        // `sanctions bench [messages]`: the batch path's throughput beside COPY (see SanctionsBenchmark).
+        let count = CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 20_000
+        let schema = "\(configuration.schema)_bench_\(Int(Date().timeIntervalSince1970))"
+        let result = try await SanctionsBenchmark(pool: pool, schema: schema, messages: count).run(rulebook: rulebook)
+        print("benchmark in schema \(schema) (drop it when done)\n\(result)")
+        await pool.shutdown()
+        exit(0)
+    }
     try await SanctionsService.migrate(schema: configuration.schema, pool: pool)
     let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: configuration.kafkaBootstrap),
                                      logger: logger)

@@ -32,26 +32,77 @@ public struct CaseEngine: Sendable {
 
     // MARK: - Consumed messages
 
+    /// Applies consumed messages in order (one consumer batch): marks them processed and reads
+    /// the policy conditions they touch once for the batch (`CaseBatch`), applies each new one,
+    /// then stores the conditions it set. A message seen before (or twice in the batch) is skipped.
+    public func apply(_ inputs: [CaseInput], now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        guard !inputs.isEmpty else { return [] }
+        var batch = try CaseBatch(inputs, engine: self, on: connection)
+        var outgoing: [OutboxMessage] = []
+        for (input, fresh) in zip(inputs, batch.isFresh) where fresh {
+            switch input {
+            case .scoreChange(let change): outgoing += try applyNew(change, now: now, batch: &batch, on: connection)
+            case .acceptedEvent(let event): outgoing += try applyNew(event, now: now, on: connection)
+            case .receipt(let receipt): outgoing += try applyNew(receipt, now: now, on: connection)
+            }
+        }
+        try store.saveConditions(batch.updates, on: connection)
+        return outgoing
+    }
+
+    /// A `score-change/1` on its own (see `apply(_:now:on:)` for batches).
+    public func apply(_ change: ScoreChange, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        try apply([.scoreChange(change)], now: now, on: connection)
+    }
+
+    /// An `accepted-event/1` on its own.
+    public func apply(_ event: AcceptedEvent, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        try apply([.acceptedEvent(event)], now: now, on: connection)
+    }
+
+    /// A `notice-receipt/1` on its own.
+    public func apply(_ receipt: NoticeReceipt, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        try apply([.receipt(receipt)], now: now, on: connection)
+    }
+
+    /// The `processed_messages` id of `input`, or nil when the input concerns no policy (it is
+    /// then not recorded: most score changes of schemes without state policies, most event kinds).
+    func processedKey(of input: CaseInput) -> String? {
+        switch input {
+        case .scoreChange(let change):
+            policies.statePolicies(scheme: change.scheme, for: change.subject.type).isEmpty ? nil : "score-change:\(change.id)"
+        case .acceptedEvent(let event):
+            // A retraction carries the retracted event's kind: it undoes that event, it never lifts.
+            event.retracts != nil || !policies.policies(liftedBy: event.kind, for: event.subject.type).isEmpty
+                || !policies.policies(triggeredBy: event.kind, for: event.subject.type).isEmpty
+                ? "accepted-event:\(event.id)" : nil
+        case .receipt(let receipt): "notice-receipt:\(receipt.id)"
+        }
+    }
+
     /// A `score-change/1`: state policies on its scheme open a case when their threshold is
     /// entered, and close the open case when it is left (recovery, retraction, expiry).
-    public func apply(_ change: ScoreChange, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+    private func applyNew(_ change: ScoreChange, now: Date, batch: inout CaseBatch,
+                          on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
         let watching = policies.statePolicies(scheme: change.scheme, for: change.subject.type)
-        guard !watching.isEmpty, try store.markProcessed("score-change:\(change.id)", on: connection) else { return [] }
         var outgoing: [OutboxMessage] = []
         for (policy, condition) in watching {
             let holds = condition.holds(points: change.pointsAfter, grade: change.gradeAfter)
-            let before = try store.condition(subject: change.subject, policyID: policy.id, on: connection)
+            let before = batch.condition(subject: change.subject, policyID: policy.id)
                 ?? policies.holdsInitially(condition, scheme: change.scheme)
-            try store.setCondition(subject: change.subject, policyID: policy.id, holds: holds, changeID: change.id, at: now,
-                                   on: connection)
+            batch.setCondition(subject: change.subject, policyID: policy.id, holds: holds, changeID: change.id, at: now)
             let state = "\(change.scheme) \(condition) (now \(change.pointsAfter) points\(change.gradeAfter.map { ", grade \($0)" } ?? ""))"
             if holds && !before {
-                outgoing += try open(policy, subject: change.subject, cause: "change:\(change.id)",
-                                     reasons: [policy.reason, PolicyEvaluator.describe(change)], now: now, on: connection)
-            } else if !holds, let open = try store.lockOpen(subject: change.subject, policyID: policy.id, on: connection) {
+                let opened = try open(policy, subject: change.subject, cause: "change:\(change.id)",
+                                      reasons: [policy.reason, PolicyEvaluator.describe(change)], now: now, on: connection)
+                if !opened.isEmpty { batch.setOpenCase(subject: change.subject, policyID: policy.id, true) }
+                outgoing += opened
+            } else if !holds, batch.hasOpenCase(subject: change.subject, policyID: policy.id),
+                      let open = try store.lockOpen(subject: change.subject, policyID: policy.id, on: connection) {
                 outgoing += try close(open, actor: "policy:\(policy.id)@\(policy.version)",
                                       reason: "The condition no longer holds: \(state). \(PolicyEvaluator.describe(change))",
                                       now: now, on: connection)
+                batch.setOpenCase(subject: change.subject, policyID: policy.id, false)
             }
         }
         return outgoing
@@ -59,13 +110,10 @@ public struct CaseEngine: Sendable {
 
     /// An `accepted-event/1`: a retraction closes the cases its target caused; an event policy's
     /// kind opens a case; a lifting kind closes the policy's open case.
-    public func apply(_ event: AcceptedEvent, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+    private func applyNew(_ event: AcceptedEvent, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
         // A retraction carries the retracted event's kind: it undoes that event, it never lifts.
         let lifting = event.retracts == nil ? policies.policies(liftedBy: event.kind, for: event.subject.type) : []
         let triggered = event.retracts == nil ? policies.policies(triggeredBy: event.kind, for: event.subject.type) : []
-        // Only events that concern a policy are recorded (most kinds only move points).
-        guard event.retracts != nil || !lifting.isEmpty || !triggered.isEmpty,
-              try store.markProcessed("accepted-event:\(event.id)", on: connection) else { return [] }
         var outgoing: [OutboxMessage] = []
         if let target = event.retracts {
             for open in try store.lockOpen(subject: event.subject, cause: Self.eventCause(agency: event.agency, eventID: target),
@@ -89,9 +137,8 @@ public struct CaseEngine: Sendable {
 
     /// A `notice-receipt/1`: a delivered sanction notice makes a proposed case `noticed`, with
     /// deadline = delivery time + appeal days; a failed one is recorded on the case.
-    public func apply(_ receipt: NoticeReceipt, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
-        guard try store.markProcessed("notice-receipt:\(receipt.id)", on: connection),
-              receipt.requestID == MessageID.noticeRequest(caseID: receipt.caseID, kind: .sanctionNotice),
+    private func applyNew(_ receipt: NoticeReceipt, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        guard receipt.requestID == MessageID.noticeRequest(caseID: receipt.caseID, kind: .sanctionNotice),
               var record = try store.lock(receipt.caseID, on: connection), record.kind == .sanction,
               record.subject == receipt.subject else { return [] }
         let before = record.state

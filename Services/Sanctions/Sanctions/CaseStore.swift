@@ -132,7 +132,7 @@ public struct CaseStore: Sendable {
             SELECT case_id, from_state, to_state, at, actor, reason FROM \(identifier: schema).case_transitions
             WHERE case_id = ANY(\(caseIDs)::uuid[]) ORDER BY seq
             """) {
-            let id = try row.decode(UUID.self, at: 0).uuidString.lowercased()
+            let id = try row.decode(UUID.self, at: 0).lowercasedText
             let transition = CaseTransition(from: try row.decode(String?.self, at: 1).flatMap(CaseState.init(rawValue:)),
                                             to: CaseState(rawValue: try row.decode(String.self, at: 2)) ?? .proposed,
                                             at: try row.decode(Date.self, at: 3), actor: try row.decode(String.self, at: 4),
@@ -142,26 +142,59 @@ public struct CaseStore: Sendable {
         return result
     }
 
-    /// Records `messageID` as applied; false when it was already.
-    public func markProcessed(_ messageID: String, on connection: isolated PostgresConnection) throws -> Bool {
-        try connection.execute("""
-            INSERT INTO \(identifier: schema).processed_messages (message_id) VALUES (\(messageID)) ON CONFLICT DO NOTHING
-            """) == 1
+    /// Records `messageIDs` as applied (one statement); returns those not recorded before.
+    func markProcessed(_ messageIDs: [String], on connection: isolated PostgresConnection) throws -> Set<String> {
+        guard !messageIDs.isEmpty else { return [] }
+        return Set(try connection.query("""
+            INSERT INTO \(identifier: schema).processed_messages (message_id) SELECT unnest(\(messageIDs)::text[])
+            ON CONFLICT DO NOTHING RETURNING message_id
+            """).map { try $0.decode(String.self, at: 0) })
     }
 
-    /// Whether `policyID`'s condition held for `subject` after the last change, or nil if unknown.
-    public func condition(subject: SubjectCode, policyID: String, on connection: isolated PostgresConnection) throws -> Bool? {
-        try connection.query("""
-            SELECT holds FROM \(identifier: schema).policy_conditions WHERE subject = \(subject.rawValue) AND policy_id = \(policyID)
-            """).first?.decode(Bool.self, at: 0)
+    /// Whether each state policy's condition held for the subject after its last change, for
+    /// the pairs that have one stored (one statement).
+    func conditions(of pairs: [CaseBatch.ConditionKey], on connection: isolated PostgresConnection) throws
+        -> [CaseBatch.ConditionKey: Bool]
+    {
+        guard !pairs.isEmpty else { return [:] }
+        var found: [CaseBatch.ConditionKey: Bool] = [:]
+        for row in try connection.query("""
+            SELECT c.subject, c.policy_id, c.holds FROM \(identifier: schema).policy_conditions c
+            JOIN unnest(\(pairs.map(\.subject))::text[], \(pairs.map(\.policyID))::text[]) AS k(subject, policy_id)
+              ON c.subject = k.subject AND c.policy_id = k.policy_id
+            """) {
+            found[CaseBatch.ConditionKey(subject: try row.decode(String.self, at: 0), policyID: try row.decode(String.self, at: 1))] =
+                try row.decode(Bool.self, at: 2)
+        }
+        return found
     }
 
-    /// Stores whether `policyID`'s condition holds for `subject` after change `changeID`.
-    public func setCondition(subject: SubjectCode, policyID: String, holds: Bool, changeID: String, at: Date,
-                             on connection: isolated PostgresConnection) throws {
+    /// Which of the (subject, policy) pairs have an open case, locking those cases until commit
+    /// (one statement).
+    func lockOpenCases(of pairs: [CaseBatch.ConditionKey], on connection: isolated PostgresConnection) throws
+        -> Set<CaseBatch.ConditionKey>
+    {
+        guard !pairs.isEmpty else { return [] }
+        return Set(try connection.query("""
+            SELECT c.subject, c.policy_id FROM \(identifier: schema).cases c
+            JOIN unnest(\(pairs.map(\.subject))::text[], \(pairs.map(\.policyID))::text[]) AS k(subject, policy_id)
+              ON c.subject = k.subject AND c.policy_id = k.policy_id
+            WHERE c.state NOT IN ('lifted', 'withdrawn')
+            FOR UPDATE OF c
+            """).map { CaseBatch.ConditionKey(subject: try $0.decode(String.self, at: 0), policyID: try $0.decode(String.self, at: 1)) })
+    }
+
+    /// Stores whether each state policy's condition holds for the subject after the change
+    /// named in `updates` (one statement).
+    func saveConditions(_ updates: [CaseBatch.ConditionKey: CaseBatch.ConditionUpdate],
+                        on connection: isolated PostgresConnection) throws {
+        guard !updates.isEmpty else { return }
+        let entries = Array(updates)
         try connection.execute("""
             INSERT INTO \(identifier: schema).policy_conditions (subject, policy_id, holds, change_id, updated_at)
-            VALUES (\(subject.rawValue), \(policyID), \(holds), \(changeID), \(at))
+            SELECT * FROM unnest(\(entries.map(\.key.subject))::text[], \(entries.map(\.key.policyID))::text[],
+                                 \(entries.map(\.value.holds))::boolean[], \(entries.map(\.value.changeID))::text[],
+                                 \(entries.map(\.value.at))::timestamptz[])
             ON CONFLICT (subject, policy_id) DO UPDATE SET holds = EXCLUDED.holds, change_id = EXCLUDED.change_id,
                 updated_at = EXCLUDED.updated_at
             """)
@@ -214,7 +247,7 @@ public struct CaseStore: Sendable {
     private static func decode(_ row: PostgresRow) throws -> SanctionCase {
         let subjectText = try row.decode(String.self, at: 1)
         return SanctionCase(
-            id: try row.decode(UUID.self, at: 0).uuidString.lowercased(),
+            id: try row.decode(UUID.self, at: 0).lowercasedText,
             subject: try SubjectCode(validating: subjectText),
             policyID: try row.decode(String.self, at: 2), policyVersion: try row.decode(Int.self, at: 3),
             kind: CaseKind(rawValue: try row.decode(String.self, at: 4)) ?? .sanction,

@@ -31,22 +31,20 @@ public struct SanctionsHandler: BatchHandler {
         self.logger = logger
     }
 
-    /// Applies every message of the batch in order.
+    /// Decodes the batch, then applies every message in order through the engine's batch path
+    /// (one read of what it needs for the whole batch, not one per message).
     public func handle(_ batch: [KafkaMessage], on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
-        var outgoing: [OutboxMessage] = []
+        var inputs: [CaseInput] = []
+        inputs.reserveCapacity(batch.count)
         for message in batch {
-            let data = Data(message.value)
             do {
                 switch message.topic {
                 case topics.scoreChanges:
-                    let change = try MessageCoding.decode(ScoreChange.self, from: data)
-                    outgoing += try engine.apply(change, now: clock.now(), on: connection)
+                    inputs.append(.scoreChange(try MessageCoding.decode(ScoreChange.self, from: message.value)))
                 case topics.acceptedEvents:
-                    let event = try MessageCoding.decode(AcceptedEvent.self, from: data)
-                    outgoing += try engine.apply(event, now: clock.now(), on: connection)
+                    inputs.append(.acceptedEvent(try MessageCoding.decode(AcceptedEvent.self, from: message.value)))
                 case topics.receipts:
-                    let receipt = try MessageCoding.decode(NoticeReceipt.self, from: data)
-                    outgoing += try engine.apply(receipt, now: clock.now(), on: connection)
+                    inputs.append(.receipt(try MessageCoding.decode(NoticeReceipt.self, from: message.value)))
                 default:
                     logger.warning("message from an unexpected topic ignored", metadata: ["topic": "\(message.topic)"])
                 }
@@ -56,7 +54,7 @@ public struct SanctionsHandler: BatchHandler {
                 try reject(message, error: error, on: connection)
             }
         }
-        return outgoing
+        return try engine.apply(inputs, now: clock.now(), on: connection)
     }
 
     /// Records a message that failed alone as a dead letter.

@@ -18,14 +18,14 @@ public struct Ledger: Sendable {
         let payloads = try events.map { try MessageCoding.encode($0) }
         let rows = try connection.query("""
             INSERT INTO \(identifier: schema).accepted_events (id, agency, event_id, subject, kind, occurred_at, retracts, payload)
-            SELECT * FROM unnest(\(events.map { UUID(uuidString: $0.id) ?? UUID() })::uuid[], \(events.map(\.agency))::text[],
+            SELECT * FROM unnest(\(events.map { UUID(canonicalText: $0.id) ?? UUID() })::uuid[], \(events.map(\.agency))::text[],
                                  \(events.map(\.eventID))::text[], \(events.map(\.subject.rawValue))::text[],
                                  \(events.map(\.kind.rawValue))::text[], \(events.map(\.occurredAt))::timestamptz[],
                                  \(events.map(\.retracts))::text[], \(payloads)::bytea[])
             ON CONFLICT DO NOTHING
             RETURNING id
             """)
-        return Set(try rows.map { try $0.decode(UUID.self, at: 0).uuidString.lowercased() })
+        return Set(try rows.map { try $0.decode(UUID.self, at: 0).lowercasedText })
     }
 
     /// Which earlier entries a state load brings into memory: only what the engine will look at.
@@ -93,7 +93,7 @@ public struct Ledger: Sendable {
             INSERT INTO \(identifier: schema).ledger (entry_id, subject, scheme, agency, event_id, kind, rule_id, rule_version,
                 cause, escalation_group, requested, delta, clamped_amount, points_after, grade_after, reason, occurred_at,
                 effective_at, expires_at, reverses)
-            SELECT * FROM unnest(\(entries.map { UUID(uuidString: $0.id) ?? UUID() })::uuid[],
+            SELECT * FROM unnest(\(entries.map { UUID(canonicalText: $0.id) ?? UUID() })::uuid[],
                 \(entries.map(\.subject.rawValue))::text[], \(entries.map(\.scheme))::text[], \(entries.map(\.agency))::text[],
                 \(entries.map(\.eventID))::text[], \(entries.map(\.kind.rawValue))::text[], \(entries.map(\.ruleID))::text[],
                 \(entries.map(\.ruleVersion))::int[], \(entries.map(\.cause.rawValue))::text[],
@@ -101,7 +101,7 @@ public struct Ledger: Sendable {
                 \(entries.map(\.clampedAmount))::int[], \(entries.map(\.pointsAfter))::int[], \(entries.map(\.gradeAfter))::text[],
                 \(entries.map(\.reason))::text[], \(entries.map(\.occurredAt))::timestamptz[],
                 \(entries.map(\.effectiveAt))::timestamptz[], \(entries.map(\.expiresAt))::timestamptz[],
-                \(entries.map { $0.reverses.flatMap(UUID.init(uuidString:)) })::uuid[])
+                \(entries.map { $0.reverses.flatMap(UUID.init(canonicalText:)) })::uuid[])
             ON CONFLICT DO NOTHING
             """)
     }
@@ -188,7 +188,7 @@ public struct Ledger: Sendable {
     static func entry(from row: PostgresRow, known: [String: SubjectCode] = [:]) throws -> LedgerEntry {
         let code: String = try row.decode(at: 1)
         return LedgerEntry(
-            id: try row.decode(UUID.self, at: 0).uuidString.lowercased(),
+            id: try row.decode(UUID.self, at: 0).lowercasedText,
             subject: try known[code] ?? SubjectCode(validating: code), scheme: try row.decode(at: 2),
             agency: try row.decode(at: 3), eventID: try row.decode(at: 4), kind: EventKind(rawValue: try row.decode(at: 5)),
             ruleID: try row.decode(at: 6), ruleVersion: try row.decode(at: 7),
@@ -196,6 +196,6 @@ public struct Ledger: Sendable {
             requested: try row.decode(at: 10), delta: try row.decode(at: 11), pointsAfter: try row.decode(at: 12),
             gradeAfter: try row.decode(at: 13), reason: try row.decode(at: 14), occurredAt: try row.decode(at: 15),
             effectiveAt: try row.decode(at: 16), expiresAt: try row.decode(at: 17),
-            reverses: try row.decode(UUID?.self, at: 18)?.uuidString.lowercased())
+            reverses: try row.decode(UUID?.self, at: 18)?.lowercasedText)
     }
 }

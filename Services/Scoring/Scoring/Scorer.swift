@@ -60,8 +60,8 @@ public struct Scorer: Sendable {
         try ledger.append(entries, on: connection)
         try ledger.saveBalances(after: entries, on: connection)
         return try entries.map { entry in
-            OutboxMessage(id: UUID(uuidString: entry.id) ?? UUID(), topic: topic, key: entry.subject.rawValue,
-                          payload: Array(try MessageCoding.encode(entry.scoreChange)))
+            OutboxMessage(id: UUID(canonicalText: entry.id) ?? UUID(), topic: topic, key: entry.subject.rawValue,
+                          payload: try MessageCoding.encodeBytes(entry.scoreChange))
         }
     }
 }

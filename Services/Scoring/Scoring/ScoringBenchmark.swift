@@ -39,6 +39,10 @@ public struct ScoringBenchmark: Sendable {
         public var scoringSeconds: Double
         /// Seconds for COPYing `ledgerRows` rows.
         public var copySeconds: Double
+        /// CPU spent scoring (this process and the PostgreSQL server).
+        public var cpu: BenchmarkCPU
+        /// CPU spent on the COPY.
+        public var copyCPU: BenchmarkCPU
 
         /// Scored events per second.
         public var eventsPerSecond: Double { Double(events) / scoringSeconds }
@@ -53,7 +57,9 @@ public struct ScoringBenchmark: Sendable {
             scored: \(events) events -> \(ledgerRows) ledger rows + outbox in \(String(format: "%.2f", scoringSeconds)) s \
             = \(Int(eventsPerSecond)) events/s (\(Int(scoredRowsPerSecond)) ledger rows/s)
             copy:   \(ledgerRows) ledger rows in \(String(format: "%.2f", copySeconds)) s = \(Int(copyRowsPerSecond)) rows/s
-            ratio:  COPY is \(String(format: "%.1f", copyRowsPerSecond / scoredRowsPerSecond))x the scored ledger-row rate
+            ratio:  COPY is \(String(format: "%.1f", copyRowsPerSecond / scoredRowsPerSecond))x the scored ledger-row rate; \
+            events/s / COPY rows/s = \(String(format: "%.3f", eventsPerSecond / copyRowsPerSecond))
+            \(cpu.report(per: events, unit: "event", copy: copyCPU, copyRows: ledgerRows))
             """
         }
     }
@@ -66,6 +72,7 @@ public struct ScoringBenchmark: Sendable {
         let partition = KafkaTopicPartition(topic: Topics.eventsAccepted, partition: 0)
         let payloads = try SyntheticEvents().events(count: events, seed: 7).map { try MessageCoding.encode($0) }
         let clock = ContinuousClock()
+        let cpuBefore = try await BenchmarkCPU.sample(pool)
         let scoring = try await clock.measure {
             for start in stride(from: 0, to: payloads.count, by: batchSize) {
                 let batch = Array(payloads[start..<min(start + batchSize, payloads.count)])
@@ -78,12 +85,14 @@ public struct ScoringBenchmark: Sendable {
                 }
             }
         }
+        let cpu = try await BenchmarkCPU.sample(pool).since(cpuBefore)
         let schema = schema
         let rows = try await pool.withTransaction { connection in
             try connection.query("SELECT \(unsafeRaw: Ledger.columns) FROM \(identifier: schema).ledger l ORDER BY seq")
                 .map { try Ledger.entry(from: $0) }
         }
         try await pool.execute("CREATE TABLE \(identifier: schema).copy_target (LIKE \(identifier: schema).ledger INCLUDING ALL)")
+        let copyCPUBefore = try await BenchmarkCPU.sample(pool)
         let started = clock.now
         _ = try await pool.withTransaction { connection -> Int in
             try connection.copy(into: "copy_target", schema: schema, columns: Self.copyColumns) { (writer: inout PostgresCopyWriter) in
@@ -91,7 +100,9 @@ public struct ScoringBenchmark: Sendable {
             }
         }
         let copy = clock.now - started
-        return Result(events: events, ledgerRows: rows.count, scoringSeconds: Self.seconds(scoring), copySeconds: Self.seconds(copy))
+        let copyCPU = try await BenchmarkCPU.sample(pool).since(copyCPUBefore)
+        return Result(events: events, ledgerRows: rows.count, scoringSeconds: Self.seconds(scoring), copySeconds: Self.seconds(copy),
+                      cpu: cpu, copyCPU: copyCPU)
     }
 
     static let copyColumns = ["entry_id", "subject", "scheme", "agency", "event_id", "kind", "rule_id", "rule_version", "cause",

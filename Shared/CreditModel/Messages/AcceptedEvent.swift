@@ -35,7 +35,13 @@ public struct AcceptedEvent: MessageSchema {
 
     /// Creates the accepted form of `event` from `agency`; the id is derived deterministically.
     public init(event: AgencyEvent, agency: String, receivedAt: Date, source: EventSource) {
-        self.id = MessageID.accepted(agency: agency, eventID: event.eventID)
+        self.init(event: event, agency: agency, receivedAt: receivedAt, source: source,
+                  id: MessageID.accepted(agency: agency, eventID: event.eventID))
+    }
+
+    /// Creates the accepted form of `event` with a known `id` (as read from a message).
+    init(event: AgencyEvent, agency: String, receivedAt: Date, source: EventSource, id: String) {
+        self.id = id
         self.agency = agency
         self.eventID = event.eventID
         self.subject = event.subject

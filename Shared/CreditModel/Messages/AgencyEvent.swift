@@ -79,6 +79,6 @@ public struct AgencyEvent: MessageSchema {
     /// A SHA-256 (hex) of the event's canonical JSON (sorted keys, verbatim time). Ingest compares
     /// it for a repeated (agency, event_id): equal → duplicate, different → `conflicting_duplicate`.
     public var fingerprint: String {
-        SHA256.hex((try? MessageCoding.encode(self)) ?? Data())
+        SHA256.hex((try? MessageCoding.encodeBytes(self)) ?? [])
     }
 }

@@ -64,16 +64,39 @@ public enum MessageCoding {
 
     /// Encodes `value` as UTF-8 JSON bytes with sorted keys.
     public static func encode(_ value: some Encodable) throws -> Data {
-        try makeEncoder().encode(value)
+        if let writable = value as? any MessageJSONWritable { return Data(try write(writable)) }
+        return try makeEncoder().encode(value)
+    }
+
+    /// Encodes `value` as UTF-8 JSON bytes with sorted keys, as an array (what the outbox and
+    /// the producer take).
+    public static func encodeBytes(_ value: some Encodable) throws -> [UInt8] {
+        if let writable = value as? any MessageJSONWritable { return try write(writable) }
+        return Array(try makeEncoder().encode(value))
     }
 
     /// Encodes `value` as a JSON string with sorted keys.
     public static func encodeString(_ value: some Encodable) throws -> String {
-        String(decoding: try encode(value), as: UTF8.self)
+        String(decoding: try encodeBytes(value), as: UTF8.self)
     }
 
     /// Decodes a trusted pipeline message (produced by one of our services); the schema is checked.
     public static func decode<Message: MessageSchema>(_ type: Message.Type, from data: Data) throws -> Message {
-        try makeDecoder().decode(type, from: data)
+        if let readable = type as? any MessageJSONReadable.Type, let value = try? JSONValue.parse(data),
+           let message = readable.init(json: value) as? Message {
+            return message
+        }
+        return try makeDecoder().decode(type, from: data)
+    }
+
+    /// Decodes a trusted pipeline message from bytes (e.g. a Kafka message's value).
+    public static func decode<Message: MessageSchema>(_ type: Message.Type, from bytes: [UInt8]) throws -> Message {
+        try decode(type, from: Data(bytes))
+    }
+
+    private static func write(_ value: any MessageJSONWritable) throws -> [UInt8] {
+        var writer = MessageJSONWriter()
+        try value.write(to: &writer)
+        return writer.bytes
     }
 }

@@ -65,14 +65,25 @@ public struct ScoreChange: MessageSchema {
                 ruleID: String, ruleVersion: Int, delta: Int, pointsAfter: Int, gradeAfter: String?,
                 reason: String, occurredAt: Date, expiresAt: Date? = nil, clampedAmount: Int = 0,
                 cause: Cause = .event, reverses: String? = nil) {
-        self.id = MessageID.scoreChange(agency: agency, eventID: eventID, scheme: scheme,
-                                        rule: "\(ruleID)@\(ruleVersion)", cause: cause)
+        let rule = "\(ruleID)@\(ruleVersion)"
+        self.init(id: MessageID.scoreChange(agency: agency, eventID: eventID, scheme: scheme, rule: rule, cause: cause),
+                  agency: agency, eventID: eventID, subject: subject, kind: kind, scheme: scheme, rule: rule, ruleID: ruleID,
+                  ruleVersion: ruleVersion, delta: delta, pointsAfter: pointsAfter, gradeAfter: gradeAfter, reason: reason,
+                  occurredAt: occurredAt, expiresAt: expiresAt, clampedAmount: clampedAmount, clamped: clampedAmount != 0,
+                  compensating: reverses != nil, cause: cause, reverses: reverses)
+    }
+
+    /// Creates a change from all its members (as read from a message; nothing is derived).
+    init(id: String, agency: String, eventID: String, subject: SubjectCode, kind: EventKind, scheme: String, rule: String,
+         ruleID: String, ruleVersion: Int, delta: Int, pointsAfter: Int, gradeAfter: String?, reason: String, occurredAt: Date,
+         expiresAt: Date?, clampedAmount: Int, clamped: Bool, compensating: Bool, cause: Cause, reverses: String?) {
+        self.id = id
         self.agency = agency
         self.eventID = eventID
         self.subject = subject
         self.kind = kind
         self.scheme = scheme
-        self.rule = "\(ruleID)@\(ruleVersion)"
+        self.rule = rule
         self.ruleID = ruleID
         self.ruleVersion = ruleVersion
         self.delta = delta
@@ -82,8 +93,8 @@ public struct ScoreChange: MessageSchema {
         self.occurredAt = occurredAt
         self.expiresAt = expiresAt
         self.clampedAmount = clampedAmount
-        self.clamped = clampedAmount != 0
-        self.compensating = reverses != nil
+        self.clamped = clamped
+        self.compensating = compensating
         self.cause = cause
         self.reverses = reverses
     }

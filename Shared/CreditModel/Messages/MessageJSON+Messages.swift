@@ -1,0 +1,138 @@
+import Foundation
+
+// The hot messages' own JSON (see `MessageJSONWriter` and `MessageJSONReadable`): ingest writes
+// `agency-event/1` (fingerprint) and `accepted-event/1` for every event, scoring reads
+// `accepted-event/1` and writes `score-change/1`, sanctions reads both. Members are listed in
+// sorted key order; `MessageJSONTests` checks the bytes against `JSONEncoder`.
+
+extension EventSource: MessageJSONWritable, MessageJSONReadable {
+    /// Writes `{"offset","partition","topic","transport"}`, nil members left out.
+    public func write(to writer: inout MessageJSONWriter) {
+        writer.beginObject()
+        if let offset { writer.key("offset"); writer.int(offset) }
+        if let partition { writer.key("partition"); writer.int(Int64(partition)) }
+        writer.member("topic", topic)
+        writer.member("transport", transport.rawValue)
+        writer.endObject()
+    }
+
+    /// Reads a source object; nil when a member is missing or of the wrong type.
+    public init?(json: JSONValue) {
+        guard let object = MessageJSONObject(json), let transport = object.string("transport").flatMap(Transport.init(rawValue:)),
+              let topic = object.optionalString("topic"), let partition = object.optionalInt("partition"),
+              let offset = object.optionalInt("offset") else { return nil }
+        guard let partition = partition.map({ Int32(exactly: $0) }) ?? .some(nil) else { return nil }
+        self.init(transport: transport, topic: topic, partition: partition, offset: offset)
+    }
+}
+
+extension AgencyEvent: MessageJSONWritable {
+    /// Writes the event with its verbatim `occurred_at` text.
+    public func write(to writer: inout MessageJSONWriter) throws {
+        writer.beginObject()
+        writer.key("attributes")
+        try writer.object(attributes)
+        writer.member("event_id", eventID)
+        writer.member("evidence", evidence)
+        writer.member("kind", kind.rawValue)
+        writer.member("occurred_at", occurredAtText)
+        writer.member("retracts", retracts)
+        writer.member("schema", Self.schemaName)
+        writer.member("subject", subject.rawValue)
+        writer.endObject()
+    }
+}
+
+extension AcceptedEvent: MessageJSONWritable, MessageJSONReadable {
+    /// Writes the accepted event.
+    public func write(to writer: inout MessageJSONWriter) throws {
+        writer.beginObject()
+        writer.member("agency", agency)
+        writer.key("attributes")
+        try writer.object(attributes)
+        writer.member("event_id", eventID)
+        writer.member("evidence", evidence)
+        writer.member("id", id)
+        writer.member("kind", kind.rawValue)
+        writer.member("occurred_at", occurredAt)
+        writer.member("received_at", receivedAt)
+        writer.member("retracts", retracts)
+        writer.member("schema", Self.schemaName)
+        writer.key("source")
+        source.write(to: &writer)
+        writer.member("subject", subject.rawValue)
+        writer.member("subject_type", subjectType.rawValue)
+        writer.endObject()
+    }
+
+    /// Reads an accepted event; nil when anything differs from what `Decodable` accepts.
+    public init?(json: JSONValue) {
+        guard let object = MessageJSONObject(json), object.string("schema") == Self.schemaName,
+              let id = object.string("id"), let agency = object.string("agency"), let eventID = object.string("event_id"),
+              let subject = object.subject("subject"),
+              let subjectType = object.string("subject_type").flatMap(SubjectType.init(rawValue:)),
+              let kind = object.string("kind"), let occurredAt = object.date("occurred_at"),
+              let receivedAt = object.date("received_at"), let evidence = object.optionalString("evidence"),
+              let retracts = object.optionalString("retracts"), let source = object.members["source"].flatMap(EventSource.init(json:))
+        else { return nil }
+        let attributes: [String: JSONValue]
+        switch object.members["attributes"] {
+        case .object(let members)?: attributes = members
+        default: return nil
+        }
+        self.init(event: AgencyEvent(eventID: eventID, subject: subject, kind: EventKind(rawValue: kind), occurredAtText: "",
+                                     occurredAt: occurredAt, attributes: attributes, evidence: evidence, retracts: retracts),
+                  agency: agency, receivedAt: receivedAt, source: source, id: id)
+        self.subjectType = subjectType
+    }
+}
+
+extension ScoreChange: MessageJSONWritable, MessageJSONReadable {
+    /// Writes the score change.
+    public func write(to writer: inout MessageJSONWriter) {
+        writer.beginObject()
+        writer.member("agency", agency)
+        writer.member("cause", cause.rawValue)
+        writer.member("clamped", clamped)
+        writer.member("clamped_amount", clampedAmount)
+        writer.member("compensating", compensating)
+        writer.member("delta", delta)
+        writer.member("event_id", eventID)
+        writer.member("expires_at", expiresAt)
+        writer.member("grade_after", gradeAfter)
+        writer.member("id", id)
+        writer.member("kind", kind.rawValue)
+        writer.member("occurred_at", occurredAt)
+        writer.member("points_after", pointsAfter)
+        writer.member("reason", reason)
+        writer.member("reverses", reverses)
+        writer.member("rule", rule)
+        writer.member("rule_id", ruleID)
+        writer.member("rule_version", ruleVersion)
+        writer.member("schema", Self.schemaName)
+        writer.member("scheme", scheme)
+        writer.member("subject", subject.rawValue)
+        writer.endObject()
+    }
+
+    /// Reads a score change; nil when anything differs from what `Decodable` accepts.
+    public init?(json: JSONValue) {
+        guard let object = MessageJSONObject(json), object.string("schema") == Self.schemaName,
+              let id = object.string("id"), let agency = object.string("agency"), let eventID = object.string("event_id"),
+              let subject = object.subject("subject"), let kind = object.string("kind"), let scheme = object.string("scheme"),
+              let rule = object.string("rule"), let ruleID = object.string("rule_id"),
+              let ruleVersion = object.int("rule_version"), let delta = object.int("delta"),
+              let pointsAfter = object.int("points_after"), let gradeAfter = object.optionalString("grade_after"),
+              let reason = object.string("reason"), let occurredAt = object.date("occurred_at"),
+              let expiresAt = object.optionalDate("expires_at"), let clampedAmount = object.int("clamped_amount"),
+              let clamped = object.bool("clamped"), let compensating = object.bool("compensating"),
+              let cause = object.string("cause").flatMap(Cause.init(rawValue:)), let reverses = object.optionalString("reverses"),
+              let ruleVersion = Int(exactly: ruleVersion), let delta = Int(exactly: delta), let pointsAfter = Int(exactly: pointsAfter),
+              let clampedAmount = Int(exactly: clampedAmount)
+        else { return nil }
+        self.init(id: id, agency: agency, eventID: eventID, subject: subject, kind: EventKind(rawValue: kind), scheme: scheme,
+                  rule: rule, ruleID: ruleID, ruleVersion: ruleVersion, delta: delta, pointsAfter: pointsAfter,
+                  gradeAfter: gradeAfter, reason: reason, occurredAt: occurredAt, expiresAt: expiresAt,
+                  clampedAmount: clampedAmount, clamped: clamped, compensating: compensating, cause: cause, reverses: reverses)
+    }
+}
