@@ -3,28 +3,40 @@ import Foundation
 /// CPU time for benchmarks on a shared machine, where wall time depends on whatever else runs:
 /// this process's CPU (all threads) and the local PostgreSQL server's (every server process
 /// `pg_stat_activity` lists: backends, WAL writer, checkpointer...), read from Linux `/proc`.
-/// Only meaningful when the server runs on this host, as in the benchmarks.
+/// Only meaningful when the server runs on this host, as in the benchmarks. A server process
+/// that exits between two samples drops out of the difference rather than making it negative.
 public struct BenchmarkCPU: Sendable {
     /// CPU seconds of this process.
     public var process: Double
+    /// CPU seconds of the server's processes, by process id.
+    public var serverProcesses: [Int32: Double]
     /// CPU seconds of the server's processes.
-    public var server: Double
+    public var server: Double { serverProcesses.values.reduce(0, +) }
 
-    /// A sample of given CPU seconds.
+    /// A sample of given CPU seconds (`server` as one process).
     public init(process: Double, server: Double) {
         self.process = process
-        self.server = server
+        serverProcesses = [0: server]
+    }
+
+    private init(process: Double, serverProcesses: [Int32: Double]) {
+        self.process = process
+        self.serverProcesses = serverProcesses
     }
 
     /// Takes a sample through `pool`.
     public static func sample(_ pool: PostgresPool) async throws -> BenchmarkCPU {
-        let pids = try await pool.query("SELECT pid FROM pg_stat_activity").map { try $0.decode(Int.self, at: 0) }
-        return BenchmarkCPU(process: seconds(of: getpid()), server: pids.map { seconds(of: Int32($0)) }.reduce(0, +))
+        let pids = try await pool.query("SELECT pid FROM pg_stat_activity").map { Int32(try $0.decode(Int.self, at: 0)) }
+        return BenchmarkCPU(process: seconds(of: getpid()),
+                            serverProcesses: Dictionary(pids.map { ($0, seconds(of: $0)) }, uniquingKeysWith: { first, _ in first }))
     }
 
-    /// The CPU spent between `earlier` and this sample.
+    /// The CPU spent between `earlier` and this sample (server processes present now; those
+    /// started since count from zero).
     public func since(_ earlier: BenchmarkCPU) -> BenchmarkCPU {
-        BenchmarkCPU(process: process - earlier.process, server: server - earlier.server)
+        var spent: [Int32: Double] = [:]
+        for (pid, seconds) in serverProcesses { spent[pid] = seconds - (earlier.serverProcesses[pid] ?? 0) }
+        return BenchmarkCPU(process: process - earlier.process, serverProcesses: spent)
     }
 
     /// User + system CPU seconds of process `pid`, 0 when unreadable.

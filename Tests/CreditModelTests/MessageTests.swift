@@ -101,6 +101,28 @@ import Testing
             == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
+    /// Lengths around the padding boundaries (one or two final blocks).
+    @Test func sha256PaddingBoundaries() {
+        let expected = [
+            55: "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318",
+            56: "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a",
+            63: "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34",
+            64: "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb",
+            119: "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb",
+            120: "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c",
+        ]
+        for (length, digest) in expected {
+            #expect(SHA256.hex(Array(repeating: UInt8(ascii: "a"), count: length)) == digest)
+        }
+    }
+
+    /// Ids already stored and published must never change: known answers.
+    @Test func idsKeepTheirKnownValues() {
+        #expect(MessageID.accepted(agency: "court", eventID: "court-2026-000123") == "e6915952-2e9e-8291-80c8-969e053303d3")
+        #expect(MessageID.scoreChange(agency: "court", eventID: "e1", scheme: "citizen", rule: "court-breach@2", cause: .event)
+            == "f5225e58-217f-8529-b200-74772bbe78e6")
+    }
+
     @Test func idsAreDeterministicAndDistinct() {
         let id = MessageID.accepted(agency: "court", eventID: "e-1")
         #expect(id == MessageID.accepted(agency: "court", eventID: "e-1"))
