@@ -27,7 +27,7 @@ public struct CaseEngine: Sendable {
     /// The id of the case `cause` opens for `subject` under `policyID`: the same cause always
     /// names the same case, so it never opens a second one (not even after an overturned appeal).
     public static func caseID(subject: SubjectCode, policyID: String, cause: String) -> String {
-        MessageID.derive("sanctions-case", [subject.rawValue, policyID, cause])
+        MessageID.sanctionsCase(subject: subject, policyID: policyID, cause: cause)
     }
 
     // MARK: - Consumed messages
@@ -46,7 +46,7 @@ public struct CaseEngine: Sendable {
                                    on: connection)
             let state = "\(change.scheme) \(condition) (now \(change.pointsAfter) points\(change.gradeAfter.map { ", grade \($0)" } ?? ""))"
             if holds && !before {
-                outgoing += try open(policy, subject: change.subject, cause: "change:\(change.id)",
+                outgoing += try open(policy, subject: change.subject, cause: MessageID.sanctionsCaseCause(scoreChange: change.id),
                                      reasons: [policy.reason, PolicyEvaluator.describe(change)], now: now, on: connection)
             } else if !holds, let open = try store.lockOpen(subject: change.subject, policyID: policy.id, on: connection) {
                 outgoing += try close(open, actor: "policy:\(policy.id)@\(policy.version)",
