@@ -32,16 +32,16 @@ public struct ProgressLine: Sendable {
         lastPrinted = now
         let text = Self.render(done: done, total: total, elapsed: (now - started).seconds, unit: unit,
                                bar: interactive)
-        if interactive {
-            FileHandle.standardOutput.write(Data(("\r" + text + "\u{1B}[K").utf8))
-        } else {
-            FileHandle.standardOutput.write(Data((text + "\n").utf8))
-        }
+        print(interactive ? "\r" + text + "\u{1B}[K" : text, terminator: interactive ? "" : "\n")
+        fflush(stdout)
     }
 
     /// Ends the bar's line (interactive) so that the summary starts on its own.
     public func finish() {
-        if interactive { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        if interactive {
+            print("")
+            fflush(stdout)
+        }
     }
 
     /// `[#########.........]  45.0% 90000/200000 events  2512/s  ETA 0:44` (with `bar`), or the
