@@ -83,7 +83,8 @@ let package = Package(
                 path: "Services/CreditCtl/Kit"),
         .executableTarget(name: "creditctl",
                           dependencies: ["CreditCtlKit", "CreditModel", "KafkaClient", "PostgresClient", "ServiceSupport",
-                                         argumentParser, log, lifecycle, hummingbird],
+                                         argumentParser, log, lifecycle, hummingbird,
+                                         .product(name: "UnixSignals", package: "swift-service-lifecycle")],
                           path: "Services/CreditCtl/Main"),
 
         // Tests (Swift Testing), against the real PostgreSQL and dev broker started by scripts/test.
@@ -103,7 +104,9 @@ let package = Package(
                     path: "Tests/NotificationTests"),
         .testTarget(name: "SanctionsTests", dependencies: ["Sanctions"] + serviceTestDependencies,
                     path: "Tests/SanctionsTests"),
-        .testTarget(name: "CreditCtlTests", dependencies: ["CreditCtlKit", "TestSupport", log],
+        .testTarget(name: "CreditCtlTests",
+                    dependencies: ["CreditCtlKit", "CreditModel", "KafkaClient", "PostgresClient", "ServiceSupport",
+                                   "TestSupport", log, yams],
                     path: "Tests/CreditCtlTests"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"],
                     path: "Tests/PostgresClientTests"),

@@ -68,11 +68,6 @@ struct Broker: AsyncParsableCommand {
     }
 }
 
-/// Prints a line to stdout unbuffered, so that a log file shows it at once.
-private func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}
-
 /// The state file's content, read by `scripts/lib/infra.sh` and `creditctl bench`.
 struct BrokerState: Codable {
     /// Bootstrap servers of the default cluster.

@@ -6,6 +6,7 @@ struct CreditCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "creditctl",
         abstract: "Operate SocialCredit: the dev broker, the embedded stack, benchmarks.",
-        subcommands: [Broker.self, ClockCommand.self, Bench.self, Simulate.self]
+        subcommands: [UpCommand.self, DownCommand.self, StatusCommand.self, Broker.self, ClockCommand.self, Bench.self,
+                      Simulate.self]
     )
 }

@@ -1,0 +1,123 @@
+import Foundation
+
+/// Everything needed to launch a stack's services as processes: where they run, where the
+/// infrastructure is, and the dev settings they share. Build one, then call
+/// ``environment(for:)`` or ``StackSupervisor/start(services:configuration:)``.
+public struct StackConfiguration: Sendable {
+    /// Where pid files and (by default) logs, mailbox and clock live, e.g. `.run`.
+    public var runDirectory: String
+    /// Where the `ingest`, `scoring`, `sanctions`, `notification` executables are.
+    public var binDirectory: String
+    /// The checkout whose `deploy/` holds the agency registry, rulebook and letter templates;
+    /// the services run in it.
+    public var workingDirectory: String
+    /// libpq URL of the database every service uses (each in its own schema).
+    public var databaseURL: String
+    /// Kafka bootstrap servers.
+    public var kafkaBootstrap: String
+    /// The HTTP port of each service.
+    public var ports: [StackService: Int]
+    /// Agency tokens (ingest), officer and enforcer tokens (sanctions).
+    public var tokens: StackFile.Tokens
+    /// The shared dev clock's offset file (`CREDIT_DEV_CLOCK_FILE`); nil runs on system time.
+    public var clockFile: String?
+    /// Where the notification service writes letters.
+    public var mailboxDirectory: String
+    /// Where each service's log (`<name>.log`) goes.
+    public var logDirectory: String
+    /// `LOG_LEVEL` of every service.
+    public var logLevel: String
+    /// Variables added to every service's environment (they win over the ones above).
+    public var extraEnvironment: [String: String]
+    /// Variables added to one service's environment (they win over everything else).
+    public var serviceEnvironment: [StackService: [String: String]]
+
+    /// A configuration with the dev defaults: ports from `portBase` (8081...8084), logs in
+    /// `<runDirectory>/logs`, letters in `<runDirectory>/mailbox`, the clock in
+    /// `<runDirectory>/clock`, the current directory as the checkout. Paths are made absolute.
+    public init(runDirectory: String, binDirectory: String, databaseURL: String, kafkaBootstrap: String,
+                tokens: StackFile.Tokens, portBase: Int = 8081,
+                workingDirectory: String = FileManager.default.currentDirectoryPath,
+                logLevel: String = "info") {
+        let run = Self.absolute(runDirectory)
+        self.runDirectory = run
+        self.binDirectory = Self.absolute(binDirectory)
+        self.workingDirectory = Self.absolute(workingDirectory)
+        self.databaseURL = databaseURL
+        self.kafkaBootstrap = kafkaBootstrap
+        self.ports = Dictionary(uniqueKeysWithValues: StackService.allCases.map { ($0, $0.port(base: portBase)) })
+        self.tokens = tokens
+        self.clockFile = "\(run)/clock"
+        self.mailboxDirectory = "\(run)/mailbox"
+        self.logDirectory = "\(run)/logs"
+        self.logLevel = logLevel
+        self.extraEnvironment = [:]
+        self.serviceEnvironment = [:]
+    }
+
+    /// The port of `service` (its DESIGN default when not configured).
+    public func port(of service: StackService) -> Int { ports[service] ?? service.port() }
+
+    /// The base URL of `service`.
+    public func url(of service: StackService) -> String { "http://127.0.0.1:\(port(of: service))" }
+
+    /// The log file of `service`.
+    public func logPath(of service: StackService) -> String { "\(logDirectory)/\(service.rawValue).log" }
+
+    /// The pid file of `service`.
+    public func pidPath(of service: StackService) -> String { "\(runDirectory)/\(service.rawValue).pid" }
+
+    /// The executable of `service`.
+    public func executable(of service: StackService) -> String { "\(binDirectory)/\(service.executable)" }
+
+    /// The environment `service` runs with: a few inherited basics (PATH, HOME, locale), then
+    /// exactly the variables the services read (see each service's configuration type):
+    /// `DATABASE_URL`, `KAFKA_BOOTSTRAP`, `LOG_LEVEL`, `CREDIT_DEV_CLOCK_FILE`,
+    /// `<NAME>_HTTP_PORT`, and per service `INGEST_AGENCY_TOKENS` + `INGEST_AGENCIES_FILE`,
+    /// `SCORING_RULEBOOK`, `SANCTIONS_OFFICER_TOKEN` + `SANCTIONS_ENFORCER_TOKEN` +
+    /// `SANCTIONS_RULEBOOK`, `NOTIFICATION_MAILBOX_DIR` + `NOTIFICATION_TEMPLATES_DIR`
+    /// (deploy files as absolute paths into ``workingDirectory``); then ``extraEnvironment``
+    /// and ``serviceEnvironment``.
+    public func environment(for service: StackService) -> [String: String] {
+        var environment = ServiceEnvironment.inherited()
+        environment["DATABASE_URL"] = databaseURL
+        environment["KAFKA_BOOTSTRAP"] = kafkaBootstrap
+        environment["LOG_LEVEL"] = logLevel
+        if let clockFile { environment["CREDIT_DEV_CLOCK_FILE"] = clockFile }
+        environment["\(service.environmentPrefix)_HTTP_PORT"] = String(port(of: service))
+        let deploy = "\(workingDirectory)/deploy"
+        switch service {
+        case .ingest:
+            environment["INGEST_AGENCY_TOKENS"] = tokens.agencies.sorted { $0.key < $1.key }
+                .map { "\($0.key):\($0.value)" }.joined(separator: ",")
+            environment["INGEST_AGENCIES_FILE"] = "\(deploy)/agencies.yaml"
+        case .scoring:
+            environment["SCORING_RULEBOOK"] = "\(deploy)/rulebooks/default.yaml"
+        case .sanctions:
+            environment["SANCTIONS_OFFICER_TOKEN"] = tokens.officer
+            environment["SANCTIONS_ENFORCER_TOKEN"] = tokens.enforcer
+            environment["SANCTIONS_RULEBOOK"] = "\(deploy)/rulebooks/default.yaml"
+        case .notification:
+            environment["NOTIFICATION_MAILBOX_DIR"] = mailboxDirectory
+            environment["NOTIFICATION_TEMPLATES_DIR"] = "\(deploy)/templates"
+        }
+        environment.merge(extraEnvironment) { _, extra in extra }
+        environment.merge(serviceEnvironment[service] ?? [:]) { _, extra in extra }
+        return environment
+    }
+
+    /// `path` made absolute against the current directory.
+    static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+}
+
+/// The part of the parent's environment a launched process keeps: only the basics, so that a
+/// stray `DATABASE_URL` or `INGEST_SCHEMA` of the caller cannot leak into a stack.
+public enum ServiceEnvironment {
+    /// Variables kept from the parent.
+    public static let inheritedNames: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "TERM"]
+
+    /// The inherited basics of the current process (plus `LC_*`).
+    public static func inherited(from parent: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        parent.filter { inheritedNames.contains($0.key) || $0.key.hasPrefix("LC_") }
+    }
+}
