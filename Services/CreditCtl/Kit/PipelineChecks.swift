@@ -25,7 +25,46 @@ public struct PipelineChecks: Sendable {
         public var passed: Bool { checks.allSatisfy(\.passed) }
     }
 
-    /// Runs the checks after `published` distinct events were published in total.
+    /// Waits (up to `timeout`) until every consumer is at the high watermark of every topic it
+    /// reads and every outbox is empty: the tail of the flow (notices, receipts) settles after
+    /// the decisions. Returns whether it settled; the checks say what did not.
+    public func settle(timeout: Duration = .seconds(60)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var marks: [String: [Int32: (low: Int64, high: Int64)]] = [:]
+            for topic in topology.allTopics { marks[topic] = try await probe.watermarks(topic) }
+            var quiet = true
+            for consumer in topology.consumers where quiet {
+                let lag = try await lag(of: consumer, marks: marks)
+                quiet = lag.total == 0
+                if quiet { quiet = await probe.outbox(consumer.schema) == 0 }
+            }
+            if quiet { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+
+    /// Messages `consumer` has not committed, and the partitions they are on.
+    private func lag(of consumer: PipelineTopology.Consumer,
+                     marks: [String: [Int32: (low: Int64, high: Int64)]]) async throws -> (total: Int64, partitions: [String]) {
+        let offsets = try await probe.storedOffsets(consumer.schema)
+        var total: Int64 = 0
+        var lagging: [String] = []
+        for topic in consumer.topics {
+            for (partition, mark) in (marks[topic] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                let behind = mark.high - (offsets[KafkaTopicPartition(topic: topic, partition: partition)] ?? 0)
+                if behind != 0 {
+                    total += behind
+                    lagging.append("\(topic)/\(partition)")
+                }
+            }
+        }
+        return (total, lagging)
+    }
+
+    /// Runs the checks after `published` distinct events were published in total (call
+    /// `settle()` first).
     public func run(published: Int) async throws -> Outcome {
         var checks: [CheckResult] = []
         func check(_ name: String, _ passed: Bool, _ detail: String) {
@@ -56,20 +95,10 @@ public struct PipelineChecks: Sendable {
             }
         }
         for consumer in topology.consumers {
-            let offsets = try await probe.storedOffsets(consumer.schema)
-            var lag: Int64 = 0
-            var lagging: [String] = []
-            for topic in consumer.topics {
-                for (partition, mark) in marks[topic] ?? [:] {
-                    let behind = mark.high - (offsets[KafkaTopicPartition(topic: topic, partition: partition)] ?? 0)
-                    if behind != 0 {
-                        lag += behind
-                        lagging.append("\(topic)/\(partition)")
-                    }
-                }
-            }
-            check("\(consumer.schema) consumer lag zero", lag == 0,
-                  lag == 0 ? "every stored offset at the high watermark" : "\(lag) behind on \(lagging.prefix(5).joined(separator: ", "))")
+            let lag = try await lag(of: consumer, marks: marks)
+            check("\(consumer.schema) consumer lag zero", lag.total == 0,
+                  lag.total == 0 ? "every stored offset at the high watermark"
+                      : "\(lag.total) behind on \(lag.partitions.prefix(5).joined(separator: ", "))")
         }
         return Outcome(checks: checks, truncated: truncated)
     }

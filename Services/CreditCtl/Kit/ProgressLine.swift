@@ -33,14 +33,14 @@ public struct ProgressLine: Sendable {
         let text = Self.render(done: done, total: total, elapsed: (now - started).seconds, unit: unit,
                                bar: interactive)
         print(interactive ? "\r" + text + "\u{1B}[K" : text, terminator: interactive ? "" : "\n")
-        fflush(stdout)
+        fflush(nil)  // after print, so lines keep their order with the summary
     }
 
     /// Ends the bar's line (interactive) so that the summary starts on its own.
     public func finish() {
         if interactive {
             print("")
-            fflush(stdout)
+            fflush(nil)  // after print, so lines keep their order with the summary
         }
     }
 
