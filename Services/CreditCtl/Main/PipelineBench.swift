@@ -60,6 +60,7 @@ struct PipelineBench: AsyncParsableCommand {
         let report = try await PipelineBenchRun.execute(options: options, databaseURL: databaseURL, brokerControl: brokerControl,
                                                         binDirectory: binaries, runDirectory: runDirectory, logger: logger) {
             print($0)
+            fflush(nil)  // progress shows at once in a log file too
         }
         print("")
         print(PipelineBenchTable.render(report))
