@@ -147,6 +147,11 @@ public final class KafkaConsumer: Sendable {
 
     /// Messages not yet consumed per assigned partition: high watermark minus the consumer's
     /// position (or minus the low watermark before the first fetch).
+    ///
+    /// The high watermark is the one the last fetch response carried (no broker round trip); only
+    /// partitions not fetched yet are queried. A query waits behind the consumer's own pending
+    /// long-poll fetch (up to `fetch.wait.max.ms`, 500 ms) on the same connection, so querying
+    /// every partition stalled the caller's poll loop for about half a second per partition.
     public func lag(timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {
         let handle = handle
         return try await blocking.runBlocking { () throws(KafkaError) -> [KafkaTopicPartition: Int64] in
@@ -158,7 +163,10 @@ public final class KafkaConsumer: Sendable {
             rd_kafka_position(rk, list)
             var lag: [KafkaTopicPartition: Int64] = [:]
             for (tp, position, _) in topicPartitions(list) {
-                let marks = try queryWatermarks(rk, tp, timeout: timeout)
+                var low: Int64 = 0, high: Int64 = -1
+                let cached = rd_kafka_get_watermark_offsets(rk, tp.topic, tp.partition, &low, &high)
+                let marks = cached == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0
+                    ? (low: low, high: high) : try queryWatermarks(rk, tp, timeout: timeout)
                 lag[tp] = marks.high - (position >= 0 ? position : marks.low)
             }
             return lag

@@ -1,9 +1,7 @@
 import ArgumentParser
+import CreditCtlKit
 import CreditModel
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import KafkaClient
 import Logging
 import PostgresClient
@@ -12,8 +10,8 @@ import PostgresClient
 /// `ingest` executable (next to this one) on a private schema, topic prefix and group, and
 /// measures events/s from the topic to committed rows in `events` (timed from the first
 /// committed batch to the last, polling the committed offsets, which cost the server nothing
-/// unlike counting rows). Then, in the same run, it COPYs the same
-/// rows (read back as text, under another agency id) into the same table and prints COPY
+/// unlike counting rows). Then, in the same run, it COPYs the same rows (read back as text) into
+/// a table shaped like `events` (`CopyLimit`) and prints COPY
 /// rows/s and the ratio ingest/COPY. The private schema and topics are left for inspection
 /// unless `--drop`.
 struct IngestBench: AsyncParsableCommand {
@@ -41,14 +39,14 @@ struct IngestBench: AsyncParsableCommand {
         guard let state = try? JSONDecoder().decode(BrokerState.self, from: Data(contentsOf: URL(fileURLWithPath: stateFile))) else {
             throw ValidationError("no broker state file at \(stateFile): start `creditctl broker` (or scripts/stack up) first")
         }
-        let database = try databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? Self.stackDatabaseURL()
+        let database = try databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? StackFile.load().database.url
         let tag = "bench-\(UUID().uuidString.prefix(8).lowercased())"
         let prefix = tag + ".", schema = "ingest_" + tag.replacingOccurrences(of: "-", with: "_")
         let topic = prefix + Topics.agencyEvents("court")
         let partitions = max(4, Int((Double(events) * 420 / Double(4 << 20)).rounded(.up)))
         let outputPartitions = max(4, Int((Double(events) * 900 / Double(4 << 20)).rounded(.up)))
         for (name, count) in [(topic, partitions), (prefix + "events.accepted", outputPartitions), (prefix + "events.rejected", 4)] {
-            try await Self.createTopic(name, partitions: count, control: state.control)
+            try await DevBrokerControl(baseURL: state.control).createTopic(name, partitions: count)
         }
         print("bench ingest: \(events) events on \(topic) (\(partitions) partitions), schema \(schema), max batch \(maxBatch)")
         try await prefill(topic: topic, bootstrap: state.bootstrap, logger: logger)
@@ -67,7 +65,7 @@ struct IngestBench: AsyncParsableCommand {
             process.waitUntilExit()
         }
         let copyCPUBefore = try await BenchmarkCPU.sample(pool)
-        let copyRate = try await measureCopy(pool: pool, schema: schema)
+        let copyRate = try await CopyLimit(pool: pool).measure(schema: schema, table: "events", limit: events).rowsPerSecond
         let copyCPU = try await BenchmarkCPU.sample(pool).since(copyCPUBefore)
         print(String(format: "ingest: %.0f events/s (topic -> committed rows, %d events, %d process(es)); ingest CPU %.1f s, %.0f events per CPU-second",
                      ingestRate, events, processes.count, cpu, cpu > 0 ? Double(events) / cpu : 0))
@@ -139,44 +137,5 @@ struct IngestBench: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(20))
         }
         throw ValidationError("ingest did not store \(events) events within 10 minutes")
-    }
-
-    /// COPY rows/s of the same rows (as text, agency `bench-copy`) into the same table.
-    private func measureCopy(pool: PostgresPool, schema: String) async throws -> Double {
-        let columns = ["agency", "event_id", "message_id", "fingerprint", "subject", "subject_type", "kind", "occurred_at",
-                       "received_at", "attributes", "evidence", "retracts", "source"]
-        let rows = try await pool.query("""
-            SELECT \(unsafeRaw: columns.dropFirst().map { "\($0)::text" }.joined(separator: ", ")) FROM \(identifier: schema).events
-            """)
-        let values: [[String?]] = try rows.map { row in try (0..<(columns.count - 1)).map { try row.decode(String?.self, at: $0) } }
-        let start = ContinuousClock.now
-        let copied = try await pool.withTransaction { connection in
-            try connection.copy(into: "events", schema: schema, columns: columns) { writer in
-                for row in values {
-                    writer.append("bench-copy")
-                    for value in row { try writer.append(value) }
-                    try writer.endRow()
-                }
-            }
-        }
-        return Double(copied) / max((ContinuousClock.now - start).seconds, 0.001)
-    }
-
-    private static func stackDatabaseURL() throws -> String {
-        struct Stack: Decodable { struct Database: Decodable { var url: String }; var database: Database }
-        guard let stack = try? JSONDecoder().decode(Stack.self, from: Data(contentsOf: URL(fileURLWithPath: ".run/stack.json"))) else {
-            throw ValidationError("no --database-url, no DATABASE_URL and no .run/stack.json")
-        }
-        return stack.database.url
-    }
-
-    private static func createTopic(_ name: String, partitions: Int, control: String) async throws {
-        var request = URLRequest(url: URL(string: control + "/topics")!)
-        request.httpMethod = "POST"
-        request.httpBody = try JSONSerialization.data(withJSONObject: ["name": name, "partitions": partitions])
-        let (data, response) = try await URLSession.shared.data(for: request)
-        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
-            throw ValidationError("creating topic \(name) failed: \(String(decoding: data, as: UTF8.self))")
-        }
     }
 }

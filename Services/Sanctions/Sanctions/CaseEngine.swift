@@ -27,7 +27,7 @@ public struct CaseEngine: Sendable {
     /// The id of the case `cause` opens for `subject` under `policyID`: the same cause always
     /// names the same case, so it never opens a second one (not even after an overturned appeal).
     public static func caseID(subject: SubjectCode, policyID: String, cause: String) -> String {
-        MessageID.derive("sanctions-case", [subject.rawValue, policyID, cause])
+        MessageID.sanctionsCase(subject: subject, policyID: policyID, cause: cause)
     }
 
     // MARK: - Consumed messages
@@ -93,7 +93,7 @@ public struct CaseEngine: Sendable {
             batch.setCondition(subject: change.subject, policyID: policy.id, holds: holds, changeID: change.id, at: now)
             let state = "\(change.scheme) \(condition) (now \(change.pointsAfter) points\(change.gradeAfter.map { ", grade \($0)" } ?? ""))"
             if holds && !before {
-                let opened = try open(policy, subject: change.subject, cause: "change:\(change.id)",
+                let opened = try open(policy, subject: change.subject, cause: MessageID.sanctionsCaseCause(scoreChange: change.id),
                                       reasons: [policy.reason, PolicyEvaluator.describe(change)], now: now, on: connection)
                 if !opened.isEmpty { batch.setOpenCase(subject: change.subject, policyID: policy.id, true) }
                 outgoing += opened

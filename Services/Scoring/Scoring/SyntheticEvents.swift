@@ -40,16 +40,7 @@ public struct SyntheticEvents: Sendable {
                                                   retracts: target.eventID), agency: target.agency, at: time)
             } else {
                 let definition = (kinds[subject.type == .person] ?? []).randomElement(using: &rng)!
-                var attributes: [String: JSONValue] = [:]
-                for requirement in definition.requirements {
-                    switch requirement {
-                    case .integer(let name, let range): attributes[name] = .int(Int64.random(in: range, using: &rng))
-                    case .positiveNumber(let name): attributes[name] = .number(Double(Int.random(in: 1...24, using: &rng)))
-                    }
-                }
-                if definition.kind == "online.fake_news" {
-                    attributes["topic"] = ["terrorism", "airport_safety", "other"].randomElement(using: &rng).map(JSONValue.string)
-                }
+                let attributes = definition.syntheticAttributes(using: &rng)
                 let agency = ["court", "pboc", "collector", "jinan-dogs"].randomElement(using: &rng)!
                 event = Self.accepted(AgencyEvent(eventID: "e\(index)", subject: subject, kind: definition.kind, occurredAt: time,
                                                   attributes: attributes), agency: agency, at: time)

@@ -1,0 +1,372 @@
+import CreditModel
+import Foundation
+import KafkaClient
+import Logging
+import PostgresClient
+
+/// `creditctl bench pipeline` (issue 8): on private stacks (fresh database, fresh dev broker,
+/// the four services as processes), per repetition: the raw Kafka limits, a warm-up, the
+/// throughput of a preloaded run from the agency topics to committed ledger rows and to
+/// decisions, the raw COPY limit of the event and ledger rows that run wrote, latency at 50 %
+/// and 80 % of the maximum throughput (to decisions), and the end-of-run checks. Optionally
+/// the same throughput run at two population sizes (cost growth). Returns the report; the
+/// caller prints and saves it.
+public struct PipelineBenchmark: Sendable {
+    /// What to run.
+    public struct Options: Sendable {
+        /// Subjects in the population.
+        public var subjects = 100_000
+        /// Events per throughput run.
+        public var events = 200_000
+        /// Events of each repetition's warm-up.
+        public var warmupEvents = 20_000
+        /// Measured repetitions (each on a fresh stack).
+        public var repetitions = 3
+        /// Seconds of each latency run.
+        public var latencySeconds = 20.0
+        /// Messages of each Kafka limit measurement.
+        public var kafkaLimitMessages = 200_000
+        /// The generator's seed.
+        public var seed: UInt64 = 7
+        /// Also measure cost growth at `growthSubjects`.
+        public var growth = false
+        /// The two population sizes of the growth runs.
+        public var growthSubjects = [10_000, 1_000_000]
+        /// Smoke sizes.
+        public var quick = false
+        /// Keep each stack's database and files.
+        public var keep = false
+
+        /// The full-size defaults of issue 8.
+        public init() {}
+
+        /// Sizes for tests and smoke runs: seconds, not minutes.
+        public static var quickSizes: Options {
+            var options = Options()
+            options.subjects = 2_000
+            options.events = 3_000
+            options.warmupEvents = 300
+            options.repetitions = 2
+            options.latencySeconds = 2
+            options.kafkaLimitMessages = 5_000
+            options.growthSubjects = [500, 5_000]
+            options.quick = true
+            return options
+        }
+    }
+
+    /// What to run.
+    public let options: Options
+    /// Where to run it.
+    public let infrastructure: BenchInfrastructure
+    /// The agency registry.
+    public let registry: AgencyRegistry
+    /// The rulebook (its state policies trace decisions back to events).
+    public let rulebook: Rulebook
+    /// librdkafka and PostgreSQL logs.
+    public let logger: Logger
+    /// Progress lines.
+    public let say: @Sendable (String) -> Void
+
+    /// A benchmark of `options` on `infrastructure`.
+    public init(options: Options, infrastructure: BenchInfrastructure, registry: AgencyRegistry, rulebook: Rulebook,
+                logger: Logger, say: @escaping @Sendable (String) -> Void) {
+        self.options = options
+        self.infrastructure = infrastructure
+        self.registry = registry
+        self.rulebook = rulebook
+        self.logger = logger
+        self.say = say
+    }
+
+    /// The dev broker's retention per partition (about 5 MiB) and the bytes one event leaves on
+    /// the busiest topic (a `score-change/1` or `accepted-event/1` with record overhead).
+    static let retentionBytes = 5 << 20
+    static let bytesPerEvent = 650
+
+    /// Partitions per topic so that a run's events fit the retention with room to spare.
+    public static func partitions(events: Int) -> Int {
+        min(64, max(4, Int((Double(events) * Double(bytesPerEvent) * 1.3 / Double(4 << 20)).rounded(.up))))
+    }
+
+    /// Runs everything and returns the report.
+    public func run() async throws -> PipelineBenchReport {
+        let started = Date()
+        let topology = PipelineTopology(agencyIDs: registry.agencies.map(\.id))
+        say("population: \(options.subjects) subjects (seed \(options.seed))")
+        let population = SyntheticPopulation(count: options.subjects, seed: options.seed)
+        var repetitions: [Repetition] = []
+        var truncated: [String] = []
+        var partitions = 0
+        for index in 1...max(1, options.repetitions) {
+            say("repetition \(index) of \(options.repetitions): fresh stack")
+            let (repetition, used) = try await repeatOnce(index, population: population, topology: topology)
+            partitions = used
+            truncated += repetition.truncated.map { "rep \(index): \($0)" }
+            repetitions.append(repetition)
+            say(Self.summary(of: repetition))
+        }
+        var growth: PipelineBenchReport.Growth?
+        if options.growth, options.growthSubjects.count == 2 {
+            var points: [PipelineBenchReport.Growth.Point] = []
+            for size in options.growthSubjects {
+                say("growth: \(size) subjects, fresh stack")
+                points.append(try await growthPoint(subjects: size, topology: topology))
+                say(String(format: "growth: %d subjects: %.0f events/s", size, points.last!.eventsPerS))
+            }
+            growth = PipelineBenchReport.Growth(small: points[0], large: points[1])
+        }
+        let totalEvents = options.warmupEvents + options.events
+            + repetitions.map { ($0.latencyAt50pct?.result.published ?? 0) + ($0.latencyAt80pct?.result.published ?? 0) }.max()!
+        return PipelineBenchReport.assemble(
+            startedAt: started, parameters: parameters, repetitions: repetitions, growth: growth,
+            retention: PipelineBenchReport.Retention(
+                partitions: partitions, bytesPerPartitionLimit: Self.retentionBytes,
+                estimatedBytesPerPartition: totalEvents * Self.bytesPerEvent / max(1, partitions),
+                truncated: truncated, lostMessages: false))
+    }
+
+    private var parameters: PipelineBenchParameters {
+        #if DEBUG
+        let build = "debug"
+        #else
+        let build = "release"
+        #endif
+        return PipelineBenchParameters(subjects: options.subjects, events: options.events, warmupEvents: options.warmupEvents,
+                                       repetitions: options.repetitions, latencySeconds: options.latencySeconds,
+                                       seed: options.seed, quick: options.quick, growth: options.growth,
+                                       growthSubjects: options.growthSubjects, build: build)
+    }
+
+    /// One repetition on a fresh stack.
+    private func repeatOnce(_ index: Int, population: SyntheticPopulation,
+                            topology: PipelineTopology) async throws -> (Repetition, Int) {
+        let partitions = Self.partitions(events: options.warmupEvents + options.events)
+        let limitTopic = "bench.limits"
+        let limitPartitions = KafkaLimit.partitions(messages: options.kafkaLimitMessages, size: 200)
+        var stack = try await BenchStack.create(stackName(index), on: infrastructure, topics: topology.allTopics,
+                                                partitions: partitions, extraTopics: [limitTopic: limitPartitions],
+                                                logger: logger)
+        do {
+            let repetition = try await measure(index, stack: &stack, population: population, topology: topology,
+                                               limitTopic: limitTopic)
+            await stack.stop(keep: options.keep, logger: logger)
+            return (repetition, partitions)
+        } catch {
+            await stack.stop(keep: true, logger: logger)
+            throw error
+        }
+    }
+
+    private func stackName(_ label: Any) -> String {
+        "bench_\(ProcessInfo.processInfo.processIdentifier)_\(label)"
+    }
+
+    private func measure(_ index: Int, stack: inout BenchStack, population: SyntheticPopulation,
+                         topology: PipelineTopology, limitTopic: String) async throws -> Repetition {
+        // Limits first, on the quiet broker.
+        let kafka = KafkaLimit(bootstrap: stack.bootstrap, messages: options.kafkaLimitMessages, logger: logger)
+        let produce = try await kafka.produce(topic: limitTopic)
+        let consume = try await kafka.consume(topic: limitTopic)
+        say(String(format: "  kafka limits: produce %.0f msgs/s, consume %.0f msgs/s", produce, consume))
+
+        try await stack.startServices()
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: stack.databaseURL, poolSize: 2,
+                                                                     applicationName: "creditctl-bench"), logger: logger)
+        let probe = try PipelineProbe(pool: pool, bootstrap: stack.bootstrap, partitions: stack.partitions, logger: logger)
+        do {
+            let repetition = try await measurePipeline(index, stack: stack, probe: probe, population: population,
+                                                       topology: topology, produce: produce, consume: consume)
+            await probe.close()
+            await pool.shutdown()
+            return repetition
+        } catch {
+            await probe.close()
+            await pool.shutdown()
+            throw error
+        }
+    }
+
+    private func measurePipeline(_ index: Int, stack: BenchStack, probe: PipelineProbe, population: SyntheticPopulation,
+                                 topology: PipelineTopology, produce: Double, consume: Double) async throws -> Repetition {
+        let drain = PipelineDrain(probe: probe, topology: topology)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: stack.bootstrap), logger: logger)
+        let publisher = EventPublisher(producer: producer)
+        var streams = StreamPlanner(population: population, registry: registry, seed: options.seed &+ UInt64(index) * 1000,
+                                    anchor: SyntheticTraffic.anchor(for: Date()))
+        do {
+            let alive: @Sendable () throws -> Void = { try stack.checkAlive() }
+            let (throughput, memory, cpu) = try await warmUpAndMeasure("\(index)", stack: stack, drain: drain,
+                                                                       publisher: publisher, streams: &streams)
+
+            // The COPY limit of the rows this stack wrote (services idle).
+            let copy = CopyLimit(pool: probe.pool)
+            let copyEvents = try await copy.measure(schema: "ingest", table: "events", limit: options.events)
+            let copyLedger = try await copy.measure(schema: "scoring", table: "ledger", limit: options.events)
+            let copyRate = Double(copyEvents.rows + copyLedger.rows) / max(1e-9, copyEvents.seconds + copyLedger.seconds)
+            say(String(format: "  COPY limit: %.0f rows/s (events %.0f, ledger %.0f)", copyRate,
+                       copyEvents.rowsPerSecond, copyLedger.rowsPerSecond))
+
+            // Latency at 50 % and 80 % of this repetition's maximum throughput: the rate to
+            // decisions, which the slowest stage bounds (pacing at the ledger rate would overload
+            // that stage and measure its queue).
+            var latency: [LatencyRun] = []
+            for share in [0.5, 0.8] {
+                let rate = max(1, throughput.eventsPerSToDecisions * share)
+                let events = max(100, Int(rate * options.latencySeconds))
+                var paced = try streams.next("l\(Int(share * 100))-\(index)-", events: events)
+                let run = try await measureLatency(&paced, rate: rate, events: events, stack: stack, probe: probe,
+                                                   drain: drain, publisher: publisher, alive: alive)
+                say(String(format: "  latency at %.0f%% (%.0f events/s): score change p50 %.1f p99 %.1f p99.9 %.1f ms; "
+                           + "decision p50 %.1f p99 %.1f ms (%d)", share * 100, rate, run.result.scoreChange.p50Ms,
+                           run.result.scoreChange.p99Ms, run.result.scoreChange.p999Ms, run.result.decision.p50Ms,
+                           run.result.decision.p99Ms, run.result.decision.count))
+                latency.append(run)
+            }
+            await producer.shutdown()
+
+            let checks = PipelineChecks(probe: probe, topology: topology)
+            if try await !checks.settle() { say("  the pipeline did not settle within 60 s") }
+            let outcome = try await checks.run(published: streams.published)
+            for failed in outcome.checks where !failed.passed { say("  CHECK FAILED: \(failed.name): \(failed.detail)") }
+            return Repetition(index: index, subjects: population.count, events: options.events,
+                              kafkaProduceMsgsPerS: produce, kafkaConsumeMsgsPerS: consume, copyEvents: copyEvents,
+                              copyLedger: copyLedger, copyRowsPerS: copyRate, throughput: throughput,
+                              latencyAt50pct: latency[0], latencyAt80pct: latency[1], memory: memory, cpuSeconds: cpu,
+                              checks: outcome.checks, truncated: outcome.truncated)
+        } catch {
+            await producer.shutdown()
+            throw error
+        }
+    }
+
+    /// A warm-up (connections, caches, consumer groups; drained, not measured), then the
+    /// throughput run offered as fast as the producer goes; with the services' memory after it
+    /// and their CPU seconds during it.
+    private func warmUpAndMeasure(_ label: String, stack: BenchStack, drain: PipelineDrain, publisher: EventPublisher,
+                                  streams: inout StreamPlanner) async throws
+        -> (ThroughputResult, [String: ProcessMemory], [String: Double])
+    {
+        let alive: @Sendable () throws -> Void = { try stack.checkAlive() }
+        var warmup = try streams.next("w\(label)-", events: options.warmupEvents)
+        let warmupBaseline = await drain.baseline()
+        _ = try await publisher.publish(&warmup)
+        _ = try await drain.wait(events: options.warmupEvents, baseline: warmupBaseline, alive: alive)
+        say("  warm-up: \(options.warmupEvents) events absorbed")
+
+        var traffic = try streams.next("t\(label)-", events: options.events)
+        let pids = stack.pids
+        let cpuBefore = pids.mapValues(ProcessMemory.cpuSeconds)
+        let baseline = await drain.baseline()
+        async let timeline = drain.wait(events: options.events, baseline: baseline, alive: alive)
+        let offered = try await publisher.publish(&traffic)
+        let times = try await timeline
+        let cpu = pids.mapValues(ProcessMemory.cpuSeconds).merging(cpuBefore) { after, before in after - before }
+        let throughput = ThroughputResult(timeline: times, events: options.events, offered: offered.rate)
+        say(String(format: "  throughput: %.0f events/s to the ledger, %.0f to decisions (offered %.0f/s)",
+                   throughput.eventsPerS, throughput.eventsPerSToDecisions, offered.rate))
+        return (throughput, pids.compactMapValues(ProcessMemory.read), cpu)
+    }
+
+    private func measureLatency(_ traffic: inout SyntheticTraffic, rate: Double, events: Int, stack: BenchStack,
+                                probe: PipelineProbe, drain: PipelineDrain, publisher: EventPublisher,
+                                alive: @escaping @Sendable () throws -> Void) async throws -> LatencyRun {
+        var start: [KafkaTopicPartition: Int64] = [:]
+        for topic in [Topics.scoresChanged, Topics.sanctionsDecisions] {
+            for (partition, mark) in try await probe.watermarks(topic) {
+                start[KafkaTopicPartition(topic: topic, partition: partition)] = mark.high
+            }
+        }
+        let collector = try LatencyCollector(bootstrap: stack.bootstrap, startOffsets: start,
+                                             statePolicies: LatencyCollector.statePolicies(of: rulebook), logger: logger)
+        try await collector.start()
+        let baseline = await drain.baseline()
+        async let drained = drain.wait(events: events, baseline: baseline, alive: alive)
+        let offered = try await publisher.publish(&traffic, rate: rate, published: { ids, instant in
+            await collector.published(ids, at: instant)
+        })
+        _ = try await drained
+        try await Task.sleep(for: .milliseconds(300))  // the last decisions reach the collector
+        return LatencyRun(targetEventsPerS: rate, publishedEventsPerS: offered.rate, result: try await collector.finish())
+    }
+
+    /// The throughput run alone at another population size, with the services' memory.
+    private func growthPoint(subjects: Int, topology: PipelineTopology) async throws -> PipelineBenchReport.Growth.Point {
+        let population = SyntheticPopulation(count: subjects, seed: options.seed)
+        var stack = try await BenchStack.create(stackName("growth_\(subjects)"), on: infrastructure, topics: topology.allTopics,
+                                                partitions: Self.partitions(events: options.warmupEvents + options.events),
+                                                logger: logger)
+        do {
+            try await stack.startServices()
+            let pool = PostgresPool(configuration: PostgresConfiguration(url: stack.databaseURL, poolSize: 2,
+                                                                         applicationName: "creditctl-bench"), logger: logger)
+            let probe = try PipelineProbe(pool: pool, bootstrap: stack.bootstrap, partitions: stack.partitions, logger: logger)
+            let drain = PipelineDrain(probe: probe, topology: topology)
+            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: stack.bootstrap),
+                                             logger: logger)
+            let publisher = EventPublisher(producer: producer)
+            var streams = StreamPlanner(population: population, registry: registry, seed: options.seed,
+                                        anchor: SyntheticTraffic.anchor(for: Date()))
+            let (result, memory, _) = try await warmUpAndMeasure("g\(subjects)", stack: stack, drain: drain,
+                                                                 publisher: publisher, streams: &streams)
+            await producer.shutdown()
+            await probe.close()
+            await pool.shutdown()
+            await stack.stop(keep: options.keep, logger: logger)
+            return .init(subjects: subjects, eventsPerS: result.eventsPerS, memory: memory)
+        } catch {
+            await stack.stop(keep: true, logger: logger)
+            throw error
+        }
+    }
+
+    /// One line per repetition.
+    static func summary(of repetition: Repetition) -> String {
+        let passed = repetition.checks.allSatisfy(\.passed)
+        return String(format: "repetition %d: %.0f events/s to the ledger (COPY %.0f rows/s, ratio %.3f); checks ",
+                      repetition.index, repetition.throughput.eventsPerS, repetition.copyRowsPerS,
+                      repetition.throughput.eventsPerS / max(1, repetition.copyRowsPerS)) + (passed ? "passed" : "FAILED")
+    }
+}
+
+/// Hands out the streams of one stack: fresh event ids, each stream with its own model citizens
+/// (so each has threshold crossings of its own), and the count of everything published.
+struct StreamPlanner {
+    let population: SyntheticPopulation
+    let registry: AgencyRegistry
+    let seed: UInt64
+    let anchor: Date
+    private(set) var published = 0
+    private var streams: UInt64 = 0
+    private var nextModelCitizen = 0
+
+    init(population: SyntheticPopulation, registry: AgencyRegistry, seed: UInt64, anchor: Date) {
+        self.population = population
+        self.registry = registry
+        self.seed = seed
+        self.anchor = anchor
+    }
+
+    mutating func next(_ idPrefix: String, events: Int) throws -> SyntheticTraffic {
+        var configuration = SyntheticTraffic.Configuration(events: events, idPrefix: idPrefix, anchor: anchor)
+        let count = SyntheticTraffic.modelCitizens(forEvents: events)
+        configuration.modelCitizens = nextModelCitizen..<(nextModelCitizen + count)
+        nextModelCitizen += count
+        streams += 1
+        published += events
+        return try SyntheticTraffic(population: population, registry: registry, seed: seed &+ streams, configuration: configuration)
+    }
+}
+
+extension ThroughputResult {
+    /// The rates of a drained run of `events` events.
+    init(timeline: PipelineDrain.Timeline, events: Int, offered: Double) {
+        let counted = Double(Int64(events) - timeline.committedAtFirst)
+        let toIngest = (timeline.ingested - timeline.firstCommit).seconds
+        let toLedger = (timeline.scored - timeline.firstCommit).seconds
+        let toDecisions = (timeline.decided - timeline.firstCommit).seconds
+        self.init(events: events, ingestEventsPerS: counted / max(1e-3, toIngest), eventsPerS: counted / max(1e-3, toLedger),
+                  eventsPerSToDecisions: counted / max(1e-3, toDecisions), secondsToLedger: toLedger,
+                  secondsToDecisions: toDecisions, publishedEventsPerS: offered)
+    }
+}

@@ -1,0 +1,76 @@
+import CreditModel
+import Foundation
+import KafkaClient
+import Logging
+import PostgresClient
+
+/// Reads the pipeline's progress without disturbing it: consumed offsets and outbox sizes
+/// from each service's schema, watermarks from the broker (through a consumer that never
+/// subscribes).
+public struct PipelineProbe: Sendable {
+    /// The run's database.
+    public let pool: PostgresPool
+    /// A consumer used only for watermark queries.
+    public let kafka: KafkaConsumer
+    /// Partitions of every topic.
+    public let partitions: Int
+
+    /// A probe of `pool` and the broker at `bootstrap`.
+    public init(pool: PostgresPool, bootstrap: String, partitions: Int, logger: Logger) throws {
+        self.pool = pool
+        self.partitions = partitions
+        kafka = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrap,
+                                                                            groupID: "bench-probe-\(UUID().uuidString.prefix(8))"),
+                                  logger: logger)
+    }
+
+    /// Messages of `topics` that `schema`'s service has committed (sum of its stored next
+    /// offsets); 0 before the service created its tables.
+    public func committed(_ schema: String, topics: [String]) async -> Int64 {
+        let result = try? await pool.query("""
+            SELECT coalesce(sum(next_offset), 0)::bigint FROM \(identifier: schema).consumer_offsets
+            WHERE topic = ANY(\(topics)::text[])
+            """)
+        return (try? result?.first?.decode(Int64.self, at: 0)) ?? 0
+    }
+
+    /// Stored next offsets of `schema`'s service, by partition.
+    public func storedOffsets(_ schema: String) async throws -> [KafkaTopicPartition: Int64] {
+        var offsets: [KafkaTopicPartition: Int64] = [:]
+        for row in try await pool.query("SELECT topic, partition, next_offset FROM \(identifier: schema).consumer_offsets") {
+            offsets[KafkaTopicPartition(topic: try row.decode(String.self, at: 0), partition: Int32(try row.decode(Int.self, at: 1)))] =
+                try row.decode(Int64.self, at: 2)
+        }
+        return offsets
+    }
+
+    /// Rows in `schema`'s outbox (0 before the service created it).
+    public func outbox(_ schema: String) async -> Int {
+        let result = try? await pool.query("SELECT count(*) FROM \(identifier: schema).outbox")
+        return (try? result?.first?.decode(Int.self, at: 0)) ?? 0
+    }
+
+    /// Rows of `schema.table`.
+    public func count(_ schema: String, _ table: String) async throws -> Int {
+        try await pool.query("SELECT count(*) FROM \(identifier: schema).\(identifier: table)").first?.decode(Int.self, at: 0) ?? 0
+    }
+
+    /// Low and high watermarks of every partition of `topic`.
+    public func watermarks(_ topic: String) async throws -> [Int32: (low: Int64, high: Int64)] {
+        var marks: [Int32: (low: Int64, high: Int64)] = [:]
+        for partition in 0..<Int32(partitions) {
+            marks[partition] = try await kafka.watermarks(topic: topic, partition: partition)
+        }
+        return marks
+    }
+
+    /// Messages ever written to `topics` (sum of high watermarks).
+    public func produced(_ topics: [String]) async throws -> Int64 {
+        var total: Int64 = 0
+        for topic in topics { total += try await watermarks(topic).values.reduce(0) { $0 + $1.high } }
+        return total
+    }
+
+    /// Closes the watermark consumer.
+    public func close() async { await kafka.close() }
+}

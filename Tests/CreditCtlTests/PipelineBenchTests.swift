@@ -1,0 +1,47 @@
+import CreditCtlKit
+import Foundation
+import Logging
+import TestSupport
+import Testing
+
+/// `creditctl bench pipeline --quick` end to end against the test infrastructure: private
+/// broker clusters of the test broker, fresh databases on the test server, the built services.
+@Suite struct PipelineBenchTests {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    @Test(.timeLimit(.minutes(5)))
+    func quickRunWritesTheReportAndItsChecksPass() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName("bench")).path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var options = PipelineBenchmark.Options.quickSizes
+        options.growth = true
+        var logger = Logger(label: "bench-test")
+        logger.logLevel = .error
+        let report = try await PipelineBenchRun.execute(
+            options: options, databaseURL: try TestEnvironment.databaseURL(), brokerControl: try TestEnvironment.brokerControl(),
+            binDirectory: try TestEnvironment.binDirectory(), runDirectory: directory, workingDirectory: Self.repoRoot,
+            logger: logger, say: { _ in })
+        #expect(report.checks.passed, "\(report.checks.failures)")
+
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/latest.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        func number(_ path: String) -> Double? {
+            var value: Any? = json
+            for key in path.split(separator: ".") { value = (value as? [String: Any])?[String(key)] }
+            return (value as? NSNumber)?.doubleValue
+        }
+        for key in ["limits.copy_rows_per_s", "throughput.events_per_s", "throughput.ratio_to_copy", "latency.p99_ms_at_50pct",
+                    "limits.kafka_produce_msgs_per_s", "limits.kafka_consume_msgs_per_s", "throughput.events_per_s_to_decisions",
+                    "throughput.events_per_s_spread.median", "growth.events_per_s_ratio"] {
+            let value = try #require(number(key), "missing \(key)")
+            #expect(value > 0, "\(key) = \(value)")
+        }
+        #expect((json["checks"] as? [String: Any])?["passed"] as? Bool == true)
+        let repetitions = try #require(json["repetitions"] as? [[String: Any]])
+        #expect(repetitions.count == options.repetitions)
+        let memory = try #require(repetitions.first?["memory"] as? [String: Any])
+        #expect(Set(memory.keys) == ["ingest", "scoring", "sanctions", "notification"])
+        #expect(report.latency.at50pct.scoreChange.count > 0)
+    }
+}
