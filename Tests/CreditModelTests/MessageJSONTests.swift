@@ -84,6 +84,19 @@ import Testing
         }
     }
 
+    @Test func acceptedEventSpansAreTheAttributesAndSource() throws {
+        for (_, accepted) in Self.events(count: 300) {
+            let encoded = try accepted.encodeWithSpans()
+            #expect(encoded.json == (try MessageCoding.encodeBytes(accepted)))
+            var attributes = MessageJSONWriter()
+            try attributes.object(accepted.attributes)
+            #expect(Array(encoded.json[encoded.attributes]) == attributes.bytes)
+            var source = MessageJSONWriter()
+            accepted.source.write(to: &source)
+            #expect(Array(encoded.json[encoded.source]) == source.bytes)
+        }
+    }
+
     @Test func scoreChangeBytesMatchFoundation() throws {
         for change in Self.changes(count: 200) {
             #expect(try MessageCoding.encodeBytes(change) == foundation(change))

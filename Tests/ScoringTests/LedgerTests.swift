@@ -31,6 +31,22 @@ import Testing
         await db.shutdown()
     }
 
+    @Test func acceptedEventsHaveOneIdempotencyKey() async throws {
+        let db = try await DatabaseFixture.make()
+        let unique = try await db.pool.query("""
+            SELECT indexdef FROM pg_indexes WHERE schemaname = \(db.schema) AND tablename = 'accepted_events'
+              AND indexdef LIKE 'CREATE UNIQUE INDEX%' ORDER BY indexname
+            """).map { try $0.decode(String.self, at: 0) }
+        #expect(unique.count == 2)  // the seq primary key and (agency, event_id)
+        #expect(unique.contains { $0.hasSuffix("(agency, event_id)") })
+        // The same (agency, event_id) in a later batch is a redelivery: kept once, scored once.
+        #expect(try await db.score([Fixtures.event("court.order_ignored", "c1")]).count == 1)
+        #expect(try await db.score([Fixtures.event("court.order_ignored", "c1")]).isEmpty)
+        #expect(try await db.count("accepted_events") == 1)
+        #expect(try await db.count("ledger") == 1)
+        await db.shutdown()
+    }
+
     @Test func retractionInALaterBatchCompensates() async throws {
         let db = try await DatabaseFixture.make()
         try await db.score([Fixtures.event("loan.default", "p1", agency: "pboc"), Fixtures.event("loan.default", "p2", day: 1, agency: "pboc")])

@@ -95,8 +95,7 @@ public struct EventIntake: Sendable {
                 }
                 known[key] = EventStore.Stored(fingerprint: fingerprint, subject: event.subject.rawValue)
                 let accepted = AcceptedEvent(event: event, agency: agency, receivedAt: now, source: submission.source)
-                rows.append(.init(agency: agency, event: event, messageID: UUID(canonicalText: accepted.id)!, fingerprint: fingerprint,
-                                  receivedAt: now, payload: try MessageCoding.encodeBytes(accepted)))
+                rows.append(try .init(agency: agency, event: event, accepted: accepted, fingerprint: fingerprint, receivedAt: now))
                 results.append(IntakeResult(eventID: event.eventID, status: .accepted))
             }
         }

@@ -21,9 +21,25 @@ struct EventStore: Sendable {
         var messageID: UUID
         var fingerprint: String
         var receivedAt: Date
-        /// The `accepted-event/1` JSON; the stored `attributes` and `source` are taken from it
-        /// by the database, so each event is encoded once.
+        /// The `accepted-event/1` JSON.
         var payload: [UInt8]
+        /// The JSON of the event's `attributes` and `source`, cut from `payload` (each event is
+        /// encoded once, and the database parses only these two values).
+        var attributesJSON: String
+        var sourceJSON: String
+
+        /// The row of `accepted`, the accepted form of `event` from `agency`.
+        init(agency: String, event: AgencyEvent, accepted: AcceptedEvent, fingerprint: String, receivedAt: Date) throws {
+            let encoded = try accepted.encodeWithSpans()
+            self.agency = agency
+            self.event = event
+            messageID = UUID(canonicalText: accepted.id)!
+            self.fingerprint = fingerprint
+            self.receivedAt = receivedAt
+            payload = encoded.json
+            attributesJSON = String(decoding: encoded.json[encoded.attributes], as: UTF8.self)
+            sourceJSON = String(decoding: encoded.json[encoded.source], as: UTF8.self)
+        }
     }
 
     /// A rejected submission ready to insert.
@@ -81,15 +97,15 @@ struct EventStore: Sendable {
         let inserted = try connection.query("""
             INSERT INTO \(identifier: schema).events (agency, event_id, message_id, fingerprint, subject, subject_type, kind,
                 occurred_at, received_at, attributes, evidence, retracts, source)
-            SELECT a, i, m, f, s, st, k, o, r, j->'attributes', ev, rt, j->'source'
-            FROM (SELECT *, p::jsonb AS j
-                  FROM unnest(\(rows.map(\.agency))::text[], \(rows.map(\.event.eventID))::text[],
-                              \(rows.map(\.messageID))::uuid[], \(rows.map(\.fingerprint))::text[],
-                              \(rows.map(\.event.subject.rawValue))::text[], \(rows.map(\.event.subject.type.rawValue))::text[],
-                              \(rows.map(\.event.kind.rawValue))::text[], \(rows.map(\.event.occurredAt))::timestamptz[],
-                              \(rows.map(\.receivedAt))::timestamptz[], \(rows.map { String(decoding: $0.payload, as: UTF8.self) })::text[],
-                              \(rows.map(\.event.evidence))::text[], \(rows.map(\.event.retracts))::text[])
-                       AS u(a, i, m, f, s, st, k, o, r, p, ev, rt)) AS x
+            SELECT a, i, m, f, s, st, k, o, r, att::jsonb, ev, rt, so::jsonb
+            FROM unnest(\(rows.map(\.agency))::text[], \(rows.map(\.event.eventID))::text[],
+                        \(rows.map(\.messageID))::uuid[], \(rows.map(\.fingerprint))::text[],
+                        \(rows.map(\.event.subject.rawValue))::text[], \(rows.map(\.event.subject.type.rawValue))::text[],
+                        \(rows.map(\.event.kind.rawValue))::text[], \(rows.map(\.event.occurredAt))::timestamptz[],
+                        \(rows.map(\.receivedAt))::timestamptz[], \(rows.map(\.attributesJSON))::text[],
+                        \(rows.map(\.event.evidence))::text[], \(rows.map(\.event.retracts))::text[],
+                        \(rows.map(\.sourceJSON))::text[])
+                 AS u(a, i, m, f, s, st, k, o, r, att, ev, rt, so)
             ON CONFLICT (agency, event_id) DO NOTHING
             RETURNING agency, event_id
             """)

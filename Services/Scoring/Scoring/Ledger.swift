@@ -22,7 +22,7 @@ public struct Ledger: Sendable {
                                  \(events.map(\.eventID))::text[], \(events.map(\.subject.rawValue))::text[],
                                  \(events.map(\.kind.rawValue))::text[], \(events.map(\.occurredAt))::timestamptz[],
                                  \(events.map(\.retracts))::text[], \(payloads)::bytea[])
-            ON CONFLICT DO NOTHING
+            ON CONFLICT (agency, event_id) DO NOTHING
             RETURNING id
             """)
         return Set(try rows.map { try $0.decode(UUID.self, at: 0).lowercasedText })

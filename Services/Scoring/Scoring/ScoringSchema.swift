@@ -2,10 +2,10 @@ import CreditModel
 import Pipeline
 import PostgresClient
 
-/// The scoring schema's migrations: the pipeline tables (1), then scoring's own (2).
+/// The scoring schema's migrations: the pipeline tables (1), then scoring's own (2, 3).
 public enum ScoringSchema {
     /// Every migration, in order.
-    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables]
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables, oneEventKey]
 
     /// Migration 2: the consumed events (kept for replay), the append-only ledger, balances
     /// and dead letters.
@@ -82,5 +82,12 @@ public enum ScoringSchema {
             rejected_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (topic, partition, "offset")
         );
+        """)
+
+    /// Migration 3: `accepted_events` keeps one idempotency key, `(agency, event_id)` (DESIGN §9).
+    /// The `id` is `MessageID.accepted(agency:eventID:)`, derived from that pair, so its own
+    /// unique index refused nothing the pair's did not, and cost an index insert per event.
+    public static let oneEventKey = PostgresMigration(version: 3, name: "one accepted event key", sql: """
+        ALTER TABLE accepted_events DROP CONSTRAINT accepted_events_id_key;
         """)
 }

@@ -46,10 +46,26 @@ extension AgencyEvent: MessageJSONWritable {
 extension AcceptedEvent: MessageJSONWritable, MessageJSONReadable {
     /// Writes the accepted event.
     public func write(to writer: inout MessageJSONWriter) throws {
+        _ = try writeRecordingSpans(to: &writer)
+    }
+
+    /// The accepted event's JSON (the bytes `MessageCoding.encodeBytes` gives) with where in it
+    /// the `attributes` and `source` values lie, so that a store can take those two values
+    /// without encoding them again or parsing the whole message.
+    public func encodeWithSpans() throws -> (json: [UInt8], attributes: Range<Int>, source: Range<Int>) {
+        var writer = MessageJSONWriter()
+        let spans = try writeRecordingSpans(to: &writer)
+        return (writer.bytes, spans.attributes, spans.source)
+    }
+
+    /// Writes the accepted event; returns the byte ranges of the `attributes` and `source` values.
+    private func writeRecordingSpans(to writer: inout MessageJSONWriter) throws -> (attributes: Range<Int>, source: Range<Int>) {
         writer.beginObject()
         writer.member("agency", agency)
         writer.key("attributes")
+        let attributesStart = writer.bytes.count
         try writer.object(attributes)
+        let attributesSpan = attributesStart..<writer.bytes.count
         writer.member("event_id", eventID)
         writer.member("evidence", evidence)
         writer.member("id", id)
@@ -59,10 +75,13 @@ extension AcceptedEvent: MessageJSONWritable, MessageJSONReadable {
         writer.member("retracts", retracts)
         writer.member("schema", Self.schemaName)
         writer.key("source")
+        let sourceStart = writer.bytes.count
         source.write(to: &writer)
+        let sourceSpan = sourceStart..<writer.bytes.count
         writer.member("subject", subject.rawValue)
         writer.member("subject_type", subjectType.rawValue)
         writer.endObject()
+        return (attributesSpan, sourceSpan)
     }
 
     /// Reads an accepted event; nil when anything differs from what `Decodable` accepts.
