@@ -5,7 +5,7 @@ import PostgresClient
 /// The scoring schema's migrations: the pipeline tables (1), then scoring's own (2).
 public enum ScoringSchema {
     /// Every migration, in order.
-    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables]
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables, PipelineSchema.outboxDead]
 
     /// Migration 2: the consumed events (kept for replay), the append-only ledger, balances
     /// and dead letters.
