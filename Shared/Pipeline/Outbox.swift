@@ -51,6 +51,18 @@ public struct Outbox: Sendable {
         try connection.execute("DELETE FROM \(identifier: schema).outbox WHERE seq = ANY(\(seqs)::bigint[])")
     }
 
+    /// Moves the message at `seq` from the outbox to `outbox_dead` with `error` (the broker
+    /// refused it for good), so that the messages after it can be published.
+    public func bury(_ seq: Int64, error: String, on connection: isolated PostgresConnection) throws {
+        try connection.execute("""
+            WITH moved AS (DELETE FROM \(identifier: schema).outbox WHERE seq = \(seq)
+                           RETURNING seq, message_id, topic, key, payload, created_at)
+            INSERT INTO \(identifier: schema).outbox_dead (seq, message_id, topic, key, payload, created_at, error)
+            SELECT seq, message_id, topic, key, payload, created_at, \(error) FROM moved
+            ON CONFLICT (seq) DO NOTHING
+            """)
+    }
+
     /// The number of messages waiting (for health checks and tests).
     public func count(on connection: isolated PostgresConnection) throws -> Int {
         try connection.query("SELECT count(*) FROM \(identifier: schema).outbox").first?.decode(Int.self, at: 0) ?? 0

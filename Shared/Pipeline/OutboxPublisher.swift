@@ -11,7 +11,8 @@ import ServiceLifecycle
 /// Delivery is at least once: a crash after the broker's ack but before the delete sends the
 /// rows again, with the same message ids, and consumers de-duplicate by id. Several instances
 /// may run against one schema: a transaction-scoped advisory lock lets one publish at a time,
-/// which keeps each subject's messages in order.
+/// which keeps each subject's messages in order. A message the broker refuses for good (e.g.
+/// larger than `message.max.bytes`) is moved to `outbox_dead` so the rest keeps flowing.
 public final class OutboxPublisher: Service, Sendable {
     private let pool: PostgresPool
     private let producer: KafkaProducer
@@ -23,6 +24,7 @@ public final class OutboxPublisher: Service, Sendable {
     private let logger: Logger
     private let published: Counter
     private let failures: Counter
+    private let deadLetters: Counter
 
     /// Creates a publisher of `schema`'s outbox through `producer`.
     public init(pool: PostgresPool, producer: KafkaProducer, schema: String, batchSize: Int = 2000,
@@ -36,6 +38,7 @@ public final class OutboxPublisher: Service, Sendable {
         self.logger = logger
         published = Counter(label: "outbox_published_total", dimensions: [("schema", schema)])
         failures = Counter(label: "outbox_publish_failures_total", dimensions: [("schema", schema)])
+        deadLetters = Counter(label: "outbox_dead_letters_total", dimensions: [("schema", schema)])
     }
 
     /// Asks the publisher to look at the outbox now (call after a commit that enqueued messages).
@@ -69,22 +72,82 @@ public final class OutboxPublisher: Service, Sendable {
     }
 
     /// Publishes the oldest waiting messages (up to `batchSize`) and deletes them once every
-    /// one is acknowledged. Returns how many it published.
+    /// one is acknowledged. A message the broker refuses for good (see `isRefusal`) is found by
+    /// splitting the batch and moved to `outbox_dead`, with an error log and
+    /// `outbox_dead_letters_total`; the others are published in order. Returns how many messages
+    /// left the outbox (published or moved).
     @discardableResult
     public func publishBatch() async throws -> Int {
         let outbox = outbox, producer = producer, batchSize = batchSize
-        let count = try await pool.withTransaction { connection in
+        let outcome = try await pool.withTransaction { connection -> PublishOutcome in
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\(outbox.schema + ".outbox")))")
             let pending = try outbox.pending(limit: batchSize, on: connection)
-            guard !pending.isEmpty else { return 0 }
-            _ = try await producer.send(pending.map { entry in
+            var outcome = PublishOutcome()
+            if !pending.isEmpty {
+                try await Self.publish(pending[...], producer: producer, outbox: outbox, outcome: &outcome, on: connection)
+            }
+            return outcome
+        }
+        for (message, error) in outcome.buried {
+            logger.error("outbox message refused by the broker for good; moved to outbox_dead", metadata: [
+                "message_id": "\(message.id.uuidString.lowercased())", "topic": "\(message.topic)",
+                "bytes": "\(message.payload.count)", "error": "\(error)",
+            ])
+        }
+        if outcome.published > 0 { published.increment(by: outcome.published) }
+        if !outcome.buried.isEmpty { deadLetters.increment(by: outcome.buried.count) }
+        return outcome.published + outcome.buried.count
+    }
+
+    /// Sends `rows` in order and deletes them once all are acknowledged. When the broker refuses
+    /// one for good, sends each half again, in order, until the refused rows are alone, and
+    /// moves those to `outbox_dead`. Rows of a failed half that did get through are sent again:
+    /// delivery is at least once anyway, and consumers de-duplicate by message id.
+    private static func publish(_ rows: ArraySlice<Outbox.Pending>, producer: KafkaProducer, outbox: Outbox,
+                                outcome: inout PublishOutcome, on connection: isolated PostgresConnection) async throws {
+        do {
+            _ = try await producer.send(rows.map { entry in
                 KafkaOutgoingMessage(topic: entry.message.topic, key: Array(entry.message.key.utf8), value: entry.message.payload,
                                      headers: [KafkaHeader(name: "message-id", string: entry.message.id.lowercasedText)])
             })
-            try outbox.remove(pending.map(\.seq), on: connection)
-            return pending.count
+            try outbox.remove(rows.map(\.seq), on: connection)
+            outcome.published += rows.count
+        } catch let error as KafkaError where isRefusal(error) {
+            guard rows.count > 1 else {
+                let row = rows[rows.startIndex]
+                try outbox.bury(row.seq, error: "\(error)", on: connection)
+                outcome.buried.append((row.message, error))
+                return
+            }
+            let middle = rows.startIndex + rows.count / 2
+            try await publish(rows[..<middle], producer: producer, outbox: outbox, outcome: &outcome, on: connection)
+            try await publish(rows[middle...], producer: producer, outbox: outbox, outcome: &outcome, on: connection)
         }
-        if count > 0 { published.increment(by: count) }
-        return count
     }
+
+    /// Whether `error` may be a message's own fault, which no retry can cure (e.g.
+    /// `MSG_SIZE_TOO_LARGE`, an invalid record): not retriable, not fatal for the producer, and
+    /// not about the producer, the topic or the credentials, which would fail every message alike
+    /// and stay errors of `run` (the service stops loudly instead of burying good messages).
+    static func isRefusal(_ error: KafkaError) -> Bool {
+        !error.isRetriable && !error.isFatal && !notTheMessagesFault.contains(error.code)
+    }
+
+    private static let notTheMessagesFault: Set<KafkaError.Code> = [
+        .destroyed, .fatal, .purgedFromQueue, .purgedInFlight, .unknownTopicOrPartition,
+        KafkaError.Code(rawValue: -188),  // _UNKNOWN_TOPIC
+        KafkaError.Code(rawValue: -190),  // _UNKNOWN_PARTITION
+        KafkaError.Code(rawValue: -169),  // _AUTHENTICATION
+        KafkaError.Code(rawValue: 29),    // TOPIC_AUTHORIZATION_FAILED
+        KafkaError.Code(rawValue: 31),    // CLUSTER_AUTHORIZATION_FAILED
+        KafkaError.Code(rawValue: 53),    // TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    ]
+}
+
+/// What one `publishBatch` transaction did.
+private struct PublishOutcome: Sendable {
+    /// Messages acknowledged and deleted.
+    var published = 0
+    /// Messages moved to `outbox_dead`, with the broker's refusal.
+    var buried: [(OutboxMessage, KafkaError)] = []
 }

@@ -2,7 +2,9 @@ import PostgresClient
 
 /// The tables of the reliability pattern that every consuming service keeps in its own schema:
 /// the consumed offsets (with the Kafka cluster they belong to) and the outbox. Services apply
-/// this migration first (version 1) and number their own from 2.
+/// this migration first (version 1) and number their own from 2. Later pipeline tables come in
+/// migrations numbered from 1001 (out of the services' range), which every service appends to
+/// its list; `migrate` applies whichever are missing, so existing schemas get them on start.
 public enum PipelineSchema {
     /// Migration 1 of every service schema: `consumer_offsets` and `outbox`.
     public static let migration = PostgresMigration(version: 1, name: "pipeline", sql: """
@@ -27,5 +29,23 @@ public enum PipelineSchema {
             payload    bytea  NOT NULL,
             created_at timestamptz NOT NULL DEFAULT now()
         );
+        """)
+
+    /// Migration 1001 of every service schema: `outbox_dead`, where `OutboxPublisher` moves a
+    /// message the broker refuses for good (e.g. larger than `message.max.bytes`), with the
+    /// reason, so the messages after it keep flowing. Keyed by the outbox position, not the
+    /// message id, since a message id may be enqueued (and refused) again later.
+    public static let outboxDead = PostgresMigration(version: 1001, name: "pipeline-outbox-dead", sql: """
+        CREATE TABLE outbox_dead (
+            seq        bigint NOT NULL PRIMARY KEY,
+            message_id uuid   NOT NULL,
+            topic      text   NOT NULL,
+            key        text   NOT NULL,
+            payload    bytea  NOT NULL,
+            created_at timestamptz NOT NULL,
+            failed_at  timestamptz NOT NULL DEFAULT now(),
+            error      text   NOT NULL
+        );
+        CREATE INDEX outbox_dead_message_id ON outbox_dead (message_id);
         """)
 }

@@ -83,6 +83,7 @@ final class RecordingHandler: BatchHandler {
             let pool = PostgresPool(configuration: PostgresConfiguration(url: url, poolSize: 4), logger: logger)
             try await pool.migrate(schema: schema, migrations: [
                 PipelineSchema.migration,
+                PipelineSchema.outboxDead,
                 PostgresMigration(version: 2, name: "test", sql: """
                     CREATE TABLE processed (topic text, partition int, "offset" bigint, value text);
                     CREATE TABLE dead (topic text, partition int, "offset" bigint, error text);
@@ -132,23 +133,27 @@ final class RecordingHandler: BatchHandler {
         func processedCount() async throws -> Int { try await count("SELECT count(*)::int FROM \(identifier: schema).processed") }
 
         func distinctOutputIDs(expected: Int) async throws -> (total: Int, distinct: Set<String>) {
+            let ids = try await outputIDsInOrder(expected: expected)
+            return (ids.count, Set(ids))
+        }
+
+        /// The message ids on the output topic, in the order read (one partition: publication order).
+        func outputIDsInOrder(expected: Int) async throws -> [String] {
             var kafka = KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: TestEnvironment.uniqueName("pipe-check"))
             kafka.autoOffsetReset = .earliest
             let consumer = try KafkaConsumer(configuration: kafka, logger: logger)
             try await consumer.subscribe(topics: [output])
-            var messages: [KafkaMessage] = []
-            let deadline = ContinuousClock.now + .seconds(30)
-            while ContinuousClock.now < deadline {
-                messages += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
-                if Set(messages.compactMap { $0.headers.first { $0.name == "message-id" }?.value }).count >= expected {
-                    // Read a little longer so duplicates, if any, would show.
-                    messages += try await consumer.poll(maxMessages: 1000, timeout: .milliseconds(300))
-                    break
+            func poll(_ timeout: Duration) async throws -> [String] {
+                try await consumer.poll(maxMessages: 1000, timeout: timeout).compactMap { message in
+                    message.headers.first { $0.name == "message-id" }?.value.map { String(decoding: $0, as: UTF8.self) }
                 }
             }
+            var ids: [String] = []
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline && Set(ids).count < expected { ids += try await poll(.milliseconds(200)) }
+            ids += try await poll(.milliseconds(300))  // a little longer, so duplicates would show
             await consumer.close()
-            let ids = messages.compactMap { $0.headers.first { $0.name == "message-id" }?.value.map { String(decoding: $0, as: UTF8.self) } }
-            return (ids.count, Set(ids))
+            return ids
         }
     }
 
@@ -243,5 +248,68 @@ final class RecordingHandler: BatchHandler {
         #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).dead") == 0)
         #expect(handler.transientFailures.withLock { $0 } == 0)
         await fixture.pool.shutdown()
+    }
+
+    /// A message the broker can never take (larger than the producer's `message.max.bytes`,
+    /// refused locally with `MSG_SIZE_TOO_LARGE`) must not stop the publisher: it moves to
+    /// `outbox_dead` with the reason and the messages around it are published, in order. The
+    /// publisher keeps running and publishes what comes after.
+    @Test func outboxRowTheBrokerRefusesIsMovedAsideAndTheRestFlowsInOrder() async throws {
+        let fixture = try await Fixture.make(partitions: 1)
+        let outbox = Outbox(schema: fixture.schema)
+        func message(_ index: Int, bytes: Int = 16) -> OutboxMessage {
+            OutboxMessage(id: UUID(uuidString: String(format: "00000000-0000-4000-8000-%012x", index))!, topic: fixture.output,
+                          key: "one-subject", payload: Array(repeating: UInt8(ascii: "x"), count: bytes))
+        }
+        var first = (0..<40).map { message($0) }
+        first[13] = message(13, bytes: 2_000_000)
+        first[31] = message(31, bytes: 1_500_000)
+        try await fixture.pool.withTransaction { try outbox.enqueue(first, on: $0) }
+
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: fixture.bootstrap), logger: Self.logger)
+        let publisher = OutboxPublisher(pool: fixture.pool, producer: producer, schema: fixture.schema, logger: Self.logger)
+        let group = ServiceGroup(services: [publisher], gracefulShutdownSignals: [], logger: Self.logger)
+        let second = (40..<50).map { message($0) }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await Self.waitUntil("the first rows leave the outbox") {
+                try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox") == 0
+            }
+            // Still running: later rows are published too.
+            try await fixture.pool.withTransaction { try outbox.enqueue(second, on: $0) }
+            publisher.wake()
+            try await Self.waitUntil("the later rows leave the outbox") {
+                try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox") == 0
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        await producer.shutdown()
+
+        let dead = try await fixture.pool.query("""
+            SELECT message_id, error, octet_length(payload) FROM \(identifier: fixture.schema).outbox_dead ORDER BY seq
+            """)
+        #expect(try dead.map { try $0.decode(UUID.self, at: 0) } == [first[13].id, first[31].id])
+        #expect(try dead.allSatisfy { try $0.decode(String.self, at: 1).contains("MSG_SIZE_TOO_LARGE") })
+        #expect(try dead.map { try $0.decode(Int.self, at: 2) } == [2_000_000, 1_500_000])
+
+        let expected = (first + second).filter { $0.payload.count < 1_000_000 }.map { $0.id.uuidString.lowercased() }
+        let output = try await fixture.outputIDsInOrder(expected: expected.count)
+        var firstSeen: [String] = []
+        for id in output where !firstSeen.contains(id) { firstSeen.append(id) }
+        #expect(firstSeen == expected, "every other message published, in outbox order")
+        await fixture.pool.shutdown()
+    }
+
+    /// Waits (up to 60 s) until `condition` holds.
+    static func waitUntil(_ what: String, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await !condition() {
+            if ContinuousClock.now > deadline {
+                Issue.record("timed out waiting until \(what)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 }

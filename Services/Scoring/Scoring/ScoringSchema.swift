@@ -5,7 +5,8 @@ import PostgresClient
 /// The scoring schema's migrations: the pipeline tables (1), then scoring's own (2, 3).
 public enum ScoringSchema {
     /// Every migration, in order.
-    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables, oneEventKey]
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables, oneEventKey,
+                                                         PipelineSchema.outboxDead]
 
     /// Migration 2: the consumed events (kept for replay), the append-only ledger, balances
     /// and dead letters.
