@@ -51,14 +51,26 @@ final class BatchCollector: Sendable {
         resume?()
     }
 
-    /// Waits until every expected message has its outcome; throws the first failure.
+    /// Waits until every expected message has its outcome; throws the first failure, or
+    /// `CancellationError` when the task is cancelled first (outcomes arriving later are dropped).
     func wait() async throws -> [KafkaDeliveryReport] {
-        try await withCheckedThrowingContinuation { continuation in
-            let resume = state.withLock { state in
-                state.continuation = continuation
-                return Self.finishIfDone(&state)
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let resume = state.withLock { state -> (@Sendable () -> Void)? in
+                    state.continuation = continuation
+                    if let done = Self.finishIfDone(&state) { return done }
+                    guard Task.isCancelled else { return nil }
+                    state.continuation = nil
+                    return { continuation.resume(throwing: CancellationError()) }
+                }
+                resume?()
             }
-            resume?()
+        } onCancel: {
+            let continuation = state.withLock { state in
+                defer { state.continuation = nil }
+                return state.continuation
+            }
+            continuation?.resume(throwing: CancellationError())
         }
     }
 

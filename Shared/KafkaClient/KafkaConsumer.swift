@@ -145,14 +145,12 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// Messages not yet consumed per assigned partition: high watermark minus the consumer's
-    /// position (or minus the low watermark before the first fetch).
-    ///
-    /// The high watermark is the one the last fetch response carried (no broker round trip); only
-    /// partitions not fetched yet are queried. A query waits behind the consumer's own pending
-    /// long-poll fetch (up to `fetch.wait.max.ms`, 500 ms) on the same connection, so querying
-    /// every partition stalled the caller's poll loop for about half a second per partition.
-    public func lag(timeout: Duration = .seconds(5)) async throws -> [KafkaTopicPartition: Int64] {
+    /// Messages not yet consumed per assigned partition: the high watermark of the latest fetch
+    /// response minus the consumer's position. Local only (librdkafka's cached watermarks, no
+    /// broker request), so it answers at once even when brokers are gone: a query per partition
+    /// could block for the request timeout (60 s) each, holding up the consumer's loop and its
+    /// shutdown. Partitions not fetched from yet are left out.
+    public func lag() async throws -> [KafkaTopicPartition: Int64] {
         let handle = handle
         return try await blocking.runBlocking { () throws(KafkaError) -> [KafkaTopicPartition: Int64] in
             let rk = try handle.live()
@@ -163,11 +161,10 @@ public final class KafkaConsumer: Sendable {
             rd_kafka_position(rk, list)
             var lag: [KafkaTopicPartition: Int64] = [:]
             for (tp, position, _) in topicPartitions(list) {
-                var low: Int64 = 0, high: Int64 = -1
-                let cached = rd_kafka_get_watermark_offsets(rk, tp.topic, tp.partition, &low, &high)
-                let marks = cached == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0
-                    ? (low: low, high: high) : try queryWatermarks(rk, tp, timeout: timeout)
-                lag[tp] = marks.high - (position >= 0 ? position : marks.low)
+                var low: Int64 = 0, high: Int64 = 0
+                guard rd_kafka_get_watermark_offsets(rk, tp.topic, tp.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                      high >= 0 else { continue }
+                lag[tp] = max(0, high - (position >= 0 ? position : max(low, 0)))
             }
             return lag
         }
@@ -175,14 +172,15 @@ public final class KafkaConsumer: Sendable {
 
     /// Leaves the group cleanly: calls `onRevoke` for the current assignment, then
     /// `rd_kafka_consumer_close` and destroys the handle, on the consumer's own thread.
-    /// Idempotent; later polls throw `_DESTROY`.
+    /// Idempotent; later polls throw `_DESTROY`. Leaving can take long when the coordinator is
+    /// unreachable; a cancelled caller stops waiting for it (it finishes on that thread).
     public func close() async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let pending = inbox.takeEvents()
         if let current = try? await assignment(), !current.isEmpty { await onRevoke?(current) }
         inbox.closing = true
         let handle = handle, logger = logger
-        await blocking.runBlocking {
+        await blocking.runBlockingUnlessCancelled {
             if !pending.isEmpty { rd_kafka_assign(handle.rk, nil) }
             let err = rd_kafka_consumer_close(handle.rk)
             if err != RD_KAFKA_RESP_ERR_NO_ERROR { logger.warning("kafka consumer close: \(KafkaError(err))") }

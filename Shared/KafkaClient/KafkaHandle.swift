@@ -103,4 +103,50 @@ extension DispatchQueue {
         }
         return try result.get()
     }
+
+    /// Runs blocking librdkafka work on this queue like `runBlocking`, but a cancelled caller
+    /// stops waiting for it: the work still runs to its end on the queue, unobserved. For work
+    /// that may block for long (leaving a group whose coordinator is gone) and must not keep a
+    /// cancelled shutdown from ending.
+    func runBlockingUnlessCancelled(_ body: @escaping @Sendable () -> Void) async {
+        let waiter = BlockingWaiter()
+        self.async {
+            body()
+            waiter.finish()
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { waiter.install($0) }
+        } onCancel: {
+            waiter.finish()
+        }
+    }
+}
+
+/// The task waiting in `runBlockingUnlessCancelled`: resumed once, when the work finishes or
+/// when the task is cancelled, whichever comes first.
+private final class BlockingWaiter: Sendable {
+    private struct State {
+        var finished = false
+        var continuation: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    /// Keeps the waiting continuation, or resumes it at once when already finished.
+    func install(_ continuation: CheckedContinuation<Void, Never>) {
+        let finished = state.withLock { state -> Bool in
+            if !state.finished { state.continuation = continuation }
+            return state.finished
+        }
+        if finished { continuation.resume() }
+    }
+
+    /// Resumes the waiter (if it waits); later calls do nothing.
+    func finish() {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.finished = true
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume()
+    }
 }

@@ -48,7 +48,8 @@ public final class KafkaProducer: Sendable {
 
     /// Sends a batch and returns when every message is acknowledged, with the reports in
     /// input order. If any message fails, throws the first `KafkaError` after all outcomes are
-    /// known (idempotent consumers make re-sending the whole batch safe).
+    /// known (idempotent consumers make re-sending the whole batch safe). A cancelled task stops
+    /// waiting with `CancellationError`; messages already handed over may still be delivered.
     public func send(_ messages: [KafkaOutgoingMessage]) async throws -> [KafkaDeliveryReport] {
         try handle.context.checkFatal()
         let collector = BatchCollector(messages)
@@ -64,7 +65,7 @@ public final class KafkaProducer: Sendable {
                                id: DeliveryRegistry.messageID(batch: batch, index: index))
             }
             if let error = refusal {
-                guard error.code == .queueFull else {
+                guard error.code == .queueFull, !Task.isCancelled else {
                     collector.truncate(to: index, error: error)
                     break
                 }
@@ -134,8 +135,11 @@ public final class KafkaProducer: Sendable {
 
     /// Flushes for up to `timeout`, fails whatever is left (`_PURGE_QUEUE`/`_DESTROY`), stops the
     /// poll thread and destroys the handle. All blocking work runs on a dedicated thread.
-    /// Idempotent; later sends throw `_DESTROY`.
-    public func shutdown(timeout: Duration = .seconds(30)) async {
+    /// Idempotent; later sends throw `_DESTROY`. The default timeout is short: `send` waits for
+    /// its acknowledgements, so what is still queued here was given up by its sender (e.g. a
+    /// publisher cancelled at shutdown while the brokers were gone), and a process must not
+    /// linger for it.
+    public func shutdown(timeout: Duration = .seconds(5)) async {
         // From here on no message is handed to librdkafka; one being handed over now finishes first.
         guard state.withLock({ state in defer { state.open = false }; return state.open }) else { return }
         await blocking.runBlocking { [self] in

@@ -24,7 +24,8 @@ final class Doorbell: Sendable {
         waiter?.resume()
     }
 
-    /// Returns after a ring or after `timeout`, whichever comes first.
+    /// Returns after a ring, after `timeout`, or at once when the task is cancelled, whichever
+    /// comes first.
     func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -37,17 +38,28 @@ final class Doorbell: Sendable {
         }
     }
 
+    /// Waits for a ring; cancellation ends the wait (the group above waits for both children, so
+    /// a waiter that ignored cancellation would keep a cancelled publisher from ever returning).
     private func waitForRing() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let alreadyRung = state.withLock { state -> Bool in
-                if state.rung {
-                    state.rung = false
-                    return true
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.rung {
+                        state.rung = false
+                        return true
+                    }
+                    if Task.isCancelled { return true }
+                    state.waiter = continuation
+                    return false
                 }
-                state.waiter = continuation
-                return false
+                if resumeNow { continuation.resume() }
             }
-            if alreadyRung { continuation.resume() }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
         }
     }
 }

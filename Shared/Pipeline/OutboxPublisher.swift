@@ -20,21 +20,25 @@ public final class OutboxPublisher: Service, Sendable {
     private let batchSize: Int
     private let idleInterval: Duration
     private let backoff: Backoff
+    private let shutdownTimeout: Duration
     private let doorbell = Doorbell()
     private let logger: Logger
     private let published: Counter
     private let failures: Counter
     private let deadLetters: Counter
 
-    /// Creates a publisher of `schema`'s outbox through `producer`.
+    /// Creates a publisher of `schema`'s outbox through `producer`; at graceful shutdown it
+    /// drains and flushes for at most `shutdownTimeout`.
     public init(pool: PostgresPool, producer: KafkaProducer, schema: String, batchSize: Int = 2000,
-                idleInterval: Duration = .milliseconds(200), backoff: Backoff = Backoff(), logger: Logger) {
+                idleInterval: Duration = .milliseconds(200), backoff: Backoff = Backoff(),
+                shutdownTimeout: Duration = .seconds(5), logger: Logger) {
         self.pool = pool
         self.producer = producer
         outbox = Outbox(schema: schema)
         self.batchSize = batchSize
         self.idleInterval = idleInterval
         self.backoff = backoff
+        self.shutdownTimeout = shutdownTimeout
         self.logger = logger
         published = Counter(label: "outbox_published_total", dimensions: [("schema", schema)])
         failures = Counter(label: "outbox_publish_failures_total", dimensions: [("schema", schema)])
@@ -44,14 +48,46 @@ public final class OutboxPublisher: Service, Sendable {
     /// Asks the publisher to look at the outbox now (call after a commit that enqueued messages).
     public func wake() { doorbell.ring() }
 
-    /// Publishes until graceful shutdown, then drains what is left and flushes the producer.
+    /// Publishes until graceful shutdown, then drains what is left and flushes the producer,
+    /// for at most `shutdownTimeout` after graceful shutdown began (a batch waiting for acks from
+    /// brokers that are gone must not hold the service up); what is not acknowledged by then
+    /// stays in the outbox for the next start. Returns at once when cancelled.
     public func run() async throws {
+        let shutdownTimeout = shutdownTimeout
+        let result = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
+            group.addTask {
+                do {
+                    return .success(try await self.publishUntilShutdown())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {  // nil: the time for draining is up (or the service is cancelled)
+                guard (try? await gracefulShutdown()) != nil else { return nil }
+                try? await Task.sleep(for: shutdownTimeout)
+                return nil
+            }
+            while let next = await group.next() {
+                group.cancelAll()
+                if let result = next { return result }
+            }
+            return .success(())
+        }
+        try result.get()
+    }
+
+    /// The publishing loop, then the drain and flush at graceful shutdown.
+    private func publishUntilShutdown() async throws {
         var attempt = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let count = try await publishBatch()
                 attempt = 0
                 if count < batchSize { await doorbell.wait(timeout: idleInterval) }
+            } catch where Task.isCancelled {
+                logger.warning("outbox publishing stopped at shutdown before the brokers acknowledged; the rows stay for the next start",
+                               metadata: ["error": "\(error)"])
+                return
             } catch where Retriable.isRetriable(error) {
                 failures.increment()
                 logger.warning("outbox publish failed; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
@@ -59,13 +95,15 @@ public final class OutboxPublisher: Service, Sendable {
                 attempt += 1
             }
         }
+        let deadline = ContinuousClock.now + shutdownTimeout
         do {
             while try await publishBatch() == batchSize {}
         } catch {
             logger.warning("outbox not drained at shutdown; the rows stay for the next start", metadata: ["error": "\(error)"])
         }
+        guard !Task.isCancelled else { return }
         do {
-            try await producer.flush(timeout: .seconds(10))
+            try await producer.flush(timeout: max(deadline - .now, .milliseconds(100)))
         } catch {
             logger.warning("producer flush at shutdown failed; unacknowledged rows stay in the outbox", metadata: ["error": "\(error)"])
         }

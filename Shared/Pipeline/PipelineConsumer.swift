@@ -18,6 +18,9 @@ public struct PipelineConsumerConfiguration: Sendable {
     public var backoff = Backoff()
     /// How often the consumer lag metric is refreshed.
     public var lagInterval: Duration = .seconds(5)
+    /// Longest wait for leaving the group at shutdown (the coordinator may be gone). Offsets
+    /// live in PostgreSQL, so a member that left unannounced only delays the next rebalance.
+    public var closeTimeout: Duration = .seconds(5)
 
     /// Creates a configuration for `topics` in `schema`.
     public init(topics: [String], schema: String) {
@@ -106,10 +109,21 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
                 }
             }
         } catch {
-            await consumer.close()
+            await close(consumer)
             throw error
         }
-        await consumer.close()
+        await close(consumer)
+    }
+
+    /// Leaves the group, waiting at most `closeTimeout` (and not at all once cancelled).
+    private func close(_ consumer: KafkaConsumer) async {
+        let timeout = configuration.closeTimeout
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await consumer.close() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Ties the stored offsets to the cluster they came from: after a broker reset (a new cluster

@@ -72,14 +72,20 @@ final class RecordingHandler: BatchHandler {
         let bootstrap: String
         let group: String
 
-        static func make(partitions: Int = 4) async throws -> Fixture {
+        /// Topics on the shared cluster, or on `cluster` (a private one, for fault injection).
+        static func make(partitions: Int = 4, cluster: BrokerControl.Cluster? = nil) async throws -> Fixture {
             let url = try TestEnvironment.databaseURL()
-            let bootstrap = try TestEnvironment.kafkaBootstrap()
+            let bootstrap = try cluster?.bootstrap ?? TestEnvironment.kafkaBootstrap()
             let control = try BrokerControl.fromEnvironment()
             let schema = TestEnvironment.uniqueName("pipe").replacingOccurrences(of: "-", with: "_")
             let input = TestEnvironment.uniqueName("pipe-in"), output = TestEnvironment.uniqueName("pipe-out")
-            try await control.createTopic(input, partitions: partitions)
-            try await control.createTopic(output, partitions: partitions)
+            for topic in [input, output] {
+                if let cluster {
+                    try await control.createTopic(topic, partitions: partitions, cluster: cluster.id)
+                } else {
+                    try await control.createTopic(topic, partitions: partitions)
+                }
+            }
             let pool = PostgresPool(configuration: PostgresConfiguration(url: url, poolSize: 4), logger: logger)
             try await pool.migrate(schema: schema, migrations: [
                 PipelineSchema.migration,
