@@ -85,12 +85,13 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var heartbeatIntervalMs: Int = 1_000
     /// Longest time between polls before the member leaves the group (`max.poll.interval.ms`).
     public var maxPollIntervalMs: Int = 300_000
-    /// Longest time a fetch waits at the broker for data (`fetch.wait.max.ms`). Apache Kafka
-    /// answers a waiting fetch as soon as data arrives, so this only sets how often an idle
-    /// consumer asks; librdkafka's mock cluster (the dev broker) answers only when the wait
-    /// ends, so the librdkafka default of 500 ms would add up to half a second per hop there
-    /// (measured: p50 451 ms at 500, 51 ms at 100, 2.8 ms at 10).
-    public var fetchWaitMaxMs: Int = 10
+    /// Longest time a fetch waits at the broker for data (`fetch.wait.max.ms`, librdkafka's
+    /// 500 ms). Apache Kafka answers a waiting fetch as soon as data arrives; librdkafka's mock
+    /// cluster (the dev broker) answers only when the wait ends, so there each hop costs up to
+    /// this long (measured p50: 451 ms at 500, 51 ms at 100, 2.8 ms at 10). Lower values are
+    /// not the default because with them a second group member never got partitions in a
+    /// rebalance on the mock cluster (`ConsumerTests.rebalanceBetweenTwoConsumers...`).
+    public var fetchWaitMaxMs: Int = 500
     /// Any other librdkafka property; applied last, so it wins.
     public var properties: [String: String] = [:]
 
