@@ -9,9 +9,12 @@ public enum CommandRunner {
         FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") ? "/usr/sbin/runuser" : "/sbin/runuser"
     }
 
-    /// Runs `program` with the current environment; throws with its output unless it exits 0.
-    /// The temporary output file lives in `logDirectory`.
-    public static func run(_ program: String, _ arguments: [String], logDirectory: String) async throws(LauncherError) {
+    /// Runs `program` with the current environment and returns its output (stdout and stderr);
+    /// throws with that output unless it exits 0. The temporary output file lives in
+    /// `logDirectory`. The wait happens on the child's own thread, never the cooperative pool.
+    @discardableResult
+    public static func run(_ program: String, _ arguments: [String],
+                           logDirectory: String = NSTemporaryDirectory()) async throws(LauncherError) -> String {
         let logPath = "\(logDirectory)/.command-\(UUID().uuidString.prefix(8)).log"
         defer { try? FileManager.default.removeItem(atPath: logPath) }
         let child = try ChildProcess.spawn(program, arguments: arguments, environment: ProcessInfo.processInfo.environment,
@@ -21,5 +24,6 @@ public enum CommandRunner {
             throw .commandFailed(command: ([program] + arguments).joined(separator: " "), status: "\(status)",
                                  output: LauncherFiles.tail(of: logPath, lines: 30))
         }
+        return (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 }

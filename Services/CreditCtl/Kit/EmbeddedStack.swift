@@ -79,7 +79,7 @@ public final class EmbeddedStack: Sendable {
                                                       logPath: layout.brokerLog)
             try LauncherFiles.writePID(broker.process.pid, to: layout.brokerPID)
         } catch {
-            try? await postgres.stop()
+            await stopAfterFailure(postgres, say: say)
             throw error
         }
         say("up: dev broker at \(broker.bootstrap) (control \(broker.control))")
@@ -98,7 +98,7 @@ public final class EmbeddedStack: Sendable {
         } catch {
             await broker.stop()
             try? FileManager.default.removeItem(atPath: layout.brokerPID)
-            try? await postgres.stop()
+            await stopAfterFailure(postgres, say: say)
             throw error
         }
         supervisor.watch(broker.process, name: "dev broker")
@@ -137,6 +137,16 @@ public final class EmbeddedStack: Sendable {
 
     /// Where to look, as printed by `creditctl up`.
     public var summary: String { StackSummary.text(stackFile, layout: options.layout) }
+
+    /// Stops PostgreSQL while `up` unwinds from `error`; a failure to stop is reported, not
+    /// hidden, since it leaves a server running under the run directory.
+    private static func stopAfterFailure(_ postgres: PostgresCluster, say: (String) -> Void) async {
+        do {
+            try await postgres.stop()
+        } catch {
+            say("up: could not stop PostgreSQL after the failure: \(error)")
+        }
+    }
 }
 
 /// The "where to look" text of a stack that is up.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CreditCtlKit
 import Foundation
 import Logging
 import PostgresClient
@@ -69,13 +70,13 @@ struct BenchCopy: AsyncParsableCommand {
         let file = try Self.writeCopyFile(events)
         defer { try? FileManager.default.removeItem(at: file) }
         let psqlRate = try await measure(connection, table) {
-            try Self.runPsql(url: url, command: "\\copy \(table) (\(Self.columns.joined(separator: ", "))) from '\(file.path)'")
+            try await Self.runPsql(url: url, command: "\\copy \(table) (\(Self.columns.joined(separator: ", "))) from '\(file.path)'")
         }
         let unnestRate = try await measure(connection, table) {
             for start in stride(from: 0, to: events.count, by: batchSize) {
                 let batch = events[start..<min(start + batchSize, events.count)]
                 try await connection.execute("""
-                    INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: Self.columns.joined(separator: ", ")))
+                    INSERT INTO \(identifier: table) (\(unsafeRaw: Self.columns.joined(separator: ", ")))
                     SELECT * FROM unnest(\(batch.map(\.id))::bigint[], \(batch.map(\.agency))::text[],
                         \(batch.map(\.eventID))::text[], \(batch.map(\.subject))::text[], \(batch.map(\.kind))::text[],
                         \(batch.map(\.occurredAt))::timestamptz[], \(batch.map(\.attributes))::jsonb[],
@@ -83,7 +84,7 @@ struct BenchCopy: AsyncParsableCommand {
                     """)
             }
         }
-        try await connection.execute("DROP TABLE \(unsafeRaw: table)")
+        try await connection.execute("DROP TABLE \(identifier: table)")
         print(String(format: "wrapper COPY:          %10.0f rows/s", wrapperRate))
         print(String(format: "psql \\copy (file):     %10.0f rows/s", psqlRate))
         print(String(format: "ratio wrapper/psql:    %10.2f", wrapperRate / psqlRate))
@@ -93,11 +94,11 @@ struct BenchCopy: AsyncParsableCommand {
     /// Empties the table, runs `write`, checks every row arrived and returns rows per second.
     func measure(_ connection: PostgresConnection, _ table: String,
                  _ write: () async throws -> Void) async throws -> Double {
-        try await connection.execute("TRUNCATE \(unsafeRaw: table)")
+        try await connection.execute("TRUNCATE \(identifier: table)")
         try await connection.execute("CHECKPOINT")
         let clock = ContinuousClock()
         let elapsed = try await clock.measure { try await write() }
-        let count: Int = try await connection.query("SELECT count(*) FROM \(unsafeRaw: table)")[0].decode(at: 0)
+        let count: Int = try await connection.query("SELECT count(*) FROM \(identifier: table)")[0].decode(at: 0)
         guard count == rows else { throw ValidationError("expected \(rows) rows, found \(count)") }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return Double(rows) / seconds
@@ -143,13 +144,8 @@ struct BenchCopy: AsyncParsableCommand {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Runs `psql` with one command and fails if it does.
-    static func runPsql(url: String, command: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", command]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("psql failed: \(command)") }
+    /// Runs `psql` with one command and fails (with its output) if it does.
+    static func runPsql(url: String, command: String) async throws {
+        try await CommandRunner.run("/usr/bin/env", ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", command])
     }
 }

@@ -56,14 +56,11 @@ struct IngestBench: AsyncParsableCommand {
         let processes = try (0..<max(1, instances)).map { _ in
             try startIngest(database: database, bootstrap: state.bootstrap, schema: schema, prefix: prefix, group: tag)
         }
-        defer { for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        defer { for process in processes { process.send(SIGKILL) } }
         let ingestRate = try await measureIngest(pool: pool, schema: schema, group: tag, processes: processes)
-        let cpu = processes.map { BenchmarkCPU.seconds(of: $0.processIdentifier) }.reduce(0, +)
+        let cpu = processes.map { BenchmarkCPU.seconds(of: $0.pid) }.reduce(0, +)
         let ingestCPU = BenchmarkCPU(process: cpu, server: try await BenchmarkCPU.sample(pool).since(serverBefore).server)
-        for process in processes {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-        }
+        for process in processes { await process.terminate(timeout: .seconds(30)) }
         let copyCPUBefore = try await BenchmarkCPU.sample(pool)
         let copyRate = try await CopyLimit(pool: pool).measure(schema: schema, table: "events", limit: events).rowsPerSecond
         let copyCPU = try await BenchmarkCPU.sample(pool).since(copyCPUBefore)
@@ -96,11 +93,9 @@ struct IngestBench: AsyncParsableCommand {
         await producer.shutdown()
     }
 
-    private func startIngest(database: String, bootstrap: String, schema: String, prefix: String, group: String) throws -> Process {
+    private func startIngest(database: String, bootstrap: String, schema: String, prefix: String, group: String) throws -> ChildProcess {
         let binary = (Bundle.main.executableURL ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath())
             .deletingLastPathComponent().appendingPathComponent("ingest")
-        let process = Process()
-        process.executableURL = binary
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = database
         environment["KAFKA_BOOTSTRAP"] = bootstrap
@@ -113,19 +108,18 @@ struct IngestBench: AsyncParsableCommand {
         environment["INGEST_HTTP_PORT"] = "0"
         environment["INGEST_MAX_BATCH"] = String(maxBatch)
         environment["LOG_LEVEL"] = "warning"
-        process.environment = environment
-        try process.run()
-        return process
+        return try ChildProcess.spawn(binary.path, environment: environment,
+                                      logPath: NSTemporaryDirectory() + "ingest-bench-\(group).log")
     }
 
     /// Events/s from the first committed batch to the last (the group's committed offsets,
     /// which start at 0 on the fresh topic, are polled every 20 ms).
-    private func measureIngest(pool: PostgresPool, schema: String, group: String, processes: [Process]) async throws -> Double {
+    private func measureIngest(pool: PostgresPool, schema: String, group: String, processes: [ChildProcess]) async throws -> Double {
         var first: (ContinuousClock.Instant, Int)?
         let deadline = ContinuousClock.now + .seconds(600)
         while ContinuousClock.now < deadline {
-            if let exited = processes.first(where: { !$0.isRunning }) {
-                throw ValidationError("ingest exited with status \(exited.terminationStatus)")
+            if let exited = processes.first(where: { $0.status != nil }), let status = exited.status {
+                throw ValidationError("ingest exited (\(status)): \(exited.logTail())")
             }
             let stored = (try? await pool.query("""
                 SELECT coalesce(sum(next_offset), 0)::bigint FROM \(identifier: schema).consumer_offsets WHERE group_id = \(group)

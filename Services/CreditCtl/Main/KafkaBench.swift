@@ -53,7 +53,7 @@ struct KafkaBench: AsyncParsableCommand {
             guard !skipC else { continue }
             let cTopic = "bench-c-\(UUID().uuidString.prefix(8).lowercased())"
             try await createTopic(cTopic, partitions: partitions, control: state?.control)
-            c.append(try runC(servers, topic: cTopic))
+            c.append(try await runC(servers, topic: cTopic))
             print(String(format: "round %d c    : produce %.0f msgs/s, consume %.0f msgs/s", round, c[round - 1].produce, c[round - 1].consume))
         }
         func median(_ values: [Double]) -> Double { Spread(values).median }
@@ -66,16 +66,16 @@ struct KafkaBench: AsyncParsableCommand {
     }
 
     /// Compiles (if needed) and runs the C baseline; parses its two numbers.
-    private func runC(_ servers: String, topic: String) throws -> (produce: Double, consume: Double) {
+    private func runC(_ servers: String, topic: String) async throws -> (produce: Double, consume: Double) {
         let binary = ".run/kafka_bench"
         let fm = FileManager.default
         let sourceDate = try fm.attributesOfItem(atPath: cSource)[.modificationDate] as? Date ?? .distantFuture
         let binaryDate = (try? fm.attributesOfItem(atPath: binary)[.modificationDate] as? Date) ?? .distantPast
         if binaryDate < sourceDate {
             try fm.createDirectory(atPath: ".run", withIntermediateDirectories: true)
-            _ = try execute("/usr/bin/env", ["cc", "-O2", "-o", binary, cSource, "-lrdkafka"])
+            _ = try await execute("/usr/bin/env", ["cc", "-O2", "-o", binary, cSource, "-lrdkafka"])
         }
-        let output = try execute(binary, [servers, topic, String(messages), String(size)])
+        let output = try await execute(binary, [servers, topic, String(messages), String(size)])
         func value(_ name: String) throws -> Double {
             guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix(name + "=") }),
                   let number = Double(line.dropFirst(name.count + 1)) else {
@@ -96,16 +96,7 @@ struct KafkaBench: AsyncParsableCommand {
         try await DevBrokerControl(baseURL: control).createTopic(name, partitions: partitions)
     }
 
-    private func execute(_ path: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("\(path) failed with status \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
+    private func execute(_ path: String, _ arguments: [String]) async throws -> String {
+        try await CommandRunner.run(path, arguments)
     }
 }
