@@ -26,10 +26,13 @@ public struct PipelineChecks: Sendable {
     }
 
     /// Waits (up to `timeout`) until every consumer is at the high watermark of every topic it
-    /// reads and every outbox is empty: the tail of the flow (notices, receipts) settles after
-    /// the decisions. Returns whether it settled; the checks say what did not.
-    public func settle(timeout: Duration = .seconds(60)) async throws -> Bool {
+    /// reads and every outbox is empty, and stays so for `calm`: the tail of the flow (notices,
+    /// receipts) settles after the decisions, and notification's delivery worker turns recorded
+    /// notices into receipts on its own schedule (every 250 ms), so one quiet look is not
+    /// enough. Returns whether it settled; the checks say what did not.
+    public func settle(timeout: Duration = .seconds(60), calm: Duration = .seconds(2)) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
+        var quietSince: ContinuousClock.Instant?
         while ContinuousClock.now < deadline {
             var marks: [String: [Int32: (low: Int64, high: Int64)]] = [:]
             for topic in topology.allTopics { marks[topic] = try await probe.watermarks(topic) }
@@ -39,7 +42,13 @@ public struct PipelineChecks: Sendable {
                 quiet = lag.total == 0
                 if quiet { quiet = await probe.outbox(consumer.schema) == 0 }
             }
-            if quiet { return true }
+            if quiet {
+                let since = quietSince ?? .now
+                if ContinuousClock.now - since >= calm { return true }
+                quietSince = since
+            } else {
+                quietSince = nil
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
         return false
