@@ -31,10 +31,14 @@ public struct Outbox: Sendable {
         public var message: OutboxMessage
     }
 
-    /// The oldest `limit` waiting messages, in order.
-    public func pending(limit: Int, on connection: isolated PostgresConnection) throws -> [Pending] {
+    /// The oldest `limit` waiting messages after position `after` (all when 0), in order.
+    /// Starting after the last published position skips the index entries of deleted rows,
+    /// which a scan from the start walks through until vacuum removes them (measured: 10.5 ms
+    /// per batch in ingest at 1,500 events/s, the largest statement of the whole pipeline).
+    public func pending(after: Int64 = 0, limit: Int, on connection: isolated PostgresConnection) throws -> [Pending] {
         let rows = try connection.query("""
-            SELECT seq, message_id, topic, key, payload FROM \(identifier: schema).outbox ORDER BY seq LIMIT \(limit)
+            SELECT seq, message_id, topic, key, payload FROM \(identifier: schema).outbox
+            WHERE seq > \(after) ORDER BY seq LIMIT \(limit)
             """)
         return try rows.map { row in
             Pending(seq: try row.decode(Int64.self, at: 0),

@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import PostgresClient
 import ServiceLifecycle
+import Synchronization
 
 /// Publishes a schema's outbox to Kafka in commit order and deletes what the broker
 /// acknowledged (DESIGN §9). Runs as a service beside the consumers; `wake()` after a commit
@@ -13,12 +14,18 @@ import ServiceLifecycle
 /// may run against one schema: a transaction-scoped advisory lock lets one publish at a time,
 /// which keeps each subject's messages in order. A message the broker refuses for good (e.g.
 /// larger than `message.max.bytes`) is moved to `outbox_dead` so the rest keeps flowing.
+///
+/// Woken after a commit, it reads only after the last position it published; every
+/// `rescanInterval` it reads from the start, which picks up a row that took a lower position
+/// but committed after a higher one was published.
 public final class OutboxPublisher: Service, Sendable {
     private let pool: PostgresPool
     private let producer: KafkaProducer
     private let outbox: Outbox
     private let batchSize: Int
     private let idleInterval: Duration
+    private let rescanInterval: Duration
+    private let cursor = Atomic<Int64>(0)
     private let backoff: Backoff
     private let shutdownTimeout: Duration
     private let doorbell = Doorbell()
@@ -30,13 +37,14 @@ public final class OutboxPublisher: Service, Sendable {
     /// Creates a publisher of `schema`'s outbox through `producer`; at graceful shutdown it
     /// drains and flushes for at most `shutdownTimeout`.
     public init(pool: PostgresPool, producer: KafkaProducer, schema: String, batchSize: Int = 2000,
-                idleInterval: Duration = .milliseconds(200), backoff: Backoff = Backoff(),
+                idleInterval: Duration = .milliseconds(200), rescanInterval: Duration = .seconds(1), backoff: Backoff = Backoff(),
                 shutdownTimeout: Duration = .seconds(5), logger: Logger) {
         self.pool = pool
         self.producer = producer
         outbox = Outbox(schema: schema)
         self.batchSize = batchSize
         self.idleInterval = idleInterval
+        self.rescanInterval = rescanInterval
         self.backoff = backoff
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
@@ -79,9 +87,12 @@ public final class OutboxPublisher: Service, Sendable {
     /// The publishing loop, then the drain and flush at graceful shutdown.
     private func publishUntilShutdown() async throws {
         var attempt = 0
+        var lastScanFromStart = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let count = try await publishBatch()
+                let fromStart = ContinuousClock.now - lastScanFromStart >= rescanInterval
+                if fromStart { lastScanFromStart = .now }
+                let count = try await publishBatch(fromStart: fromStart)
                 attempt = 0
                 if count < batchSize { await doorbell.wait(timeout: idleInterval) }
             } catch where Task.isCancelled {
@@ -109,20 +120,23 @@ public final class OutboxPublisher: Service, Sendable {
         }
     }
 
-    /// Publishes the oldest waiting messages (up to `batchSize`) and deletes them once every
-    /// one is acknowledged. A message the broker refuses for good (see `isRefusal`) is found by
+    /// Publishes the oldest waiting messages (up to `batchSize`; with `fromStart` false, only
+    /// those after the last position published) and deletes them once every one is acknowledged. A message the broker refuses for good (see `isRefusal`) is found by
     /// splitting the batch and moved to `outbox_dead`, with an error log and
     /// `outbox_dead_letters_total`; the others are published in order. Returns how many messages
     /// left the outbox (published or moved).
     @discardableResult
-    public func publishBatch() async throws -> Int {
+    public func publishBatch(fromStart: Bool = true) async throws -> Int {
         let outbox = outbox, producer = producer, batchSize = batchSize
+        let after = fromStart ? 0 : cursor.load(ordering: .relaxed)
         let outcome = try await pool.withTransaction { connection -> PublishOutcome in
+            try connection.commitWithoutWaitingForFlush()  // a lost delete only publishes again
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\(outbox.schema + ".outbox")))")
-            let pending = try outbox.pending(limit: batchSize, on: connection)
+            let pending = try outbox.pending(after: after, limit: batchSize, on: connection)
             var outcome = PublishOutcome()
             if !pending.isEmpty {
                 try await Self.publish(pending[...], producer: producer, outbox: outbox, outcome: &outcome, on: connection)
+                outcome.lastSeq = pending.last?.seq
             }
             return outcome
         }
@@ -132,6 +146,7 @@ public final class OutboxPublisher: Service, Sendable {
                 "bytes": "\(message.payload.count)", "error": "\(error)",
             ])
         }
+        if let last = outcome.lastSeq { cursor.store(last, ordering: .relaxed) }
         if outcome.published > 0 { published.increment(by: outcome.published) }
         if !outcome.buried.isEmpty { deadLetters.increment(by: outcome.buried.count) }
         return outcome.published + outcome.buried.count
@@ -188,4 +203,6 @@ private struct PublishOutcome: Sendable {
     var published = 0
     /// Messages moved to `outbox_dead`, with the broker's refusal.
     var buried: [(OutboxMessage, KafkaError)] = []
+    /// The last position handled (published or moved).
+    var lastSeq: Int64?
 }

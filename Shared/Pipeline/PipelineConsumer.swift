@@ -175,10 +175,12 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
         }
     }
 
-    /// One transaction: the handler's state change, its outgoing messages, the offsets.
+    /// One transaction: the handler's state change, its outgoing messages, the offsets. It
+    /// commits without waiting for the WAL flush: the offsets inside make it replayable.
     private func apply(_ batch: [KafkaMessage]) async throws {
         let handler = handler, outbox = outbox, offsets = offsets
         try await pool.withTransaction { connection in
+            try connection.commitWithoutWaitingForFlush()
             let outgoing = try handler.handle(batch, on: connection)
             try outbox.enqueue(outgoing, on: connection)
             try offsets.save(Self.nextOffsets(batch), on: connection)
@@ -196,6 +198,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
         while true {
             do {
                 try await pool.withTransaction { connection in
+                    try connection.commitWithoutWaitingForFlush()
                     try outbox.enqueue(try handler.deadLetter(message, error: error, on: connection), on: connection)
                     try offsets.save(Self.nextOffsets([message]), on: connection)
                 }

@@ -105,7 +105,8 @@ public actor PostgresConnection {
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
         handle = conn
         // Session settings the decoders rely on: ISO timestamps in UTC, hex bytea, exact floats.
-        try executeScript(unsafeSQL: "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET bytea_output = 'hex'; SET extra_float_digits = 3")
+        try executeScript(unsafeSQL: "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET bytea_output = 'hex'; SET extra_float_digits = 3"
+                              + (configuration.forceCustomPlans ? "; SET plan_cache_mode = force_custom_plan" : ""))
         logger.debug("postgres connected", metadata: ["backend_pid": "\(PQbackendPID(conn))"])
         return conn
     }

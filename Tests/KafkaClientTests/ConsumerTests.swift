@@ -87,6 +87,9 @@ struct ConsumerTests {
         let (a, taskA) = try await start("A")
         try await eventually("A consumes the first 300") { await record.distinct == 300 }
         let (b, taskB) = try await start("B")
+        // Produce only once B holds partitions: with a short fetch wait A would otherwise
+        // consume everything before the group's rebalance completes.
+        try await eventually("B is assigned partitions") { (try? await b.assignment())?.isEmpty == false }
         _ = try await producer.send(Kafka.numbered(topic, 300..<600))
         try await eventually("A and B consume 600") { await record.distinct == 600 }
         try await eventually("B gets partitions") { await record.processed(by: "B") > 0 }

@@ -8,7 +8,7 @@ enum Kafka {
     /// A logger for clients under test; warnings and up, to keep output readable.
     static var logger: Logger {
         var logger = Logger(label: "kafka-test")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["CREDIT_TEST_KAFKA_DEBUG"] != nil ? .debug : .warning
         return logger
     }
 
@@ -47,6 +47,7 @@ enum Kafka {
                                                        groupID: group ?? TestEnvironment.uniqueName("group"))
         configuration.sessionTimeoutMs = 6_000
         configuration.heartbeatIntervalMs = 300
+        if ProcessInfo.processInfo.environment["CREDIT_TEST_KAFKA_DEBUG"] != nil { configuration.properties["debug"] = "cgrp" }
         return configuration
     }
 

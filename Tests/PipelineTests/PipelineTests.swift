@@ -307,6 +307,43 @@ final class RecordingHandler: BatchHandler {
         await fixture.pool.shutdown()
     }
 
+    /// A row that took a lower position but commits after a higher one was published is not
+    /// lost: reading after the last published position passes it by, and the next read from the
+    /// start publishes it.
+    @Test func rowCommittedLateBelowThePublishedPositionIsPublishedByTheRescan() async throws {
+        let fixture = try await Fixture.make(partitions: 1)
+        let outbox = Outbox(schema: fixture.schema)
+        func message(_ index: Int) -> OutboxMessage {
+            OutboxMessage(id: UUID(uuidString: String(format: "00000000-0000-4000-8000-%012x", index))!, topic: fixture.output,
+                          key: "subject-\(index)", payload: Array("message \(index)".utf8))
+        }
+        let lateCommitted = message(1), quick = message(2)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: fixture.bootstrap), logger: Self.logger)
+        let publisher = OutboxPublisher(pool: fixture.pool, producer: producer, schema: fixture.schema, logger: Self.logger)
+
+        let (inserted, insertedSignal) = AsyncStream<Void>.makeStream()
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let slow = Task {
+            try await fixture.pool.withTransaction { connection in
+                try outbox.enqueue([lateCommitted], on: connection)  // takes the lower position
+                insertedSignal.yield()
+                for await _ in release { break }
+            }
+        }
+        for await _ in inserted { break }
+        try await fixture.pool.withTransaction { try outbox.enqueue([quick], on: $0) }
+        #expect(try await publisher.publishBatch(fromStart: false) == 1, "only the committed row")
+        releaseSignal.yield()
+        try await slow.value
+        #expect(try await publisher.publishBatch(fromStart: false) == 0, "below the cursor")
+        #expect(try await publisher.publishBatch(fromStart: true) == 1, "found from the start")
+        #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox") == 0)
+        let output = try await fixture.outputIDsInOrder(expected: 2)
+        #expect(Set(output) == [quick.id.uuidString.lowercased(), lateCommitted.id.uuidString.lowercased()])
+        await producer.shutdown()
+        await fixture.pool.shutdown()
+    }
+
     /// Waits (up to 60 s) until `condition` holds.
     static func waitUntil(_ what: String, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(60)

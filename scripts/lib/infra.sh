@@ -25,7 +25,7 @@ start_postgres() {
     mkdir -p "$dir"
     if [ "$(id -u)" = "0" ]; then chown postgres:postgres "$dir"; chmod 700 "$dir"; fi
     if [ ! -f "$dir/data/PG_VERSION" ]; then
-        as_pg_owner "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
+        as_pg_owner "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --lc-collate=C --lc-ctype=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; return 1; }
     fi
     as_pg_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \

@@ -73,14 +73,17 @@ struct EventStore: Sendable {
         var subject: String
     }
 
-    /// The stored fingerprint and subject of each of `keys` that exists.
+    /// The stored fingerprint and subject of each of `keys` that exists: one primary-key probe
+    /// per key (a LATERAL subquery that OFFSET 0 keeps the planner from merging), whatever the
+    /// table's statistics say. A join left to the planner scanned the whole table per batch.
     func stored(_ keys: Set<Key>, on connection: isolated PostgresConnection) throws -> [Key: Stored] {
         guard !keys.isEmpty else { return [:] }
         let list = Array(keys)
         let rows = try connection.query("""
-            SELECT e.agency, e.event_id, e.fingerprint, e.subject FROM \(identifier: schema).events e
-            JOIN unnest(\(list.map(\.agency))::text[], \(list.map(\.eventID))::text[]) AS k(agency, event_id)
-              ON e.agency = k.agency AND e.event_id = k.event_id
+            SELECT e.agency, e.event_id, e.fingerprint, e.subject
+            FROM unnest(\(list.map(\.agency))::text[], \(list.map(\.eventID))::text[]) AS k(agency, event_id)
+            CROSS JOIN LATERAL (SELECT agency, event_id, fingerprint, subject FROM \(identifier: schema).events e
+                                WHERE e.agency = k.agency AND e.event_id = k.event_id OFFSET 0) e
             """)
         var found: [Key: Stored] = [:]
         for row in rows {

@@ -56,13 +56,17 @@ public struct LetterTemplates: Sendable {
     }
 
     /// A time as the letters show it: `9 December 2026, 10:00 UTC`.
+    /// Plain arithmetic, not `DateFormatter`: creating a formatter per letter was a tenth of
+    /// notification's CPU time in the pipeline benchmark.
     public static func plainDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "d MMMM yyyy, HH:mm 'UTC'"
-        return formatter.string(from: date)
+        let day = CivilDate(date)
+        let minuteOfDay = Int((date.timeIntervalSince1970 - day.startDate.timeIntervalSince1970) / 60)
+        let hour = minuteOfDay / 60, minute = minuteOfDay % 60
+        return "\(day.day) \(monthNames[day.month - 1]) \(day.year), \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute) UTC"
     }
+
+    private static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August",
+                                     "September", "October", "November", "December"]
 
     private static func values(for request: NoticeRequest, sentAt: Date) -> [String: String] {
         let measures = request.measures.map { measure in

@@ -27,7 +27,8 @@ struct CaseBatch {
         var policyID: String
     }
 
-    /// A condition to store: whether it holds after change `changeID`, applied at `at`.
+    /// A condition to store: whether it holds since change `changeID` (the change that made it
+    /// flip), applied at `at`.
     struct ConditionUpdate {
         var holds: Bool
         var changeID: String

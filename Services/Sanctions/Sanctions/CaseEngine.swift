@@ -90,7 +90,12 @@ public struct CaseEngine: Sendable {
             let holds = condition.holds(points: change.pointsAfter, grade: change.gradeAfter)
             let before = batch.condition(subject: change.subject, policyID: policy.id)
                 ?? policies.holdsInitially(condition, scheme: change.scheme)
-            batch.setCondition(subject: change.subject, policyID: policy.id, holds: holds, changeID: change.id, at: now)
+            // Stored only when it flips (or first differs from the initial value): most changes
+            // leave every condition as it was, and rewriting them all was sanctions' largest
+            // statement (about 450 rows per batch at 1,500 events/s).
+            if holds != before {
+                batch.setCondition(subject: change.subject, policyID: policy.id, holds: holds, changeID: change.id, at: now)
+            }
             let state = "\(change.scheme) \(condition) (now \(change.pointsAfter) points\(change.gradeAfter.map { ", grade \($0)" } ?? ""))"
             if holds && !before {
                 let opened = try open(policy, subject: change.subject, cause: MessageID.sanctionsCaseCause(scoreChange: change.id),

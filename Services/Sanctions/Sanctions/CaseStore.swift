@@ -152,16 +152,18 @@ public struct CaseStore: Sendable {
     }
 
     /// Whether each state policy's condition held for the subject after its last change, for
-    /// the pairs that have one stored (one statement).
+    /// the pairs that have one stored (one statement, one primary-key probe per pair; OFFSET 0
+    /// keeps the planner from turning it into a join that scans the whole table).
     func conditions(of pairs: [CaseBatch.ConditionKey], on connection: isolated PostgresConnection) throws
         -> [CaseBatch.ConditionKey: Bool]
     {
         guard !pairs.isEmpty else { return [:] }
         var found: [CaseBatch.ConditionKey: Bool] = [:]
         for row in try connection.query("""
-            SELECT c.subject, c.policy_id, c.holds FROM \(identifier: schema).policy_conditions c
-            JOIN unnest(\(pairs.map(\.subject))::text[], \(pairs.map(\.policyID))::text[]) AS k(subject, policy_id)
-              ON c.subject = k.subject AND c.policy_id = k.policy_id
+            SELECT c.subject, c.policy_id, c.holds
+            FROM unnest(\(pairs.map(\.subject))::text[], \(pairs.map(\.policyID))::text[]) AS k(subject, policy_id)
+            CROSS JOIN LATERAL (SELECT subject, policy_id, holds FROM \(identifier: schema).policy_conditions c
+                                WHERE c.subject = k.subject AND c.policy_id = k.policy_id OFFSET 0) c
             """) {
             found[CaseBatch.ConditionKey(subject: try row.decode(String.self, at: 0), policyID: try row.decode(String.self, at: 1))] =
                 try row.decode(Bool.self, at: 2)
@@ -175,12 +177,16 @@ public struct CaseStore: Sendable {
         -> Set<CaseBatch.ConditionKey>
     {
         guard !pairs.isEmpty else { return [] }
+        // In a fixed order, so two transactions lock in the same order. The state list is the
+        // `cases_one_open` index's predicate, so each pair is one probe of that index.
+        let sorted = pairs.sorted { ($0.subject, $0.policyID) < ($1.subject, $1.policyID) }
         return Set(try connection.query("""
-            SELECT c.subject, c.policy_id FROM \(identifier: schema).cases c
-            JOIN unnest(\(pairs.map(\.subject))::text[], \(pairs.map(\.policyID))::text[]) AS k(subject, policy_id)
-              ON c.subject = k.subject AND c.policy_id = k.policy_id
-            WHERE c.state NOT IN ('lifted', 'withdrawn')
-            FOR UPDATE OF c
+            SELECT c.subject, c.policy_id
+            FROM unnest(\(sorted.map(\.subject))::text[], \(sorted.map(\.policyID))::text[]) AS k(subject, policy_id)
+            CROSS JOIN LATERAL (SELECT subject, policy_id FROM \(identifier: schema).cases c
+                                WHERE c.subject = k.subject AND c.policy_id = k.policy_id
+                                  AND c.state IN ('proposed', 'noticed', 'under_appeal', 'active')
+                                FOR UPDATE) c
             """).map { CaseBatch.ConditionKey(subject: try $0.decode(String.self, at: 0), policyID: try $0.decode(String.self, at: 1)) })
     }
 
