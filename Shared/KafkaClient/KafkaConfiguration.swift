@@ -33,6 +33,14 @@ public struct KafkaProducerConfiguration: Sendable {
     /// Local queue capacity in messages (`queue.buffering.max.messages`); a full queue makes
     /// `send` wait (without blocking a thread) until deliveries free room.
     public var queueMaxMessages: Int = 100_000
+    /// Produce requests in flight per broker connection
+    /// (`max.in.flight.requests.per.connection`, librdkafka's default 1,000,000; idempotence
+    /// allows up to 5). One: a second request sent before the first is answered had its answer
+    /// held back about 40 ms on the dev broker (its socket leaves Nagle's algorithm on, and the
+    /// client delays its TCP acknowledgement). Measured on the dev broker: 60 messages over
+    /// several partitions acknowledged after 44 ms with the default, 1.5 ms with one; 2,000 after
+    /// 48 ms and 5.4 ms. Raise it on Apache Kafka with high round-trip times.
+    public var maxInFlightRequests: Int = 1
     /// Any other librdkafka property (CONFIGURATION.md); applied last, so it wins.
     public var properties: [String: String] = [:]
 
@@ -44,7 +52,8 @@ public struct KafkaProducerConfiguration: Sendable {
         [("bootstrap.servers", bootstrapServers), ("client.id", clientID),
          ("linger.ms", String(lingerMs)), ("batch.size", String(batchSize)), ("acks", acks.rawValue),
          ("enable.idempotence", String(enableIdempotence)), ("delivery.timeout.ms", String(deliveryTimeoutMs)),
-         ("queue.buffering.max.messages", String(queueMaxMessages))]
+         ("queue.buffering.max.messages", String(queueMaxMessages)),
+         ("max.in.flight.requests.per.connection", String(maxInFlightRequests))]
             + properties.sorted { $0.key < $1.key }
     }
 }

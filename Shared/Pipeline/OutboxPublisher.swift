@@ -33,6 +33,7 @@ public final class OutboxPublisher: Service, Sendable {
     private let published: Counter
     private let failures: Counter
     private let deadLetters: Counter
+    private let duration: Metrics.Timer
 
     /// Creates a publisher of `schema`'s outbox through `producer`; at graceful shutdown it
     /// drains and flushes for at most `shutdownTimeout`.
@@ -51,6 +52,7 @@ public final class OutboxPublisher: Service, Sendable {
         published = Counter(label: "outbox_published_total", dimensions: [("schema", schema)])
         failures = Counter(label: "outbox_publish_failures_total", dimensions: [("schema", schema)])
         deadLetters = Counter(label: "outbox_dead_letters_total", dimensions: [("schema", schema)])
+        duration = Metrics.Timer(label: "outbox_publish_duration_seconds", dimensions: [("schema", schema)])
     }
 
     /// Asks the publisher to look at the outbox now (call after a commit that enqueued messages).
@@ -129,6 +131,7 @@ public final class OutboxPublisher: Service, Sendable {
     public func publishBatch(fromStart: Bool = true) async throws -> Int {
         let outbox = outbox, producer = producer, batchSize = batchSize
         let after = fromStart ? 0 : cursor.load(ordering: .relaxed)
+        let start = ContinuousClock.now
         let outcome = try await pool.withTransaction { connection -> PublishOutcome in
             try connection.commitWithoutWaitingForFlush()  // a lost delete only publishes again
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\(outbox.schema + ".outbox")))")
@@ -146,7 +149,10 @@ public final class OutboxPublisher: Service, Sendable {
                 "bytes": "\(message.payload.count)", "error": "\(error)",
             ])
         }
-        if let last = outcome.lastSeq { cursor.store(last, ordering: .relaxed) }
+        if let last = outcome.lastSeq {
+            cursor.store(last, ordering: .relaxed)
+            duration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+        }
         if outcome.published > 0 { published.increment(by: outcome.published) }
         if !outcome.buried.isEmpty { deadLetters.increment(by: outcome.buried.count) }
         return outcome.published + outcome.buried.count
