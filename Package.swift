@@ -57,7 +57,7 @@ let package = Package(
                 dependencies: ["KafkaClient", "PostgresClient", log, metrics, lifecycle],
                 path: "Shared/Pipeline"),
         .target(name: "ServiceSupport",
-                dependencies: ["PostgresClient", log, metrics, prometheus, lifecycle, hummingbird],
+                dependencies: ["PostgresClient", "KafkaClient", log, metrics, prometheus, lifecycle, hummingbird],
                 path: "Shared/ServiceSupport"),
 
         // Services: logic in a library that tests import; the executable is a thin main.
@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "TestSupport"],
                     path: "Tests/KafkaClientTests"),
         .testTarget(name: "ServiceSupportTests",
-                    dependencies: ["ServiceSupport", hummingbird, .product(name: "HummingbirdTesting", package: "hummingbird")],
+                    dependencies: ["ServiceSupport", "KafkaClient", hummingbird, .product(name: "HummingbirdTesting", package: "hummingbird")],
                     path: "Tests/ServiceSupportTests"),
         .testTarget(name: "PipelineTests",
                     dependencies: ["Pipeline", "KafkaClient", "PostgresClient", "TestSupport", log, lifecycle],

@@ -40,6 +40,8 @@ public struct IngestConfiguration: Sendable {
     public var httpLimits = HTTPLimits()
     /// Database connections.
     public var poolSize = 4
+    /// Kafka client settings (`KAFKA_FETCH_WAIT_MAX_MS`, `KAFKA_MAX_IN_FLIGHT`).
+    public var kafkaTuning = KafkaTuning()
 
     /// A configuration with the contract defaults.
     public init(databaseURL: String, kafkaBootstrap: String, registry: AgencyRegistry) {
@@ -55,6 +57,7 @@ public struct IngestConfiguration: Sendable {
         var configuration = IngestConfiguration(databaseURL: try env.requiredString("DATABASE_URL"),
                                                 kafkaBootstrap: env.string("KAFKA_BOOTSTRAP", default: "127.0.0.1:9092"),
                                                 registry: registry)
+        configuration.kafkaTuning = try KafkaTuning.fromEnvironment(env)
         configuration.schema = env.string("INGEST_SCHEMA", default: "ingest")
         configuration.groupID = env.string("INGEST_GROUP_ID", default: "ingest")
         configuration.topics = AgencyTopics(prefix: env.string("INGEST_TOPIC_PREFIX", default: ""))

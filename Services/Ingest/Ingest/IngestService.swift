@@ -46,7 +46,7 @@ public struct IngestService: Sendable {
             try EventStore(schema: schema).storeAgencies(registry, on: connection)
             return try AgencyTokens(plain: configuration.tokens).store(schema: schema, on: connection)
         }
-        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.kafkaBootstrap)
+        var producerConfiguration = configuration.kafkaTuning.producer(bootstrapServers: configuration.kafkaBootstrap)
         producerConfiguration.clientID = "ingest"
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let publisher = OutboxPublisher(pool: pool, producer: producer, schema: schema, logger: logger)
@@ -54,7 +54,7 @@ public struct IngestService: Sendable {
                                  rejectedTopic: configuration.rejectedTopic)
         var consumerConfiguration = PipelineConsumerConfiguration(topics: [configuration.topics.pattern], schema: schema)
         consumerConfiguration.maxBatch = configuration.maxBatch
-        var kafka = KafkaConsumerConfiguration(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.groupID)
+        var kafka = configuration.kafkaTuning.consumer(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.groupID)
         kafka.clientID = "ingest"
         kafka.properties["topic.metadata.refresh.interval.ms"] = "2000"  // see new agency topics quickly
         let consumer = PipelineConsumer(configuration: consumerConfiguration, kafka: kafka, pool: pool,

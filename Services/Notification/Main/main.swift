@@ -10,7 +10,7 @@ await ServiceMain.run("notification") { logger, registry in
     let pool = PostgresPool(configuration: PostgresConfiguration(url: configuration.databaseURL, poolSize: configuration.poolSize),
                             logger: logger)
     try await NotificationService.migrate(schema: configuration.schema, pool: pool)
-    let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: configuration.kafkaBootstrap),
+    let producer = try KafkaProducer(configuration: configuration.kafkaTuning.producer(bootstrapServers: configuration.kafkaBootstrap),
                                      logger: logger)
     let service = NotificationService(configuration: configuration, pool: pool, producer: producer, letters: letters,
                                       clock: SharedOffsetClock.fromEnvironment(), logger: logger)

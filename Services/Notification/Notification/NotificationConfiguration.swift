@@ -29,6 +29,8 @@ public struct NotificationConfiguration: Sendable {
     public var webhookTimeout: Duration = .seconds(10)
     /// Connections in the PostgreSQL pool.
     public var poolSize = 6
+    /// Kafka client settings (`KAFKA_FETCH_WAIT_MAX_MS`, `KAFKA_MAX_IN_FLIGHT`).
+    public var kafkaTuning = KafkaTuning()
 
     /// A configuration with defaults for everything but the two addresses.
     public init(databaseURL: String, kafkaBootstrap: String) {
@@ -47,6 +49,7 @@ public struct NotificationConfiguration: Sendable {
     public static func fromEnvironment(_ env: EnvironmentReader = .init()) throws -> NotificationConfiguration {
         var configuration = NotificationConfiguration(databaseURL: try env.requiredString("DATABASE_URL"),
                                                       kafkaBootstrap: try env.requiredString("KAFKA_BOOTSTRAP"))
+        configuration.kafkaTuning = try KafkaTuning.fromEnvironment(env)
         configuration.schema = env.string("NOTIFICATION_SCHEMA", default: configuration.schema)
         configuration.requestTopic = env.string("NOTIFICATION_REQUEST_TOPIC", default: configuration.requestTopic)
         configuration.receiptTopic = env.string("NOTIFICATION_RECEIPT_TOPIC", default: configuration.receiptTopic)

@@ -35,7 +35,7 @@ public struct NotificationService: Sendable {
                                            clock: clock, logger: logger)
         consumer = PipelineConsumer(
             configuration: PipelineConsumerConfiguration(topics: [configuration.requestTopic], schema: configuration.schema),
-            kafka: KafkaConsumerConfiguration(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.groupID),
+            kafka: configuration.kafkaTuning.consumer(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.groupID),
             pool: pool, handler: handler, publisher: publisher, logger: logger)
     }
 

@@ -21,7 +21,7 @@ await ServiceMain.run("sanctions") { logger, registry in
         exit(0)
     }
     try await SanctionsService.migrate(schema: configuration.schema, pool: pool)
-    let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: configuration.kafkaBootstrap),
+    let producer = try KafkaProducer(configuration: configuration.kafkaTuning.producer(bootstrapServers: configuration.kafkaBootstrap),
                                      logger: logger)
     let service = SanctionsService(configuration: configuration, rulebook: rulebook, pool: pool, producer: producer,
                                    clock: SharedOffsetClock.fromEnvironment(), logger: logger)

@@ -27,6 +27,8 @@ public struct SanctionsConfiguration: Sendable {
     public var enforcers = Credentials()
     /// Connections in the PostgreSQL pool.
     public var poolSize = 4
+    /// Kafka client settings (`KAFKA_FETCH_WAIT_MAX_MS`, `KAFKA_MAX_IN_FLIGHT`).
+    public var kafkaTuning = KafkaTuning()
 
     /// A configuration with defaults for everything but the two addresses.
     public init(databaseURL: String, kafkaBootstrap: String) {
@@ -44,6 +46,7 @@ public struct SanctionsConfiguration: Sendable {
     public static func fromEnvironment(_ env: EnvironmentReader = .init()) throws -> SanctionsConfiguration {
         var configuration = SanctionsConfiguration(databaseURL: try env.requiredString("DATABASE_URL"),
                                                    kafkaBootstrap: try env.requiredString("KAFKA_BOOTSTRAP"))
+        configuration.kafkaTuning = try KafkaTuning.fromEnvironment(env)
         configuration.schema = env.string("SANCTIONS_SCHEMA", default: configuration.schema)
         configuration.groupID = env.string("SANCTIONS_GROUP", default: configuration.groupID)
         var topics = configuration.topics

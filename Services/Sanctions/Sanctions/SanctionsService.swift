@@ -35,7 +35,7 @@ public struct SanctionsService: Sendable {
         publisher = OutboxPublisher(pool: pool, producer: producer, schema: configuration.schema, logger: logger)
         consumer = PipelineConsumer(
             configuration: PipelineConsumerConfiguration(topics: configuration.topics.consumed, schema: configuration.schema),
-            kafka: KafkaConsumerConfiguration(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.groupID),
+            kafka: configuration.kafkaTuning.consumer(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.groupID),
             pool: pool, handler: SanctionsHandler(engine: engine, topics: configuration.topics, clock: clock, logger: logger),
             publisher: publisher, logger: logger)
         deadlines = DeadlineJob(engine: engine, pool: pool, clock: clock, interval: configuration.deadlineInterval,

@@ -30,6 +30,8 @@ public enum ScoringService {
         public var http = HTTPConfiguration(port: 8082)
         /// Time between expiry rounds (`SCORING_EXPIRY_INTERVAL`, 30s).
         public var expiryInterval: Duration = .seconds(30)
+        /// Kafka client settings (`KAFKA_FETCH_WAIT_MAX_MS`, `KAFKA_MAX_IN_FLIGHT`).
+        public var kafkaTuning = KafkaTuning()
 
         /// Creates a configuration with the contract defaults.
         public init(databaseURL: String, kafkaBootstrap: String) {
@@ -41,6 +43,7 @@ public enum ScoringService {
         public static func fromEnvironment(_ env: EnvironmentReader = .init()) throws -> Configuration {
             var configuration = Configuration(databaseURL: try env.requiredString("DATABASE_URL"),
                                               kafkaBootstrap: env.string("KAFKA_BOOTSTRAP", default: "127.0.0.1:9092"))
+            configuration.kafkaTuning = try KafkaTuning.fromEnvironment(env)
             configuration.schema = env.string("SCORING_SCHEMA", default: configuration.schema)
             configuration.inputTopic = env.string("SCORING_INPUT_TOPIC", default: configuration.inputTopic)
             configuration.outputTopic = env.string("SCORING_OUTPUT_TOPIC", default: configuration.outputTopic)
@@ -76,12 +79,12 @@ public enum ScoringService {
         try await pool.migrate(schema: configuration.schema, migrations: ScoringSchema.migrations)
         let ledger = Ledger(schema: configuration.schema)
         let scorer = Scorer(engine: RuleEngine(rulebook: rulebook), ledger: ledger, topic: configuration.outputTopic)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: configuration.kafkaBootstrap),
+        let producer = try KafkaProducer(configuration: configuration.kafkaTuning.producer(bootstrapServers: configuration.kafkaBootstrap),
                                          logger: logger)
         let publisher = OutboxPublisher(pool: pool, producer: producer, schema: configuration.schema, logger: logger)
         let consumer = PipelineConsumer(
             configuration: PipelineConsumerConfiguration(topics: [configuration.inputTopic], schema: configuration.schema),
-            kafka: KafkaConsumerConfiguration(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.group),
+            kafka: configuration.kafkaTuning.consumer(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.group),
             pool: pool, handler: ScoringHandler(scorer: scorer), publisher: publisher, logger: logger)
         let expiry = ExpiryJob(scorer: scorer, pool: pool, clock: clock, interval: configuration.expiryInterval,
                                publisher: publisher, logger: logger)

@@ -1,0 +1,29 @@
+import KafkaClient
+import ServiceSupport
+import Testing
+
+/// The broker-dependent Kafka settings every service reads.
+@Suite struct KafkaTuningTests {
+    @Test func unsetVariablesKeepTheLibraryDefaults() throws {
+        let tuning = try KafkaTuning.fromEnvironment(EnvironmentReader([:]))
+        #expect(tuning == KafkaTuning(fetchWaitMaxMs: 10, maxInFlightRequests: 1))
+        let consumer = tuning.consumer(bootstrapServers: "b:9092", groupID: "g")
+        #expect(consumer.rdKafkaProperties.contains { $0 == ("fetch.wait.max.ms", "10") })
+        #expect(consumer.groupID == "g" && consumer.bootstrapServers == "b:9092")
+    }
+
+    @Test func variablesReachTheClientProperties() throws {
+        let tuning = try KafkaTuning.fromEnvironment(EnvironmentReader(["KAFKA_FETCH_WAIT_MAX_MS": "500", "KAFKA_MAX_IN_FLIGHT": "5"]))
+        #expect(tuning.consumer(bootstrapServers: "b", groupID: "g").rdKafkaProperties.contains { $0 == ("fetch.wait.max.ms", "500") })
+        #expect(tuning.producer(bootstrapServers: "b").rdKafkaProperties.contains { $0 == ("max.in.flight.requests.per.connection", "5") })
+    }
+
+    @Test func valuesOutOfRangeNameTheVariable() {
+        #expect { try KafkaTuning.fromEnvironment(EnvironmentReader(["KAFKA_MAX_IN_FLIGHT": "6"])) } throws: {
+            ($0 as? ConfigurationError)?.variable == "KAFKA_MAX_IN_FLIGHT"
+        }
+        #expect { try KafkaTuning.fromEnvironment(EnvironmentReader(["KAFKA_FETCH_WAIT_MAX_MS": "soon"])) } throws: {
+            ($0 as? ConfigurationError)?.variable == "KAFKA_FETCH_WAIT_MAX_MS"
+        }
+    }
+}
