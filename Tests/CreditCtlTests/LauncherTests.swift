@@ -90,6 +90,13 @@ import Testing
         #expect(configuration.url(of: .scoring) == "http://127.0.0.1:18082")
     }
 
+    /// Only the basics and the broker-dependent Kafka settings reach a launched service.
+    @Test func launchedServicesInheritOnlyTheBasicsAndTheKafkaTuning() {
+        let kept = ServiceEnvironment.inherited(from: ["PATH": "/bin", "KAFKA_FETCH_WAIT_MAX_MS": "500", "KAFKA_MAX_IN_FLIGHT": "5",
+                                                       "DATABASE_URL": "postgresql://elsewhere/db", "INGEST_SCHEMA": "x"])
+        #expect(kept == ["PATH": "/bin", "KAFKA_FETCH_WAIT_MAX_MS": "500", "KAFKA_MAX_IN_FLIGHT": "5"])
+    }
+
     @Test func serviceListsAreParsedAndOrdered() throws {
         #expect(try StackService.parseList("notification, ingest,ingest") == [.ingest, .notification])
         #expect(throws: LauncherError.self) { try StackService.parseList("ingest,billing") }

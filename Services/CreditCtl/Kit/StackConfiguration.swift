@@ -113,8 +113,10 @@ public struct StackConfiguration: Sendable {
 /// The part of the parent's environment a launched process keeps: only the basics, so that a
 /// stray `DATABASE_URL` or `INGEST_SCHEMA` of the caller cannot leak into a stack.
 public enum ServiceEnvironment {
-    /// Variables kept from the parent.
-    public static let inheritedNames: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "TERM"]
+    /// Variables kept from the parent: the basics, and the broker-dependent Kafka settings
+    /// (`KafkaTuning`), so that `KAFKA_FETCH_WAIT_MAX_MS=500 creditctl bench` measures them.
+    public static let inheritedNames: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "TERM",
+                                                     "KAFKA_FETCH_WAIT_MAX_MS", "KAFKA_MAX_IN_FLIGHT"]
 
     /// The inherited basics of the current process (plus `LC_*`).
     public static func inherited(from parent: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
