@@ -14,8 +14,8 @@ public struct PostgresConfiguration: Sendable {
     /// a generic plan after five runs. A generic plan stays until the table is analysed: made
     /// at start-up on empty tables, it kept scanning them whole as they grew (measured in the
     /// pipeline benchmark: scoring's history lookup at 395 ms per batch, up to 5.3 s, against
-    /// about 1 ms planned per run). Planning costs tens of microseconds per statement, and
-    /// the statements here run once per batch.
+    /// 49 ms planned per run). Planning costs a little per statement, and the statements here
+    /// run once per batch.
     public var forceCustomPlans: Bool
 
     /// A configuration; only the URL is required.

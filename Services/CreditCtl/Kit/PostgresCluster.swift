@@ -15,10 +15,10 @@ public struct PostgresCluster: Sendable {
     public let serverOptions: [String]
 
     /// Server settings for the pipeline's write load, instead of PostgreSQL's defaults for a
-    /// small shared machine: 128 MB of shared buffers held less than the working set of the
-    /// benchmark's 100,000 subjects, so index probes read pages back from the kernel and
-    /// evicted dirty ones; 1 GB of WAL between checkpoints made a checkpoint (and full-page
-    /// images) every minute or so. Durability settings stay at their defaults.
+    /// small shared machine: more shared buffers for the benchmark's working set (100,000
+    /// subjects), and fewer checkpoints under a steady write load. Durability settings stay at
+    /// their defaults. Measured once each, 100,000-event benchmark runs: 2,940 events/s and
+    /// 74,051 COPY rows/s with the defaults, 3,640 and 92,716 with these.
     public static let tuning = ["-c", "shared_buffers=1GB", "-c", "max_wal_size=4GB", "-c", "checkpoint_timeout=15min"]
 
     /// A cluster in `directory` (made absolute).
