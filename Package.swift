@@ -56,6 +56,7 @@ let package = Package(
         .target(name: "Pipeline",
                 dependencies: ["KafkaClient", "PostgresClient", log, metrics, lifecycle],
                 path: "Shared/Pipeline"),
+        .target(name: "DevBrokerClient", path: "Shared/DevBrokerClient"),
         .target(name: "ServiceSupport",
                 dependencies: ["PostgresClient", "KafkaClient", log, metrics, prometheus, lifecycle, hummingbird],
                 path: "Shared/ServiceSupport"),
@@ -79,16 +80,16 @@ let package = Package(
         // creditctl: reusable logic (stack file, processes, clients, benchmarks) in a library that
         // tests import; the commands are a thin executable over it.
         .target(name: "CreditCtlKit",
-                dependencies: ["CreditModel", "KafkaClient", "PostgresClient", "ServiceSupport", log],
+                dependencies: ["CreditModel", "DevBrokerClient", "KafkaClient", "PostgresClient", "ServiceSupport", log],
                 path: "Services/CreditCtl/Kit"),
         .executableTarget(name: "creditctl",
-                          dependencies: ["CreditCtlKit", "CreditModel", "KafkaClient", "PostgresClient", "ServiceSupport",
+                          dependencies: ["CreditCtlKit", "CreditModel", "DevBrokerClient", "KafkaClient", "PostgresClient", "ServiceSupport",
                                          argumentParser, log, lifecycle, hummingbird,
                                          .product(name: "UnixSignals", package: "swift-service-lifecycle")],
                           path: "Services/CreditCtl/Main"),
 
         // Tests (Swift Testing), against the real PostgreSQL and dev broker started by scripts/test.
-        .target(name: "TestSupport", dependencies: [log], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["DevBrokerClient", log], path: "Tests/TestSupport"),
         .testTarget(name: "CreditModelTests", dependencies: ["CreditModel"], path: "Tests/CreditModelTests"),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "TestSupport"],
                     path: "Tests/KafkaClientTests"),

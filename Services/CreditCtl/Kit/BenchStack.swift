@@ -1,4 +1,5 @@
 import CreditModel
+import DevBrokerClient
 import Foundation
 import Logging
 import PostgresClient
@@ -84,7 +85,7 @@ public struct BenchStack: Sendable {
 
         let broker: DevBrokerProcess?, cluster: String?, control: DevBrokerControl, bootstrap: String
         if let url = infrastructure.brokerControl {
-            control = DevBrokerControl(baseURL: url)
+            control = try DevBrokerControl(baseURL: url)
             let created = try await control.createCluster()
             broker = nil
             cluster = created.id
@@ -97,7 +98,7 @@ public struct BenchStack: Sendable {
                                                            extraArguments: ["--partitions", String(partitions)])
             broker = process
             cluster = nil
-            control = DevBrokerControl(baseURL: process.control)
+            control = try DevBrokerControl(baseURL: process.control)
             bootstrap = process.bootstrap
             // The broker creates the default topics; others (e.g. a non-default agency) here.
             for topic in topics where !Topics.all.contains(topic) {

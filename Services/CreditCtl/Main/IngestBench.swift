@@ -1,6 +1,7 @@
 import ArgumentParser
 import CreditCtlKit
 import CreditModel
+import DevBrokerClient
 import Foundation
 import KafkaClient
 import Logging

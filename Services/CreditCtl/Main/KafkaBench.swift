@@ -1,5 +1,6 @@
 import ArgumentParser
 import CreditCtlKit
+import DevBrokerClient
 import Foundation
 import Logging
 
