@@ -37,7 +37,8 @@ public struct OffsetStore: Sendable {
         return offsets
     }
 
-    /// Records `offsets` (next offset to read per partition), replacing what was stored.
+    /// Records `offsets` (next offset to read per partition), replacing what was stored. The
+    /// statement is deferred: it goes out with the commit, in the same round trip.
     ///
     /// The last writer wins, even when that moves an offset backwards: after the dev broker
     /// restarts empty, the new log's offsets start again at 0 and must replace the old ones, or
@@ -47,7 +48,7 @@ public struct OffsetStore: Sendable {
     public func save(_ offsets: [KafkaTopicPartition: Int64], on connection: isolated PostgresConnection) throws {
         guard !offsets.isEmpty else { return }
         let entries = Array(offsets)
-        try connection.execute("""
+        try connection.executeDeferred("""
             INSERT INTO \(identifier: schema).consumer_offsets (group_id, topic, partition, next_offset)
             SELECT \(group), t, p, o
             FROM unnest(\(entries.map(\.key.topic))::text[], \(entries.map { Int($0.key.partition) })::int[],

@@ -11,11 +11,11 @@ public struct Outbox: Sendable {
     /// Creates the outbox of `schema`.
     public init(schema: String) { self.schema = schema }
 
-    /// Inserts `messages` (one statement for the whole batch). A message whose id is already
-    /// waiting is not inserted again.
+    /// Inserts `messages` (one statement for the whole batch, deferred: it goes out with the
+    /// commit). A message whose id is already waiting is not inserted again.
     public func enqueue(_ messages: [OutboxMessage], on connection: isolated PostgresConnection) throws {
         guard !messages.isEmpty else { return }
-        try connection.execute("""
+        try connection.executeDeferred("""
             INSERT INTO \(identifier: schema).outbox (message_id, topic, key, payload)
             SELECT * FROM unnest(\(messages.map(\.id))::uuid[], \(messages.map(\.topic))::text[],
                                  \(messages.map(\.key))::text[], \(messages.map { Data($0.payload) })::bytea[])
@@ -48,11 +48,11 @@ public struct Outbox: Sendable {
         }
     }
 
-    /// Removes the published messages at `seqs`. By exact position, not "up to": a transaction
+    /// Removes the published messages at `seqs` (deferred: it goes out with the commit). By exact position, not "up to": a transaction
     /// that committed late may have taken a lower position that has not been published yet.
     public func remove(_ seqs: [Int64], on connection: isolated PostgresConnection) throws {
         guard !seqs.isEmpty else { return }
-        try connection.execute("DELETE FROM \(identifier: schema).outbox WHERE seq = ANY(\(seqs)::bigint[])")
+        try connection.executeDeferred("DELETE FROM \(identifier: schema).outbox WHERE seq = ANY(\(seqs)::bigint[])")
     }
 
     /// Moves the message at `seq` from the outbox to `outbox_dead` with `error` (the broker

@@ -3,7 +3,8 @@ import PostgresClient
 extension PostgresConnection {
     /// Lets the current transaction commit without waiting for its WAL to reach disk
     /// (`SET LOCAL synchronous_commit = off`); the commit is still atomic, and durable a few
-    /// hundred milliseconds later (`wal_writer_delay`).
+    /// hundred milliseconds later (`wal_writer_delay`). The setting goes out with the
+    /// transaction's first statement (``PostgresConnection/executeDeferred(_:)``).
     ///
     /// Only for transactions that Kafka can replay: a pipeline batch stores its consumed offsets
     /// in the same transaction, so a commit lost to a PostgreSQL crash takes its offsets with it,
@@ -14,6 +15,6 @@ extension PostgresConnection {
     /// the embedded stack at 1,500 events/s, ingest's batch took 11.4 ms with the flush and
     /// 3.2 ms without.
     public func commitWithoutWaitingForFlush() throws {
-        try execute("SET LOCAL synchronous_commit = off")
+        try executeDeferred("SET LOCAL synchronous_commit = off")
     }
 }

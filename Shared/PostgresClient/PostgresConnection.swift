@@ -24,6 +24,10 @@ public actor PostgresConnection {
     var inTransaction = false
     /// The statements prepared in the current session.
     private var prepared = PreparedStatements()
+    /// The BEGIN of the open transaction while it waits to go out with the first statement.
+    var pendingBegin: PostgresQuery?
+    /// Statements waiting to go out with the next one (see ``executeDeferred(_:)``).
+    var deferred: [PostgresQuery] = []
 
     /// A connection that opens on first use (or on ``connect()``).
     public init(configuration: PostgresConfiguration, logger: Logger) {
@@ -72,6 +76,8 @@ public actor PostgresConnection {
         if let handle { PQfinish(handle) }
         handle = nil
         inTransaction = false
+        pendingBegin = nil
+        deferred.removeAll()
         prepared.removeAll()
     }
 
@@ -84,8 +90,13 @@ public actor PostgresConnection {
             ])
             PQfinish(handle)
             self.handle = nil
-            inTransaction = false
             prepared.removeAll()
+            // A transaction that has not reached the server yet (its BEGIN still pending) simply
+            // starts on the new connection; one that had is gone with the old one.
+            if pendingBegin == nil {
+                inTransaction = false
+                deferred.removeAll()
+            }
         }
         let keywords = ["dbname", "connect_timeout", "application_name"]
         let values = [configuration.url, String(configuration.connectTimeoutSeconds), configuration.applicationName]
@@ -105,8 +116,8 @@ public actor PostgresConnection {
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
         handle = conn
         // Session settings the decoders rely on: ISO timestamps in UTC, hex bytea, exact floats.
-        try executeScript(unsafeSQL: "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET bytea_output = 'hex'; SET extra_float_digits = 3"
-                              + (configuration.forceCustomPlans ? "; SET plan_cache_mode = force_custom_plan" : ""))
+        try runScript("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET bytea_output = 'hex'; SET extra_float_digits = 3"
+                      + (configuration.forceCustomPlans ? "; SET plan_cache_mode = force_custom_plan" : ""), on: conn)
         logger.debug("postgres connected", metadata: ["backend_pid": "\(PQbackendPID(conn))"])
         return conn
     }
@@ -114,11 +125,17 @@ public actor PostgresConnection {
     /// Runs one statement and returns its rows (empty for statements without a result set).
     /// A statement with parameters is prepared on its first run in this session and executed
     /// by name afterwards (see ``PreparedStatements``).
+    /// Deferred statements (``executeDeferred(_:)``) go out in the same round trip, first.
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> PostgresResult {
         if let failure = query.encodingFailure {
             throw PostgresError(code: .protocol, message: "cannot encode \(failure)", query: query.sql)
         }
+        return try runAfterDeferred(query)
+    }
+
+    /// Runs `query` on its own: one round trip.
+    func runAlone(_ query: PostgresQuery) throws -> PostgresResult {
         let conn = try ensureConnected()
         let count = Int32(query.bindings.count)
         let name = try statementName(for: query, conn: conn)
@@ -134,7 +151,7 @@ public actor PostgresConnection {
 
     /// The name `query` is prepared under in this session, preparing it first if needed; nil for
     /// a statement without parameters or when the session has prepared its limit.
-    private func statementName(for query: PostgresQuery, conn: OpaquePointer) throws -> String? {
+    func statementName(for query: PostgresQuery, conn: OpaquePointer) throws -> String? {
         guard !query.bindings.isEmpty else { return nil }
         let key = PreparedStatements.Key(sql: query.sql, types: query.bindings.map(\.type.rawValue))
         if let name = prepared.name(for: key) { return name }
@@ -153,7 +170,12 @@ public actor PostgresConnection {
     /// Runs several `;`-separated statements in one round trip (simple query protocol, no
     /// parameters), e.g. a migration file. "Unsafe" because the text is SQL, not data.
     public func executeScript(unsafeSQL sql: String) throws {
-        let conn = try ensureConnected()
+        try flushDeferred()
+        try runScript(sql, on: try ensureConnected())
+    }
+
+    /// `PQexec` of `sql` on `conn`, without sending deferred statements first.
+    private func runScript(_ sql: String, on conn: OpaquePointer) throws {
         _ = try consume(PQexec(conn, sql), conn: conn, sql: sql)
     }
 

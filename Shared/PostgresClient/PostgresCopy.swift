@@ -93,6 +93,7 @@ extension PostgresConnection {
     @discardableResult
     public func copy(unsafeSQL sql: String, chunkSize: Int = 1 << 20,
                      _ body: (inout PostgresCopyWriter) throws -> Void) throws -> Int {
+        try flushDeferred()
         let conn = try ensureConnected()
         let start = PQexec(conn, sql)
         guard let start, PQresultStatus(start) == PGRES_COPY_IN else {

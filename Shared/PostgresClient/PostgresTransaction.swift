@@ -30,18 +30,25 @@ extension PostgresConnection {
         return value
     }
 
-    /// Starts the transaction.
+    /// Starts the transaction. The BEGIN goes out with the first statement (see
+    /// ``executeDeferred(_:)``), so it costs no round trip of its own.
     private func begin(_ isolation: PostgresIsolationLevel?) throws {
         guard !inTransaction else {
             throw PostgresError(code: .protocol, message: "transaction() called inside an open transaction")
         }
         let begin = isolation.map { "BEGIN ISOLATION LEVEL \($0.rawValue)" } ?? "BEGIN"
-        try execute(PostgresQuery(unsafeSQL: begin))
+        pendingBegin = PostgresQuery(unsafeSQL: begin)
         inTransaction = true
     }
 
-    /// Commits, or rolls back and rethrows when COMMIT fails.
+    /// Commits (with the deferred statements, in one round trip), or rolls back and rethrows
+    /// when that fails. A transaction that sent nothing has nothing to commit.
     private func commit() throws {
+        if pendingBegin != nil && deferred.isEmpty {
+            pendingBegin = nil
+            inTransaction = false
+            return
+        }
         do {
             try execute("COMMIT")
             inTransaction = false
@@ -51,10 +58,14 @@ extension PostgresConnection {
         }
     }
 
-    /// Best-effort ROLLBACK; a connection that broke has already lost the transaction.
+    /// Best-effort ROLLBACK; a connection that broke has already lost the transaction, and a
+    /// transaction whose BEGIN never left has nothing to roll back.
     private func rollbackAfterFailure() {
         defer { inTransaction = false }
-        guard isConnected else { return }
+        let sent = pendingBegin == nil
+        pendingBegin = nil
+        deferred.removeAll()
+        guard sent, isConnected else { return }
         do {
             try execute("ROLLBACK")
         } catch {

@@ -325,7 +325,8 @@ final class RecordingHandler: BatchHandler {
         let (release, releaseSignal) = AsyncStream<Void>.makeStream()
         let slow = Task {
             try await fixture.pool.withTransaction { connection in
-                try outbox.enqueue([lateCommitted], on: connection)  // takes the lower position
+                try outbox.enqueue([lateCommitted], on: connection)
+                try connection.execute("SELECT 1")  // sends the deferred insert: it takes the lower position
                 insertedSignal.yield()
                 for await _ in release { break }
             }

@@ -118,7 +118,7 @@ struct EventStore: Sendable {
     /// Marks each retraction target as retracted by the retracting event (the first retraction wins).
     func markRetracted(_ retractions: [(target: Key, by: String)], on connection: isolated PostgresConnection) throws {
         guard !retractions.isEmpty else { return }
-        try connection.execute("""
+        try connection.executeDeferred("""
             UPDATE \(identifier: schema).events e SET retracted_by = x.b
             FROM unnest(\(retractions.map(\.target.agency))::text[], \(retractions.map(\.target.eventID))::text[],
                         \(retractions.map(\.by))::text[]) AS x(a, t, b)
@@ -129,7 +129,7 @@ struct EventStore: Sendable {
     /// Inserts `rejections` (a redelivered one, same message id, is skipped).
     func insert(_ rejections: [Rejection], on connection: isolated PostgresConnection) throws {
         guard !rejections.isEmpty else { return }
-        try connection.execute("""
+        try connection.executeDeferred("""
             INSERT INTO \(identifier: schema).rejected_events (message_id, agency, event_id, raw, transport, topic, partition,
                 "offset", reason, message, received_at)
             SELECT * FROM unnest(\(rejections.map(\.messageID))::uuid[], \(rejections.map(\.agency))::text[],

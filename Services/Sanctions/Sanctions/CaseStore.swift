@@ -89,14 +89,15 @@ public struct CaseStore: Sendable {
             """).first?.decode(String?.self, at: 0)
     }
 
-    /// Writes the state and dates of `record` and the transition that led there from `from`;
-    /// refuses a transition DESIGN §7 does not allow.
+    /// Writes the state and dates of `record` and the transition that led there from `from`
+    /// (both deferred to the next round trip: nothing reads their result); refuses a transition
+    /// DESIGN §7 does not allow.
     public func update(_ record: SanctionCase, from: CaseState, actor: String, reason: String, at: Date,
                        on connection: isolated PostgresConnection) throws {
         guard from == record.state || from.allows(record.state, kind: record.kind) else {
             throw InvalidTransition(caseID: record.id, from: from, to: record.state)
         }
-        try connection.execute("""
+        try connection.executeDeferred("""
             UPDATE \(identifier: schema).cases
             SET state = \(record.state.rawValue), delivered_at = \(record.deliveredAt), appeal_deadline = \(record.appealDeadline),
                 appealed_at = \(record.appealedAt), notice_failure = \(record.noticeFailure),
@@ -110,7 +111,7 @@ public struct CaseStore: Sendable {
 
     private func addTransition(caseID: String, from: CaseState?, to: CaseState, at: Date, actor: String, reason: String,
                                on connection: isolated PostgresConnection) throws {
-        try connection.execute("""
+        try connection.executeDeferred("""
             INSERT INTO \(identifier: schema).case_transitions (case_id, from_state, to_state, at, actor, reason)
             VALUES (\(caseID)::uuid, \(from?.rawValue), \(to.rawValue), \(at), \(actor), \(reason))
             """)
@@ -196,7 +197,7 @@ public struct CaseStore: Sendable {
                         on connection: isolated PostgresConnection) throws {
         guard !updates.isEmpty else { return }
         let entries = Array(updates)
-        try connection.execute("""
+        try connection.executeDeferred("""
             INSERT INTO \(identifier: schema).policy_conditions (subject, policy_id, holds, change_id, updated_at)
             SELECT * FROM unnest(\(entries.map(\.key.subject))::text[], \(entries.map(\.key.policyID))::text[],
                                  \(entries.map(\.value.holds))::boolean[], \(entries.map(\.value.changeID))::text[],
@@ -222,7 +223,7 @@ public struct CaseStore: Sendable {
     public func recordLookups(list: String, subjects: [String], listed: Bool, enforcer: String, purpose: String, at: Date,
                               on connection: isolated PostgresConnection) throws {
         guard !subjects.isEmpty else { return }
-        try connection.execute("""
+        try connection.executeDeferred("""
             INSERT INTO \(identifier: schema).list_lookups (list, subject, enforcer, purpose, listed, at)
             SELECT \(list), s, \(enforcer), \(purpose), \(listed), \(at) FROM unnest(\(subjects)::text[]) AS s
             """)

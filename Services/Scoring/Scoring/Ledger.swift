@@ -98,10 +98,11 @@ public struct Ledger: Sendable {
         return states
     }
 
-    /// Appends `entries` (one statement); an entry already present is skipped.
+    /// Appends `entries` (one statement, deferred to the next round trip); an entry already
+    /// present is skipped.
     public func append(_ entries: [LedgerEntry], on connection: isolated PostgresConnection) throws {
         guard !entries.isEmpty else { return }
-        try connection.execute("""
+        try connection.executeDeferred("""
             INSERT INTO \(identifier: schema).ledger (entry_id, subject, scheme, agency, event_id, kind, rule_id, rule_version,
                 cause, escalation_group, requested, delta, clamped_amount, points_after, grade_after, reason, occurred_at,
                 effective_at, expires_at, reverses)
@@ -118,13 +119,14 @@ public struct Ledger: Sendable {
             """)
     }
 
-    /// Writes the final points of every (subject, scheme) that `entries` moved (one statement).
+    /// Writes the final points of every (subject, scheme) that `entries` moved (one statement,
+    /// deferred to the next round trip).
     public func saveBalances(after entries: [LedgerEntry], on connection: isolated PostgresConnection) throws {
         var last: [String: LedgerEntry] = [:]
         for entry in entries { last["\(entry.subject.rawValue)\u{1F}\(entry.scheme)"] = entry }
         let finals = last.values.sorted { ($0.subject.rawValue, $0.scheme) < ($1.subject.rawValue, $1.scheme) }
         guard !finals.isEmpty else { return }
-        try connection.execute("""
+        try connection.executeDeferred("""
             INSERT INTO \(identifier: schema).balances (subject, scheme, points, grade)
             SELECT * FROM unnest(\(finals.map(\.subject.rawValue))::text[], \(finals.map(\.scheme))::text[],
                                  \(finals.map(\.pointsAfter))::int[], \(finals.map(\.gradeAfter))::text[])

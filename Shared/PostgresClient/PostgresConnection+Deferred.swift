@@ -1,0 +1,116 @@
+import CLibPQ
+
+extension PostgresConnection {
+    /// Runs `query` inside the open transaction, together with the next statement that needs an
+    /// answer (or with COMMIT), in one round trip (libpq pipeline mode). For statements whose
+    /// result nobody reads: the outbox insert, the offsets, a log row. A round trip costs about
+    /// 80 µs of CPU on a small machine (measured with pgbench: 11,000 `SELECT 1`/s on one
+    /// connection), and a pipeline batch used to make about 15 of them.
+    ///
+    /// An error of a deferred statement is thrown by the statement that sends it (with the
+    /// deferred statement's SQL), and the transaction then rolls back as for any error. Outside a
+    /// transaction the statement runs at once: a pipeline would make an implicit transaction of
+    /// statements that were meant to commit separately.
+    public func executeDeferred(_ query: PostgresQuery) throws {
+        if let failure = query.encodingFailure {
+            throw PostgresError(code: .protocol, message: "cannot encode \(failure)", query: query.sql)
+        }
+        guard inTransaction else {
+            try execute(query)
+            return
+        }
+        deferred.append(query)
+    }
+
+    /// Sends the pending BEGIN and the deferred statements (if any) followed by `query` in one
+    /// pipeline and returns `query`'s result; with nothing waiting, `query` runs alone.
+    func runAfterDeferred(_ query: PostgresQuery) throws -> PostgresResult {
+        try reconnectIfBroken()
+        let waiting = takeWaiting()
+        guard !waiting.isEmpty else { return try runAlone(query) }
+        return try runPipeline(waiting + [query])
+    }
+
+    /// Sends what waits now (before COPY or a script, which cannot join a pipeline).
+    func flushDeferred() throws {
+        try reconnectIfBroken()
+        let waiting = takeWaiting()
+        guard !waiting.isEmpty else { return }
+        _ = try runPipeline(waiting)
+    }
+
+    /// Opens the connection if needed. A reconnect keeps a transaction whose BEGIN is still
+    /// pending (nothing reached the server); a transaction that had reached the old connection
+    /// is gone, and running the statement on the new one would run it outside any transaction.
+    private func reconnectIfBroken() throws {
+        let openOnServer = inTransaction && pendingBegin == nil
+        _ = try ensureConnected()
+        if openOnServer && !inTransaction {
+            throw PostgresError(code: .connectionLost, message: "the connection broke during the transaction; it was rolled back")
+        }
+    }
+
+    /// The pending BEGIN and the deferred statements, in order; both are cleared.
+    private func takeWaiting() -> [PostgresQuery] {
+        var waiting = deferred
+        if let begin = pendingBegin { waiting.insert(begin, at: 0) }
+        pendingBegin = nil
+        deferred.removeAll()
+        return waiting
+    }
+
+    /// Runs `queries` in one pipeline ending in one sync: one round trip. Returns the last
+    /// query's result; throws the first error (later statements are skipped by the server).
+    private func runPipeline(_ queries: [PostgresQuery]) throws -> PostgresResult {
+        let conn = try ensureConnected()
+        // Prepared outside the pipeline (once per session and statement).
+        let names = try queries.map { try statementName(for: $0, conn: conn) }
+        guard PQenterPipelineMode(conn) == 1 else {
+            throw connectionError(conn, sql: queries.first?.sql, sqlState: nil, fallback: .protocol)
+        }
+        for (query, name) in zip(queries, names) {
+            let count = Int32(query.bindings.count)
+            let sent = Self.withParameters(query.bindings) { types, values, lengths, formats in
+                if let name {
+                    PQsendQueryPrepared(conn, name, count, values, lengths, formats, 0)
+                } else {
+                    PQsendQueryParams(conn, query.sql, count, types, values, lengths, formats, 0)
+                }
+            }
+            guard sent == 1 else { throw abandonPipeline(conn, sql: query.sql) }
+        }
+        guard PQpipelineSync(conn) == 1 else { throw abandonPipeline(conn, sql: queries.last?.sql) }
+        var failure: PostgresError?
+        var last = PostgresResult(storage: .init(columns: [], rowCount: 0, bytes: [], bounds: []), affectedRows: nil)
+        for (index, query) in queries.enumerated() {
+            // Each statement's results end with a null result.
+            while let result = PQgetResult(conn) {
+                if PQresultStatus(result) == PGRES_PIPELINE_ABORTED || failure != nil {
+                    PQclear(result)
+                    continue
+                }
+                do {
+                    let value = try consume(result, conn: conn, sql: query.sql)
+                    if index == queries.count - 1 { last = value }
+                } catch let error as PostgresError {
+                    failure = error
+                }
+            }
+            if PQstatus(conn) != CONNECTION_OK { throw abandonPipeline(conn, sql: query.sql) }
+        }
+        guard let sync = PQgetResult(conn) else { throw abandonPipeline(conn, sql: queries.last?.sql) }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced, PQexitPipelineMode(conn) == 1 else { throw abandonPipeline(conn, sql: queries.last?.sql) }
+        if let failure { throw failure }
+        return last
+    }
+
+    /// A pipeline that cannot be finished leaves the session in an unknown state: the
+    /// connection is closed (the next use opens a fresh one) and the error is retriable.
+    private func abandonPipeline(_ conn: OpaquePointer, sql: String?) -> PostgresError {
+        let error = PostgresError(code: .connectionLost, message: "pipeline failed: \(Self.errorMessage(conn))", query: sql)
+        close()
+        return error
+    }
+}

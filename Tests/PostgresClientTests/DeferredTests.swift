@@ -1,0 +1,119 @@
+import PostgresClient
+import Testing
+import TestSupport
+
+/// Statements deferred to the next round trip (`executeDeferred`, libpq pipeline mode): same
+/// order, same transaction, errors where the caller can see them, and a clean connection after.
+@Suite("Deferred statements")
+struct DeferredTests {
+    /// A fresh table `name (n int primary key)`.
+    private func table(_ connection: PostgresConnection) async throws -> String {
+        let name = TestDB.uniqueName("deferred")
+        try await connection.execute("CREATE TABLE \(identifier: name) (n int PRIMARY KEY)")
+        return name
+    }
+
+    @Test func deferredStatementsRunInOrderBeforeTheNextQuery() async throws {
+        let connection = try await TestDB.connect()
+        let name = try await table(connection)
+        let seen: [Int] = try await connection.transaction { connection in
+            try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(1))")
+            try connection.executeDeferred("UPDATE \(identifier: name) SET n = n + \(10)")
+            try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(2))")
+            return try connection.query("SELECT n FROM \(identifier: name) ORDER BY n").map { try $0.decode(Int.self, at: 0) }
+        }
+        #expect(seen == [2, 11], "the insert, then the update, then the second insert, all before the select")
+        let other = try await TestDB.connect()
+        #expect(try await other.query("SELECT count(*) FROM \(identifier: name)")[0].decode(Int.self, at: 0) == 2)
+    }
+
+    @Test func statementsDeferredToTheEndGoOutWithCommit() async throws {
+        let connection = try await TestDB.connect()
+        let other = try await TestDB.connect()
+        let name = try await table(connection)
+        try await connection.transaction { connection in
+            _ = try connection.query("SELECT 1")
+            try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(7))")
+        }
+        #expect(try await other.query("SELECT n FROM \(identifier: name)").map { try $0.decode(Int.self, at: 0) } == [7])
+    }
+
+    @Test func anErrorOfADeferredStatementRollsTheTransactionBack() async throws {
+        let connection = try await TestDB.connect()
+        let name = try await table(connection)
+        try await connection.execute("INSERT INTO \(identifier: name) VALUES (\(1))")
+        // Fails at the next query: a duplicate key, reported with the deferred statement's SQL.
+        let error = await #expect(throws: PostgresError.self) {
+            try await connection.transaction { connection in
+                try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(2))")
+                try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(1))")
+                _ = try connection.query("SELECT count(*) FROM \(identifier: name)")
+            }
+        }
+        #expect(error?.code == .server(sqlState: "23505"))
+        #expect(error?.query?.contains("INSERT INTO") == true)
+        // Fails at COMMIT.
+        let atCommit = await #expect(throws: PostgresError.self) {
+            try await connection.transaction { connection in
+                try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(3))")
+                try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(1))")
+            }
+        }
+        #expect(atCommit?.code == .server(sqlState: "23505"))
+        // Nothing of either transaction stayed, and the connection works on.
+        let rows = try await connection.query("SELECT n FROM \(identifier: name) ORDER BY n").map { try $0.decode(Int.self, at: 0) }
+        #expect(rows == [1])
+        try await connection.transaction { connection in
+            try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(4))")
+        }
+        #expect(try await connection.query("SELECT count(*) FROM \(identifier: name)")[0].decode(Int.self, at: 0) == 2)
+    }
+
+    @Test func aBodyThatThrowsBeforeSendingLeavesNothingBehind() async throws {
+        struct Stop: Error {}
+        let connection = try await TestDB.connect()
+        let name = try await table(connection)
+        await #expect(throws: Stop.self) {
+            try await connection.transaction { connection in
+                try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(1))")
+                throw Stop()
+            }
+        }
+        try await connection.transaction { _ in }  // an empty transaction commits nothing
+        try await connection.transaction { connection in
+            try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(2))")
+        }
+        #expect(try await connection.query("SELECT n FROM \(identifier: name)").map { try $0.decode(Int.self, at: 0) } == [2])
+    }
+
+    @Test func outsideATransactionItRunsAtOnce() async throws {
+        let connection = try await TestDB.connect()
+        let other = try await TestDB.connect()
+        let name = try await table(connection)
+        try await connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(5))")
+        #expect(try await other.query("SELECT count(*) FROM \(identifier: name)")[0].decode(Int.self, at: 0) == 1)
+    }
+
+    @Test func aTransactionWhoseBeginIsPendingStartsOnANewConnection() async throws {
+        let connection = try await TestDB.connect()
+        let other = try await TestDB.connect()
+        let name = try await table(connection)
+        let pid = try await connection.backendPID()
+        _ = try await other.query("SELECT pg_terminate_backend(\(Int(pid))::int)")
+        // The first statement on the dead connection fails retriably (nothing of the transaction
+        // was lost: its BEGIN was still waiting); the retry opens a new connection.
+        var failures = 0
+        while true {
+            do {
+                try await connection.transaction { connection in
+                    try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(1))")
+                }
+                break
+            } catch let error as PostgresError where error.isRetriable && failures == 0 {
+                failures += 1
+            }
+        }
+        #expect(try await connection.backendPID() != pid)
+        #expect(try await other.query("SELECT count(*) FROM \(identifier: name)")[0].decode(Int.self, at: 0) == 1)
+    }
+}
