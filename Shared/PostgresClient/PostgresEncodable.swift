@@ -198,9 +198,15 @@ extension Array: PostgresEncodable where Element: PostgresArrayElement {
             scratch.removeAll(keepingCapacity: true)
             try element.encodePostgresText(into: &scratch)
             buffer.append(UInt8(ascii: "\""))
-            for byte in scratch {
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { buffer.append(UInt8(ascii: "\\")) }
-                buffer.append(byte)
+            // Runs without a quote or backslash are copied whole.
+            scratch.withUnsafeBufferPointer { text in
+                var run = 0
+                for index in text.indices where text[index] == UInt8(ascii: "\"") || text[index] == UInt8(ascii: "\\") {
+                    buffer.append(contentsOf: text[run..<index])
+                    buffer.append(UInt8(ascii: "\\"))
+                    run = index
+                }
+                buffer.append(contentsOf: text[run...])
             }
             buffer.append(UInt8(ascii: "\""))
         }

@@ -132,7 +132,10 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
 
     /// `name` as a quoted SQL identifier: `my"schema` becomes `"my""schema"`.
     public static func quoteIdentifier(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // Every statement quotes its schema: the common case (no quote inside) skips Foundation's
+        // replacingOccurrences, which was 2.6 % of scoring's CPU in a profile at 700 events/s.
+        guard name.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + name + "\"" }
+        return "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 

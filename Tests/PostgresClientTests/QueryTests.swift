@@ -32,6 +32,17 @@ struct QueryTests {
         await pool.shutdown()
     }
 
+    @Test func identifiersAreQuotedWithInnerQuotesDoubled() async throws {
+        #expect(PostgresQuery.quoteIdentifier("ingest") == "\"ingest\"")
+        #expect(PostgresQuery.quoteIdentifier("my\"schema\"") == "\"my\"\"schema\"\"\"")
+        let connection = try await TestDB.connect()
+        let name = "odd\"name \(TestDB.uniqueName("q"))"
+        try await connection.execute("CREATE TABLE \(identifier: name) (n int)")
+        try await connection.execute("INSERT INTO \(identifier: name) VALUES (\(3))")
+        #expect(try await connection.query("SELECT n FROM \(identifier: name)")[0].decode(Int.self, at: 0) == 3)
+        try await connection.execute("DROP TABLE \(identifier: name)")
+    }
+
     @Test func injectionStringStaysData() async throws {
         let connection = try await TestDB.connect()
         let table = TestDB.uniqueName("inject")

@@ -109,7 +109,7 @@ struct TypeRoundTripTests {
 
     @Test func arraysBindAsParametersForUnnest() async throws {
         let connection = try await TestDB.connect()
-        let strings = ["a", "with \"quote\"", "back\\slash", "comma,brace}{", "", "NULL"]
+        let strings = ["a", "with \"quote\"", "back\\slash\"\\", "comma,brace}{", "", "NULL"]
         let ids: [Int64] = [1, -2, 3, Int64.max, 0, 5]
         let dates = (0..<6).map { Date(timeIntervalSince1970: 1_700_000_000 + Double($0) * 0.000001) }
         let uuids = (0..<6).map { _ in UUID() }
