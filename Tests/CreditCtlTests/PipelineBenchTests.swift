@@ -43,5 +43,40 @@ import Testing
         let memory = try #require(repetitions.first?["memory"] as? [String: Any])
         #expect(Set(memory.keys) == ["ingest", "scoring", "sanctions", "notification"])
         #expect(report.latency.at50pct.scoreChange.count > 0)
+        // Where the CPU went: every service, PostgreSQL, this process and the machine.
+        for shares in [report.throughput.cpu, report.latency.at50pct.cpu] {
+            let cores = try #require(shares?.cores)
+            #expect(Set(["ingest", "scoring", "sanctions", "notification", "postgresql", "benchmark", "machine"])
+                .isSubset(of: cores.keys), "\(cores.keys.sorted())")
+            #expect(cores["postgresql", default: 0] > 0 && cores["machine", default: 0] > 0, "\(cores)")
+        }
+    }
+
+    @Test func cpuSharesAreCoresPerPartWithTheRestAsOther() {
+        let start = ContinuousClock.now
+        let before = CPUSnapshot(seconds: ["ingest": 10, "postgresql": 100, "machine": 500], instant: start)
+        let after = CPUSnapshot(seconds: ["ingest": 12, "postgresql": 106, "machine": 516, "scoring": 3],
+                                instant: start + .seconds(4))
+        let shares = after.shares(since: before)
+        #expect(shares.seconds == 4)
+        #expect(shares.cores["ingest"] == 0.5)
+        #expect(shares.cores["postgresql"] == 1.5)
+        #expect(shares.cores["machine"] == 4)
+        #expect(shares.cores["other"] == 2, "machine minus the parts")
+        #expect(shares.cores["scoring"] == nil, "no earlier reading, no share")
+        #expect(shares.ordered.map(\.name) == ["ingest", "postgresql", "other", "machine"])
+        let median = CPUShares.median([shares, CPUShares(cores: ["ingest": 1.5, "machine": 3], seconds: 2),
+                                       CPUShares(cores: ["ingest": 0.7, "machine": 2], seconds: 6)])
+        #expect(median?.cores["ingest"] == 0.7)
+        #expect(median?.cores["machine"] == 3)
+        #expect(median?.seconds == 4)
+        #expect(CPUShares.median([]) == nil)
+    }
+
+    @Test func machineAndPostgresCountersReadThisMachine() {
+        let snapshot = CPUSnapshot.take(processes: ["self": getpid()])
+        #expect(snapshot.seconds["machine", default: 0] > 0)
+        #expect(snapshot.seconds["benchmark", default: 0] > 0)
+        #expect(snapshot.seconds["self"] == snapshot.seconds["benchmark"] || snapshot.seconds["self", default: 0] > 0)
     }
 }

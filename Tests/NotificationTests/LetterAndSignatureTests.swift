@@ -39,6 +39,30 @@ import Testing
     }
 }
 
+/// The mailbox file itself: created with its directory, appended, and a disk error retryable.
+@Suite struct MailboxFileTests {
+    @Test func lettersAreAppendedToOneFilePerSubjectAndADiskErrorIsRetryable() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("mailbox-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let directory = root.appendingPathComponent("nested/mail")
+        let subject = try SubjectCode(validating: "11010519491231002X")
+        #expect(MailboxWriter.append("first letter", for: subject, in: directory) == .delivered)
+        #expect(MailboxWriter.append("second letter\n", for: subject, in: directory) == .delivered)
+        let text = try String(contentsOf: MailboxWriter.file(for: subject, in: directory), encoding: .utf8)
+        let rule = MailboxWriter.separator
+        #expect(text == "\(rule)\nfirst letter\n\(rule)\nsecond letter\n")
+
+        // A file where the directory should be: no letter can be written, and the worker retries.
+        let blocked = root.appendingPathComponent("blocked")
+        try Data("not a directory".utf8).write(to: blocked)
+        guard case .retryable(let reason) = MailboxWriter.append("lost?", for: subject, in: blocked) else {
+            Issue.record("a write into a file path must be retryable")
+            return
+        }
+        #expect(reason.contains("mailbox write failed"))
+    }
+}
+
 @Suite struct SignatureTests {
     /// RFC 4231 test case 2.
     @Test func matchesTheRFC4231Vector() {

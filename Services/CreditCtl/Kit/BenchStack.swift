@@ -129,6 +129,14 @@ public struct BenchStack: Sendable {
         Dictionary(uniqueKeysWithValues: (supervisor?.processes ?? []).map { ($0.service.rawValue, $0.process.pid) })
     }
 
+    /// The processes whose CPU a run reports by name: the services and, when this stack
+    /// started it, the dev broker (`dev-broker`).
+    public var cpuProcesses: [String: Int32] {
+        var processes = pids
+        if let broker { processes["dev-broker"] = broker.process.pid }
+        return processes
+    }
+
     /// Throws if a service (or the broker process) has exited.
     public func checkAlive() throws {
         for service in supervisor?.processes ?? [] {

@@ -16,7 +16,8 @@ extension PipelineBenchReport {
         let throughput = Throughput(eventsPerS: events.median, eventsPerSToDecisions: spread(\.throughput.eventsPerSToDecisions).median,
                                     ratioToCopy: ratio, eventsPerSSpread: events,
                                     eventsPerSToDecisionsSpread: spread(\.throughput.eventsPerSToDecisions),
-                                    meetsTarget: ratio >= 0.25)
+                                    meetsTarget: ratio >= 0.25,
+                                    cpu: CPUShares.median(repetitions.compactMap(\.cpuDuringThroughput)))
         let at50 = LoadLevel(repetitions.compactMap(\.latencyAt50pct))
         let at80 = LoadLevel(repetitions.compactMap(\.latencyAt80pct))
         let latency = Latency(p99MsAt50pct: at50.scoreChange.p99Ms, p99MsAt80pct: at80.scoreChange.p99Ms,
@@ -47,7 +48,8 @@ extension PipelineBenchReport.LoadLevel {
             return result
         }
         self.init(targetEventsPerS: median(\.targetEventsPerS), scoreChange: summary(\.scoreChange),
-                  decision: summary(\.decision), scoreChangeP99Spread: Spread(runs.map(\.result.scoreChange.p99Ms)))
+                  decision: summary(\.decision), scoreChangeP99Spread: Spread(runs.map(\.result.scoreChange.p99Ms)),
+                  cpu: CPUShares.median(runs.compactMap(\.cpu)))
     }
 }
 

@@ -57,6 +57,8 @@ public struct PipelineBenchReport: Codable, Sendable {
         public var eventsPerSToDecisionsSpread: Spread
         /// The target of issue 8: `ratio_to_copy >= 0.25`.
         public var meetsTarget: Bool
+        /// Where the CPU went during the throughput runs (medians per part), in cores.
+        public var cpu: CPUShares?
     }
 
     /// Latency (medians over the repetitions).
@@ -91,6 +93,8 @@ public struct PipelineBenchReport: Codable, Sendable {
         public var decision: LatencySummary
         /// Spread of the score-change p99.
         public var scoreChangeP99Spread: Spread
+        /// Where the CPU went during these runs (medians per part), in cores.
+        public var cpu: CPUShares?
     }
 
     /// Throughput and memory at two population sizes.
@@ -213,6 +217,8 @@ public struct Repetition: Codable, Sendable {
     public var memory: [String: ProcessMemory]
     /// CPU seconds per service during the throughput run.
     public var cpuSeconds: [String: Double]
+    /// Where the CPU went during the throughput run, in cores.
+    public var cpuDuringThroughput: CPUShares?
     /// The checks at the end of the repetition.
     public var checks: [CheckResult]
     /// Truncated partitions (`topic/partition@log_start`).
@@ -223,7 +229,7 @@ public struct Repetition: Codable, Sendable {
         case throughput
         case latencyAt50pct = "latency_at_50pct"
         case latencyAt80pct = "latency_at_80pct"
-        case memory, cpuSeconds, checks, truncated
+        case memory, cpuSeconds, cpuDuringThroughput, checks, truncated
     }
 }
 
@@ -235,6 +241,8 @@ public struct LatencyRun: Codable, Sendable {
     public var publishedEventsPerS: Double
     /// The latencies.
     public var result: LatencyResult
+    /// Where the CPU went while the run was published and drained, in cores.
+    public var cpu: CPUShares?
 }
 
 /// One throughput run: events/s from the agency topics to committed ledger rows and to

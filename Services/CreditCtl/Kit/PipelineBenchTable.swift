@@ -38,6 +38,14 @@ public enum PipelineBenchTable {
         }
         row("", "p99 at 50% load", String(format: "%.1f ms", report.latency.p99MsAt50pct),
             report.latency.meetsTarget ? "target <= 50 ms met" : "target <= 50 ms NOT met")
+        for (label, shares) in [("throughput run", t.cpu), ("50% load run", report.latency.at50pct.cpu),
+                                ("80% load run", report.latency.at80pct.cpu)] {
+            guard let shares else { continue }
+            let parts = shares.ordered.filter { $0.name != "machine" }
+                .map { "\($0.name) " + String(format: "%.2f", $0.cores) }.joined(separator: ", ")
+            row(label == "throughput run" ? "cpu (cores)" : "", label, String(format: "%.2f", shares.cores["machine"] ?? 0),
+                "of \(report.machine.cpus): " + parts)
+        }
         if let growth = report.growth {
             for point in [growth.small, growth.large] {
                 let memory = point.memory.sorted { $0.key < $1.key }

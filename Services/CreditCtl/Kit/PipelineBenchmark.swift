@@ -196,7 +196,7 @@ public struct PipelineBenchmark: Sendable {
                                     anchor: SyntheticTraffic.anchor(for: Date()))
         do {
             let alive: @Sendable () throws -> Void = { try stack.checkAlive() }
-            let (throughput, memory, cpu) = try await warmUpAndMeasure("\(index)", stack: stack, drain: drain,
+            let (throughput, memory, cpu, shares) = try await warmUpAndMeasure("\(index)", stack: stack, drain: drain,
                                                                        publisher: publisher, streams: &streams)
 
             // The COPY limit of the rows this stack wrote (services idle).
@@ -233,7 +233,7 @@ public struct PipelineBenchmark: Sendable {
                               kafkaProduceMsgsPerS: produce, kafkaConsumeMsgsPerS: consume, copyEvents: copyEvents,
                               copyLedger: copyLedger, copyRowsPerS: copyRate, throughput: throughput,
                               latencyAt50pct: latency[0], latencyAt80pct: latency[1], memory: memory, cpuSeconds: cpu,
-                              checks: outcome.checks, truncated: outcome.truncated)
+                              cpuDuringThroughput: shares, checks: outcome.checks, truncated: outcome.truncated)
         } catch {
             await producer.shutdown()
             throw error
@@ -245,7 +245,7 @@ public struct PipelineBenchmark: Sendable {
     /// and their CPU seconds during it.
     private func warmUpAndMeasure(_ label: String, stack: BenchStack, drain: PipelineDrain, publisher: EventPublisher,
                                   streams: inout StreamPlanner) async throws
-        -> (ThroughputResult, [String: ProcessMemory], [String: Double])
+        -> (ThroughputResult, [String: ProcessMemory], [String: Double], CPUShares)
     {
         let alive: @Sendable () throws -> Void = { try stack.checkAlive() }
         var warmup = try streams.next("w\(label)-", events: options.warmupEvents)
@@ -257,15 +257,17 @@ public struct PipelineBenchmark: Sendable {
         var traffic = try streams.next("t\(label)-", events: options.events)
         let pids = stack.pids
         let cpuBefore = pids.mapValues(ProcessMemory.cpuSeconds)
+        let before = CPUSnapshot.take(processes: stack.cpuProcesses)
         let baseline = await drain.baseline()
         async let timeline = drain.wait(events: options.events, baseline: baseline, alive: alive)
         let offered = try await publisher.publish(&traffic)
         let times = try await timeline
         let cpu = pids.mapValues(ProcessMemory.cpuSeconds).merging(cpuBefore) { after, before in after - before }
+        let shares = CPUSnapshot.take(processes: stack.cpuProcesses).shares(since: before)
         let throughput = ThroughputResult(timeline: times, events: options.events, offered: offered.rate)
         say(String(format: "  throughput: %.0f events/s to the ledger, %.0f to decisions (offered %.0f/s)",
                    throughput.eventsPerS, throughput.eventsPerSToDecisions, offered.rate))
-        return (throughput, pids.compactMapValues(ProcessMemory.read), cpu)
+        return (throughput, pids.compactMapValues(ProcessMemory.read), cpu, shares)
     }
 
     private func measureLatency(_ traffic: inout SyntheticTraffic, rate: Double, events: Int, stack: BenchStack,
@@ -281,13 +283,15 @@ public struct PipelineBenchmark: Sendable {
                                              statePolicies: LatencyCollector.statePolicies(of: rulebook), logger: logger)
         try await collector.start()
         let baseline = await drain.baseline()
+        let before = CPUSnapshot.take(processes: stack.cpuProcesses)
         async let drained = drain.wait(events: events, baseline: baseline, alive: alive)
         let offered = try await publisher.publish(&traffic, rate: rate, published: { ids, instant in
             await collector.published(ids, at: instant)
         })
         _ = try await drained
+        let cpu = CPUSnapshot.take(processes: stack.cpuProcesses).shares(since: before)
         try await Task.sleep(for: .milliseconds(300))  // the last decisions reach the collector
-        return LatencyRun(targetEventsPerS: rate, publishedEventsPerS: offered.rate, result: try await collector.finish())
+        return LatencyRun(targetEventsPerS: rate, publishedEventsPerS: offered.rate, result: try await collector.finish(), cpu: cpu)
     }
 
     /// The throughput run alone at another population size, with the services' memory.
@@ -307,8 +311,8 @@ public struct PipelineBenchmark: Sendable {
             let publisher = EventPublisher(producer: producer)
             var streams = StreamPlanner(population: population, registry: registry, seed: options.seed,
                                         anchor: SyntheticTraffic.anchor(for: Date()))
-            let (result, memory, _) = try await warmUpAndMeasure("g\(subjects)", stack: stack, drain: drain,
-                                                                 publisher: publisher, streams: &streams)
+            let (result, memory, _, _) = try await warmUpAndMeasure("g\(subjects)", stack: stack, drain: drain,
+                                                                    publisher: publisher, streams: &streams)
             await producer.shutdown()
             await probe.close()
             await pool.shutdown()

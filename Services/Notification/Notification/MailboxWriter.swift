@@ -25,23 +25,35 @@ public enum MailboxWriter {
     }
 
     /// Appends `letter` to the subject's file, blocking until it is on disk; a disk error is
-    /// retryable.
+    /// retryable. Plain POSIX calls (open with `O_APPEND`, write, fsync, close): the
+    /// FileManager/FileHandle path made two `stat`s, a seek and several allocations per letter,
+    /// and the mailbox was a fifth of notification's CPU in a profile of the benchmark.
     public static func append(_ letter: String, for subject: SubjectCode, in directory: URL) -> DeliveryOutcome {
-        let url = file(for: subject, in: directory)
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            if !FileManager.default.fileExists(atPath: url.path) {
-                _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+        let path = file(for: subject, in: directory).path
+        let text = separator + "\n" + letter + (letter.hasSuffix("\n") ? "" : "\n")
+        var descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        if descriptor < 0 && errno == ENOENT {
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                return .retryable("mailbox write failed: cannot create \(directory.path): \(error)")
             }
-            let handle = try FileHandle(forWritingTo: url)
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            let text = separator + "\n" + letter + (letter.hasSuffix("\n") ? "" : "\n")
-            try handle.write(contentsOf: Data(text.utf8))
-            try handle.synchronize()
-            return .delivered
-        } catch {
-            return .retryable("mailbox write failed: \(error)")
+            descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         }
+        guard descriptor >= 0 else { return .retryable("mailbox write failed: open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return .retryable("mailbox write failed: write \(path): \(String(cString: strerror(errno)))")
+            }
+            bytes = bytes.dropFirst(written)
+        }
+        guard fsync(descriptor) == 0 else {
+            return .retryable("mailbox write failed: fsync \(path): \(String(cString: strerror(errno)))")
+        }
+        return .delivered
     }
 }

@@ -1,0 +1,99 @@
+import Foundation
+
+/// Where the CPU went during one phase of the benchmark, in cores (CPU seconds per second of
+/// the phase): each service, PostgreSQL, the dev broker, the benchmark process itself (load
+/// generator and latency collector) and the whole machine. The test fixtures share the cores
+/// with the pipeline, so a run has to say how much of the machine they took.
+public struct CPUShares: Codable, Sendable, Hashable {
+    /// Cores per part (`ingest`, …, `postgresql`, `dev-broker`, `benchmark`, `machine`).
+    public var cores: [String: Double]
+    /// Length of the phase in seconds.
+    public var seconds: Double
+
+    /// Creates shares.
+    public init(cores: [String: Double], seconds: Double) {
+        self.cores = cores
+        self.seconds = seconds
+    }
+
+    /// The parts in a fixed order (services first, `machine` last), for tables.
+    public var ordered: [(name: String, cores: Double)] {
+        let order = ["ingest", "scoring", "sanctions", "notification", "postgresql", "dev-broker", "benchmark", "other"]
+        var rows = order.compactMap { name in cores[name].map { (name, $0) } }
+        rows += cores.filter { !order.contains($0.key) && $0.key != "machine" }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        if let machine = cores["machine"] { rows.append(("machine", machine)) }
+        return rows
+    }
+
+    /// The median share of each part over `runs` (a part missing from a run counts as absent).
+    public static func median(_ runs: [CPUShares]) -> CPUShares? {
+        guard !runs.isEmpty else { return nil }
+        let names = Set(runs.flatMap(\.cores.keys))
+        var cores: [String: Double] = [:]
+        for name in names { cores[name] = Spread(runs.compactMap { $0.cores[name] }).median }
+        return CPUShares(cores: cores, seconds: Spread(runs.map(\.seconds)).median)
+    }
+}
+
+/// CPU counters at one instant, to subtract from a later reading (Linux `/proc`).
+public struct CPUSnapshot: Sendable {
+    /// CPU seconds so far per part.
+    public var seconds: [String: Double]
+    /// When it was taken.
+    public var instant: ContinuousClock.Instant
+
+    /// A reading with these counters.
+    public init(seconds: [String: Double], instant: ContinuousClock.Instant) {
+        self.seconds = seconds
+        self.instant = instant
+    }
+
+    /// Reads the counters: `processes` by name (the services, the dev broker when this run
+    /// started it), every process named `postgres` together as `postgresql`, this process as
+    /// `benchmark`, and the busy time of all CPUs as `machine`.
+    public static func take(processes: [String: Int32]) -> CPUSnapshot {
+        var seconds = processes.mapValues(ProcessMemory.cpuSeconds)
+        seconds["postgresql"] = postgresSeconds()
+        seconds["benchmark"] = ProcessMemory.cpuSeconds(pid: getpid())
+        seconds["machine"] = machineBusySeconds()
+        return CPUSnapshot(seconds: seconds, instant: .now)
+    }
+
+    /// Cores used per part between `earlier` and this reading; `other` is the machine's busy
+    /// time that no listed part accounts for (kernel threads such as writeback, other programs).
+    public func shares(since earlier: CPUSnapshot) -> CPUShares {
+        let elapsed = max(1e-3, (instant - earlier.instant).seconds)
+        var cores: [String: Double] = [:]
+        for (name, value) in seconds {
+            guard let before = earlier.seconds[name] else { continue }
+            cores[name] = max(0, value - before) / elapsed
+        }
+        if let machine = cores["machine"] {
+            cores["other"] = max(0, machine - cores.filter { $0.key != "machine" }.values.reduce(0, +))
+        }
+        return CPUShares(cores: cores, seconds: elapsed)
+    }
+
+    /// CPU seconds of every process whose name is `postgres` (the server and its backends).
+    static func postgresSeconds() -> Double {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
+        var total = 0.0
+        for entry in entries {
+            guard let pid = Int32(entry),
+                  let comm = try? String(contentsOfFile: "/proc/\(entry)/comm", encoding: .utf8),
+                  comm.hasPrefix("postgres") else { continue }
+            total += ProcessMemory.cpuSeconds(pid: pid)
+        }
+        return total
+    }
+
+    /// Busy seconds of all CPUs together (`/proc/stat`: everything but idle and iowait).
+    static func machineBusySeconds() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return 0 }
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 5 else { return 0 }
+        let busy = ticks.enumerated().filter { $0.offset != 3 && $0.offset != 4 && $0.offset < 8 }.map(\.element).reduce(0, +)
+        return busy / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
