@@ -233,6 +233,34 @@ import Testing
         await harness.pool.shutdown()
     }
 
+    @Test func aRoundRecordsAllItsOutcomesOnceWithOneReceiptEach() async throws {
+        let harness = try await Harness.make()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailbox-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let requests = (1...4).map { Fixtures.sanctionNotice(caseID: "case-round-\($0)") }
+        for request in requests { #expect(try await harness.record(request)) }
+        let worker = try harness.worker(routing: ChannelRouting(mailboxDirectory: directory))
+        #expect(try await worker.deliverDue() == 4)
+        #expect(try await worker.deliverDue() == 0, "nothing left pending")
+        for request in requests {
+            let notice = try #require(try await harness.notice(request))
+            #expect(notice.status == "delivered" && notice.deliveredAt == Fixtures.deliveredAt && notice.channel == "mailbox")
+        }
+        let receipts = try await harness.receipts()
+        #expect(Set(receipts.map(\.requestID)) == Set(requests.map(\.id)) && receipts.count == 4)
+        #expect(receipts.allSatisfy { $0.status == .delivered && $0.deliveredAt == Fixtures.deliveredAt })
+
+        // Marking again (another worker got there first) changes nothing and reports nothing.
+        let store = harness.store
+        let again = try await harness.pool.withTransaction { connection in
+            try store.markFinal([NoticeStore.FinalOutcome(requestID: requests[0].id, status: .failed, at: Fixtures.deliveredAt,
+                                                          reason: "late", channel: .mailbox)], on: connection)
+        }
+        #expect(again.isEmpty)
+        #expect(try await harness.notice(requests[0])?.status == "delivered")
+        await harness.pool.shutdown()
+    }
+
     @Test func noChannelFailsPermanently() async throws {
         let harness = try await Harness.make()
         let request = Fixtures.sanctionNotice()

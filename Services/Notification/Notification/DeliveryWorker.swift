@@ -11,9 +11,9 @@ import ServiceSupport
 ///
 /// Each round claims due `pending` rows (`FOR UPDATE SKIP LOCKED`, so several workers share
 /// the work) by raising their attempt count and hiding them for a lease, delivers them
-/// concurrently, and records each outcome in its own transaction: delivered or failed (with
-/// the `notice-receipt/1` enqueued in the outbox in the same transaction), or rescheduled with
-/// backoff. Retries live in the table (`next_attempt_at`), so they survive restarts.
+/// concurrently, and records the round's outcomes: delivered or failed notices together in one
+/// transaction (with their `notice-receipt/1` messages enqueued in the outbox in it), retries
+/// rescheduled with backoff. Retries live in the table (`next_attempt_at`), so they survive restarts.
 ///
 /// **At most one resend after a crash.** Sending and recording cannot be one atomic step:
 /// if the process dies after the webhook accepted a notice (or the letter was appended) but
@@ -64,29 +64,40 @@ public final class DeliveryWorker: Service, Sendable {
         await PeriodicJob.run("delivery", every: policy.pollInterval, logger: logger) { try await deliverDue() > 0 }
     }
 
-    /// Claims and delivers one round of due notices; returns how many were attempted.
+    /// Claims and delivers one round of due notices; returns how many were attempted. The
+    /// final outcomes of the round are recorded together, in one transaction.
     @discardableResult
     public func deliverDue() async throws -> Int {
         let claimed = try await store.claim(limit: policy.concurrency, lease: policy.lease, pool: pool)
         guard !claimed.isEmpty else { return 0 }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let attempts = await withTaskGroup(of: Attempt.self) { group in
             for notice in claimed {
-                group.addTask { try await self.deliver(notice) }
+                group.addTask { await self.attempt(notice) }
             }
-            try await group.waitForAll()
+            var attempts: [Attempt] = []
+            for await attempt in group { attempts.append(attempt) }
+            return attempts
         }
+        try await finish(attempts)
         publisher?.wake()
         return claimed.count
     }
 
-    /// One attempt for one notice, then its outcome recorded.
-    private func deliver(_ notice: ClaimedNotice) async throws {
+    /// One delivery attempt and what came of it.
+    private struct Attempt: Sendable {
+        var notice: ClaimedNotice
+        var outcome: DeliveryOutcome
+        var channel: NoticeReceipt.Channel
+        var sentAt: Date
+    }
+
+    /// One attempt for one notice.
+    private func attempt(_ notice: ClaimedNotice) async -> Attempt {
         let request = notice.request
         let sentAt = clock.now()
         guard let route = routing.route(for: request.subject) else {
-            try await finish(notice, .permanent("no_channel: no webhook or mailbox is configured for this subject"),
-                             channel: .mailbox, at: sentAt)
-            return
+            return Attempt(notice: notice, outcome: .permanent("no_channel: no webhook or mailbox is configured for this subject"),
+                           channel: .mailbox, sentAt: sentAt)
         }
         let letter = letters.render(request, sentAt: sentAt)
         let outcome: DeliveryOutcome
@@ -101,50 +112,66 @@ public final class DeliveryWorker: Service, Sendable {
         case .mailbox(let directory):
             outcome = await MailboxWriter.appendInBackground(letter, for: request.subject, in: directory)
         }
-        try await finish(notice, outcome, channel: route.channel, at: sentAt)
+        return Attempt(notice: notice, outcome: outcome, channel: route.channel, sentAt: sentAt)
     }
 
-    /// Records `outcome`: delivered or failed with a receipt, or a retry later.
-    private func finish(_ notice: ClaimedNotice, _ outcome: DeliveryOutcome, channel: NoticeReceipt.Channel,
-                        at sentAt: Date) async throws {
-        let request = notice.request
-        let metadata: Logger.Metadata = ["request_id": "\(request.id)", "attempt": "\(notice.attempt)", "channel": "\(channel.rawValue)"]
-        switch outcome {
-        case .delivered:
-            try await record(request, status: .delivered, at: sentAt, reason: nil, channel: channel)
-            delivered.increment()
-            logger.info("notice delivered", metadata: metadata)
-        case .retryable(let reason) where notice.attempt < policy.maxAttempts:
-            let delay = policy.backoff.delay(attempt: notice.attempt - 1)
-            try await store.reschedule(request.id, attempt: notice.attempt, after: delay, error: reason, channel: channel, pool: pool)
-            retried.increment()
-            logger.notice("notice delivery failed; will retry", metadata: metadata.merging(["error": "\(reason)", "delay": "\(delay)"]) { $1 })
-        case .retryable(let reason):
-            let final = "retry budget exhausted after \(notice.attempt) attempts: \(reason)"
-            try await record(request, status: .failed, at: clock.now(), reason: final, channel: channel)
-            failed.increment()
-            logger.error("notice failed permanently", metadata: metadata.merging(["error": "\(final)"]) { $1 })
-        case .permanent(let reason):
-            try await record(request, status: .failed, at: clock.now(), reason: reason, channel: channel)
-            failed.increment()
-            logger.error("notice failed permanently", metadata: metadata.merging(["error": "\(reason)"]) { $1 })
+    /// Records a round's outcomes: retries are rescheduled one by one; delivered and failed
+    /// notices are marked, with their receipts in the outbox, in one transaction (it used to be
+    /// one transaction, with its own WAL flush, per notice).
+    private func finish(_ attempts: [Attempt]) async throws {
+        var finals: [(outcome: NoticeStore.FinalOutcome, metadata: Logger.Metadata)] = []
+        for attempt in attempts {
+            let request = attempt.notice.request
+            let metadata: Logger.Metadata = ["request_id": "\(request.id)", "attempt": "\(attempt.notice.attempt)",
+                                             "channel": "\(attempt.channel.rawValue)"]
+            func final(_ status: NoticeReceipt.Status, at time: Date, reason: String?) {
+                finals.append((NoticeStore.FinalOutcome(requestID: request.id, status: status, at: time, reason: reason,
+                                                        channel: attempt.channel), metadata))
+            }
+            switch attempt.outcome {
+            case .delivered:
+                final(.delivered, at: attempt.sentAt, reason: nil)
+            case .retryable(let reason) where attempt.notice.attempt < policy.maxAttempts:
+                let delay = policy.backoff.delay(attempt: attempt.notice.attempt - 1)
+                try await store.reschedule(request.id, attempt: attempt.notice.attempt, after: delay, error: reason,
+                                           channel: attempt.channel, pool: pool)
+                retried.increment()
+                logger.notice("notice delivery failed; will retry",
+                              metadata: metadata.merging(["error": "\(reason)", "delay": "\(delay)"]) { $1 })
+            case .retryable(let reason):
+                final(.failed, at: clock.now(), reason: "retry budget exhausted after \(attempt.notice.attempt) attempts: \(reason)")
+            case .permanent(let reason):
+                final(.failed, at: clock.now(), reason: reason)
+            }
+        }
+        try await record(attempts.map(\.notice.request), finals.map(\.outcome))
+        for (outcome, metadata) in finals {
+            if outcome.status == .delivered {
+                delivered.increment()
+                logger.info("notice delivered", metadata: metadata)
+            } else {
+                failed.increment()
+                logger.error("notice failed permanently", metadata: metadata.merging(["error": "\(outcome.reason ?? "")"]) { $1 })
+            }
         }
     }
 
-    /// In one transaction: the final state and its receipt in the outbox (only if still pending).
-    private func record(_ request: NoticeRequest, status: NoticeReceipt.Status, at time: Date, reason: String?,
-                        channel: NoticeReceipt.Channel) async throws {
+    /// In one transaction: the final states and, for each notice that was still pending, its
+    /// receipt in the outbox.
+    private func record(_ requests: [NoticeRequest], _ outcomes: [NoticeStore.FinalOutcome]) async throws {
+        guard !outcomes.isEmpty else { return }
         let store = store, outbox = outbox, topic = receiptTopic
+        let byID = Dictionary(requests.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         try await pool.withTransaction { connection in
-            let changed: Bool
-            switch status {
-            case .delivered: changed = try store.markDelivered(request.id, at: time, channel: channel, on: connection)
-            case .failed: changed = try store.markFailed(request.id, at: time, reason: reason ?? "failed", channel: channel, on: connection)
+            let changed = try store.markFinal(outcomes, on: connection)
+            let receipts = try outcomes.filter { changed.contains($0.requestID.lowercased()) }.compactMap { outcome -> OutboxMessage? in
+                guard let request = byID[outcome.requestID] else { return nil }
+                let receipt = NoticeReceipt(request: request, status: outcome.status,
+                                            deliveredAt: outcome.status == .delivered ? outcome.at : nil,
+                                            reason: outcome.reason, channel: outcome.channel)
+                return try ReceiptMessage.make(receipt, topic: topic)
             }
-            guard changed else { return }
-            let receipt = NoticeReceipt(request: request, status: status, deliveredAt: status == .delivered ? time : nil,
-                                        reason: reason, channel: channel)
-            try outbox.enqueue([try ReceiptMessage.make(receipt, topic: topic)], on: connection)
+            try outbox.enqueue(receipts, on: connection)
         }
     }
 }

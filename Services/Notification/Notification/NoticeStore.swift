@@ -73,6 +73,50 @@ public struct NoticeStore: Sendable {
             """) == 1
     }
 
+    /// The final state of one notice: delivered, or failed with its reason.
+    public struct FinalOutcome: Sendable {
+        /// The notice request.
+        public var requestID: String
+        /// `delivered` or `failed`.
+        public var status: NoticeReceipt.Status
+        /// When it was delivered or failed.
+        public var at: Date
+        /// Why it failed (nil when delivered).
+        public var reason: String?
+        /// The channel tried.
+        public var channel: NoticeReceipt.Channel
+
+        /// Creates an outcome.
+        public init(requestID: String, status: NoticeReceipt.Status, at: Date, reason: String?, channel: NoticeReceipt.Channel) {
+            self.requestID = requestID
+            self.status = status
+            self.at = at
+            self.reason = reason
+            self.channel = channel
+        }
+    }
+
+    /// Marks the still-pending notices among `outcomes` delivered or failed (one statement for a
+    /// whole delivery round); returns the request ids it changed. A notice no longer pending
+    /// (another worker finished it) is left as it is.
+    public func markFinal(_ outcomes: [FinalOutcome], on connection: isolated PostgresConnection) throws -> Set<String> {
+        guard !outcomes.isEmpty else { return [] }
+        let rows = try connection.query("""
+            UPDATE \(identifier: schema).notices n
+            SET status = x.status,
+                delivered_at = CASE WHEN x.status = 'delivered' THEN x.at ELSE n.delivered_at END,
+                failed_at = CASE WHEN x.status = 'failed' THEN x.at ELSE n.failed_at END,
+                channel = x.channel, last_error = x.reason
+            FROM unnest(\(outcomes.map { UUID(uuidString: $0.requestID) ?? UUID() })::uuid[],
+                        \(outcomes.map(\.status.rawValue))::text[], \(outcomes.map(\.at))::timestamptz[],
+                        \(outcomes.map(\.channel.rawValue))::text[], \(outcomes.map(\.reason))::text[])
+                 AS x(request_id, status, at, channel, reason)
+            WHERE n.request_id = x.request_id AND n.status = 'pending'
+            RETURNING n.request_id
+            """)
+        return Set(try rows.map { try $0.decode(UUID.self, at: 0).uuidString.lowercased() })
+    }
+
     /// Schedules the next attempt of a pending notice `delay` from now, keeping the error.
     /// Ignored when another worker has claimed it since (`attempt` no longer current).
     public func reschedule(_ requestID: String, attempt: Int, after delay: Duration, error: String,
