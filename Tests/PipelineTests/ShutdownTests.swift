@@ -53,8 +53,9 @@ import TestSupport
         }
         try await control.setBroker(1, down: true, cluster: cluster.id)
         // A row the publisher will try to send to a broker that is gone.
+        let late = UUID()
         try await fixture.pool.withTransaction { connection in
-            try Outbox(schema: fixture.schema).enqueue([OutboxMessage(id: UUID(), topic: fixture.output, key: "k",
+            try Outbox(schema: fixture.schema).enqueue([OutboxMessage(id: late, topic: fixture.output, key: "k",
                                                                       payload: Array("late".utf8))], on: connection)
         }
         publisher.wake()
@@ -65,9 +66,12 @@ import TestSupport
         let ended = await finishes(within: .seconds(14)) { _ = try? await running.value }
         #expect(ended, "the pipeline did not stop within 14 s of graceful shutdown with the broker gone")
         #expect(ContinuousClock.now - start < .seconds(14))
-        let waiting = try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox")
+        // The late row stays, and nothing was moved aside. (Rows of the first 200 may wait too: a
+        // rebalance of the mock group while a batch commits makes the consumer read it again,
+        // which at-least-once delivery allows; seen once as 201 waiting rows.)
+        let waiting = try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox WHERE message_id = \(late)")
         let buried = try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox_dead")
-        #expect(waiting == 1 && buried == 0, "the unacknowledged row stays for the next start (waiting \(waiting), moved aside \(buried))")
+        #expect(waiting == 1 && buried == 0, "the unacknowledged row stays for the next start (late row waiting \(waiting), moved aside \(buried))")
         if !ended { running.cancel() }
         await producer.shutdown(timeout: .milliseconds(100))
         try? await control.destroyCluster(cluster.id)
