@@ -3,9 +3,9 @@ import CLibPQ
 extension PostgresConnection {
     /// Runs `query` inside the open transaction, together with the next statement that needs an
     /// answer (or with COMMIT), in one round trip (libpq pipeline mode). For statements whose
-    /// result nobody reads: the outbox insert, the offsets, a log row. A round trip costs about
-    /// 80 µs of CPU on a small machine (measured with pgbench: 11,000 `SELECT 1`/s on one
-    /// connection), and a pipeline batch used to make about 15 of them.
+    /// result nobody reads: the outbox insert, the offsets, a log row. A round trip takes about
+    /// 90 µs on a small machine (pgbench: 11,000 `SELECT 1`/s on one connection), and a
+    /// consumer batch with its publishing used to make about 16 of them.
     ///
     /// An error of a deferred statement is thrown by the statement that sends it (with the
     /// deferred statement's SQL), and the transaction then rolls back as for any error. Outside a
