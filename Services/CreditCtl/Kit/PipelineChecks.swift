@@ -92,7 +92,9 @@ public struct PipelineChecks: Sendable {
             let outbox = await probe.outbox(consumer.schema)
             check("\(consumer.schema) outbox empty", outbox == 0, "\(outbox) rows left")
             let dead = try await probe.count(consumer.schema, consumer.deadLetters)
-            check("\(consumer.schema) no dead letters", dead == 0, "\(dead) rows in \(consumer.deadLetters)")
+            let samples = dead == 0 ? [] : try await probe.samples(consumer.schema, consumer.deadLetters)
+            check("\(consumer.schema) no dead letters", dead == 0,
+                  "\(dead) rows in \(consumer.deadLetters)" + (samples.isEmpty ? "" : ", e.g. " + samples.joined(separator: "; ")))
         }
         var truncated: [String] = []
         var marks: [String: [Int32: (low: Int64, high: Int64)]] = [:]

@@ -55,6 +55,14 @@ public struct PipelineProbe: Sendable {
         try await pool.query("SELECT count(*) FROM \(identifier: schema).\(identifier: table)").first?.decode(Int.self, at: 0) ?? 0
     }
 
+    /// Up to `limit` rows of a dead-letter table as JSON, without their raw bytes (`raw`,
+    /// `payload`), so that a failed check says why a message was refused.
+    public func samples(_ schema: String, _ table: String, limit: Int = 3) async throws -> [String] {
+        try await pool.query("""
+            SELECT (to_jsonb(t) - 'raw' - 'payload')::text FROM \(identifier: schema).\(identifier: table) t LIMIT \(limit)
+            """).map { try $0.decode(String.self, at: 0) }
+    }
+
     /// Low and high watermarks of every partition of `topic`.
     public func watermarks(_ topic: String) async throws -> [Int32: (low: Int64, high: Int64)] {
         var marks: [Int32: (low: Int64, high: Int64)] = [:]
