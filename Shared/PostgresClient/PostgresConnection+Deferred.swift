@@ -65,9 +65,9 @@ extension PostgresConnection {
         let conn = try ensureConnected()
         // Prepared outside the pipeline (once per session and statement).
         let names = try queries.map { try statementName(for: $0, conn: conn) }
-        guard PQenterPipelineMode(conn) == 1 else {
-            throw connectionError(conn, sql: queries.first?.sql, sqlState: nil, fallback: .protocol)
-        }
+        // libpq refuses only when the session is busy with something else: a fresh connection
+        // and a retry are the way out, not a permanent error that would dead-letter a message.
+        guard PQenterPipelineMode(conn) == 1 else { throw abandonPipeline(conn, sql: queries.first?.sql) }
         for (query, name) in zip(queries, names) {
             let count = Int32(query.bindings.count)
             let sent = Self.withParameters(query.bindings) { types, values, lengths, formats in
