@@ -12,9 +12,7 @@ extension PostgresConnection {
     /// transaction the statement runs at once: a pipeline would make an implicit transaction of
     /// statements that were meant to commit separately.
     public func executeDeferred(_ query: PostgresQuery) throws {
-        if let failure = query.encodingFailure {
-            throw PostgresError(code: .protocol, message: "cannot encode \(failure)", query: query.sql)
-        }
+        try query.checkEncoded()
         guard inTransaction else {
             try execute(query)
             return

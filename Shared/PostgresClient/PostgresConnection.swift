@@ -128,9 +128,7 @@ public actor PostgresConnection {
     /// Deferred statements (``executeDeferred(_:)``) go out in the same round trip, first.
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> PostgresResult {
-        if let failure = query.encodingFailure {
-            throw PostgresError(code: .protocol, message: "cannot encode \(failure)", query: query.sql)
-        }
+        try query.checkEncoded()
         return try runAfterDeferred(query)
     }
 

@@ -55,6 +55,13 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
     /// Set when an interpolated value failed to encode; executing the query throws it.
     var encodingFailure: String?
 
+    /// Throws the encoding failure, if a value could not be encoded (before anything is sent).
+    func checkEncoded() throws {
+        if let encodingFailure {
+            throw PostgresError(code: .protocol, message: "cannot encode \(encodingFailure)", query: sql)
+        }
+    }
+
     /// Raw SQL plus explicit parameters, for statements built elsewhere (`$1`... in `sql`).
     public init(sql: String, bindings: PostgresBindings = PostgresBindings()) {
         self.sql = sql

@@ -25,6 +25,11 @@ public struct CPUShares: Codable, Sendable, Hashable {
         return rows
     }
 
+    /// CPU seconds of the named parts over the phase (cores × seconds).
+    public func seconds(of parts: [String]) -> [String: Double] {
+        Dictionary(uniqueKeysWithValues: parts.compactMap { part in cores[part].map { (part, $0 * seconds) } })
+    }
+
     /// The median share of each part over `runs` (a part missing from a run counts as absent).
     public static func median(_ runs: [CPUShares]) -> CPUShares? {
         guard !runs.isEmpty else { return nil }

@@ -215,7 +215,7 @@ public struct Repetition: Codable, Sendable {
     public var latencyAt80pct: LatencyRun?
     /// Memory per service after the throughput run.
     public var memory: [String: ProcessMemory]
-    /// CPU seconds per service during the throughput run.
+    /// CPU seconds per service during the throughput run (from `cpu_during_throughput`).
     public var cpuSeconds: [String: Double]
     /// Where the CPU went during the throughput run, in cores.
     public var cpuDuringThroughput: CPUShares?

@@ -199,8 +199,8 @@ public struct PipelineBenchmark: Sendable {
                                     anchor: SyntheticTraffic.anchor(for: Date()))
         do {
             let alive: @Sendable () throws -> Void = { try stack.checkAlive() }
-            let (throughput, memory, cpu, shares) = try await warmUpAndMeasure("\(index)", stack: stack, drain: drain,
-                                                                       publisher: publisher, streams: &streams)
+            let (throughput, memory, shares) = try await warmUpAndMeasure("\(index)", stack: stack, drain: drain,
+                                                                          publisher: publisher, streams: &streams)
 
             // The COPY limit of the rows this stack wrote (services idle).
             let copy = CopyLimit(pool: probe.pool)
@@ -235,8 +235,8 @@ public struct PipelineBenchmark: Sendable {
             return Repetition(index: index, subjects: population.count, events: options.events,
                               kafkaProduceMsgsPerS: produce, kafkaConsumeMsgsPerS: consume, copyEvents: copyEvents,
                               copyLedger: copyLedger, copyRowsPerS: copyRate, throughput: throughput,
-                              latencyAt50pct: latency[0], latencyAt80pct: latency[1], memory: memory, cpuSeconds: cpu,
-                              cpuDuringThroughput: shares, checks: outcome.checks, truncated: outcome.truncated)
+                              latencyAt50pct: latency[0], latencyAt80pct: latency[1], memory: memory,
+                              cpuSeconds: shares.seconds(of: Array(stack.pids.keys)), cpuDuringThroughput: shares, checks: outcome.checks, truncated: outcome.truncated)
         } catch {
             await producer.shutdown()
             throw error
@@ -245,10 +245,10 @@ public struct PipelineBenchmark: Sendable {
 
     /// A warm-up (connections, caches, consumer groups, table statistics; drained, not
     /// measured), then the throughput run offered as fast as the producer goes; with the
-    /// services' memory after it and their CPU seconds during it.
+    /// services' memory after it and where the CPU went during it.
     private func warmUpAndMeasure(_ label: String, stack: BenchStack, drain: PipelineDrain, publisher: EventPublisher,
                                   streams: inout StreamPlanner) async throws
-        -> (ThroughputResult, [String: ProcessMemory], [String: Double], CPUShares)
+        -> (ThroughputResult, [String: ProcessMemory], CPUShares)
     {
         let alive: @Sendable () throws -> Void = { try stack.checkAlive() }
         var warmup = try streams.next("w\(label)-", events: options.warmupEvents)
@@ -263,19 +263,16 @@ public struct PipelineBenchmark: Sendable {
         say("  warm-up: \(options.warmupEvents) events absorbed, tables analyzed")
 
         var traffic = try streams.next("t\(label)-", events: options.events)
-        let pids = stack.pids
-        let cpuBefore = pids.mapValues(ProcessMemory.cpuSeconds)
         let before = CPUSnapshot.take(processes: stack.cpuProcesses)
         let baseline = await drain.baseline()
         async let timeline = drain.wait(events: options.events, baseline: baseline, alive: alive)
         let offered = try await publisher.publish(&traffic)
         let times = try await timeline
-        let cpu = pids.mapValues(ProcessMemory.cpuSeconds).merging(cpuBefore) { after, before in after - before }
         let shares = CPUSnapshot.take(processes: stack.cpuProcesses).shares(since: before)
         let throughput = ThroughputResult(timeline: times, events: options.events, offered: offered.rate)
         say(String(format: "  throughput: %.0f events/s to the ledger, %.0f to decisions (offered %.0f/s)",
                    throughput.eventsPerS, throughput.eventsPerSToDecisions, offered.rate))
-        return (throughput, pids.compactMapValues(ProcessMemory.read), cpu, shares)
+        return (throughput, stack.pids.compactMapValues(ProcessMemory.read), shares)
     }
 
     private func measureLatency(_ traffic: inout SyntheticTraffic, rate: Double, events: Int, stack: BenchStack,
@@ -319,8 +316,8 @@ public struct PipelineBenchmark: Sendable {
             let publisher = EventPublisher(producer: producer)
             var streams = StreamPlanner(population: population, registry: registry, seed: options.seed,
                                         anchor: SyntheticTraffic.anchor(for: Date()))
-            let (result, memory, _, _) = try await warmUpAndMeasure("g\(subjects)", stack: stack, drain: drain,
-                                                                    publisher: publisher, streams: &streams)
+            let (result, memory, _) = try await warmUpAndMeasure("g\(subjects)", stack: stack, drain: drain,
+                                                                 publisher: publisher, streams: &streams)
             await producer.shutdown()
             await probe.close()
             await pool.shutdown()

@@ -115,61 +115,74 @@ public final class DeliveryWorker: Service, Sendable {
         return Attempt(notice: notice, outcome: outcome, channel: route.channel, sentAt: sentAt)
     }
 
-    /// Records a round's outcomes: retries are rescheduled one by one; delivered and failed
-    /// notices are marked, with their receipts in the outbox, in one transaction (it used to be
-    /// one transaction, with its own WAL flush, per notice).
+    /// Records a round's outcomes: delivered and failed notices first, all in one transaction
+    /// with their receipts (it used to be one transaction, with its own WAL flush, per notice),
+    /// so that a failing reschedule cannot leave a sent notice unrecorded; then the retries,
+    /// one by one.
     private func finish(_ attempts: [Attempt]) async throws {
-        var finals: [(outcome: NoticeStore.FinalOutcome, metadata: Logger.Metadata)] = []
+        var finals: [Final] = []
+        var retries: [(attempt: Attempt, reason: String)] = []
         for attempt in attempts {
             let request = attempt.notice.request
-            let metadata: Logger.Metadata = ["request_id": "\(request.id)", "attempt": "\(attempt.notice.attempt)",
-                                             "channel": "\(attempt.channel.rawValue)"]
             func final(_ status: NoticeReceipt.Status, at time: Date, reason: String?) {
-                finals.append((NoticeStore.FinalOutcome(requestID: request.id, status: status, at: time, reason: reason,
-                                                        channel: attempt.channel), metadata))
+                finals.append(Final(request: request, outcome: NoticeStore.FinalOutcome(
+                    requestID: request.id, status: status, at: time, reason: reason, channel: attempt.channel),
+                                    metadata: Self.metadata(attempt)))
             }
             switch attempt.outcome {
             case .delivered:
                 final(.delivered, at: attempt.sentAt, reason: nil)
             case .retryable(let reason) where attempt.notice.attempt < policy.maxAttempts:
-                let delay = policy.backoff.delay(attempt: attempt.notice.attempt - 1)
-                try await store.reschedule(request.id, attempt: attempt.notice.attempt, after: delay, error: reason,
-                                           channel: attempt.channel, pool: pool)
-                retried.increment()
-                logger.notice("notice delivery failed; will retry",
-                              metadata: metadata.merging(["error": "\(reason)", "delay": "\(delay)"]) { $1 })
+                retries.append((attempt, reason))
             case .retryable(let reason):
                 final(.failed, at: clock.now(), reason: "retry budget exhausted after \(attempt.notice.attempt) attempts: \(reason)")
             case .permanent(let reason):
                 final(.failed, at: clock.now(), reason: reason)
             }
         }
-        try await record(attempts.map(\.notice.request), finals.map(\.outcome))
-        for (outcome, metadata) in finals {
-            if outcome.status == .delivered {
+        try await record(finals)
+        for final in finals {
+            if final.outcome.status == .delivered {
                 delivered.increment()
-                logger.info("notice delivered", metadata: metadata)
+                logger.info("notice delivered", metadata: final.metadata)
             } else {
                 failed.increment()
-                logger.error("notice failed permanently", metadata: metadata.merging(["error": "\(outcome.reason ?? "")"]) { $1 })
+                logger.error("notice failed permanently",
+                             metadata: final.metadata.merging(["error": "\(final.outcome.reason ?? "")"]) { $1 })
             }
         }
+        for (attempt, reason) in retries {
+            let delay = policy.backoff.delay(attempt: attempt.notice.attempt - 1)
+            try await store.reschedule(attempt.notice.request.id, attempt: attempt.notice.attempt, after: delay, error: reason,
+                                       channel: attempt.channel, pool: pool)
+            retried.increment()
+            logger.notice("notice delivery failed; will retry",
+                          metadata: Self.metadata(attempt).merging(["error": "\(reason)", "delay": "\(delay)"]) { $1 })
+        }
+    }
+
+    /// A delivered or failed notice of a round, to record.
+    private struct Final {
+        var request: NoticeRequest
+        var outcome: NoticeStore.FinalOutcome
+        var metadata: Logger.Metadata
+    }
+
+    private static func metadata(_ attempt: Attempt) -> Logger.Metadata {
+        ["request_id": "\(attempt.notice.request.id)", "attempt": "\(attempt.notice.attempt)", "channel": "\(attempt.channel.rawValue)"]
     }
 
     /// In one transaction: the final states and, for each notice that was still pending, its
     /// receipt in the outbox.
-    private func record(_ requests: [NoticeRequest], _ outcomes: [NoticeStore.FinalOutcome]) async throws {
-        guard !outcomes.isEmpty else { return }
+    private func record(_ finals: [Final]) async throws {
+        guard !finals.isEmpty else { return }
         let store = store, outbox = outbox, topic = receiptTopic
-        let byID = Dictionary(requests.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         try await pool.withTransaction { connection in
-            let changed = try store.markFinal(outcomes, on: connection)
-            let receipts = try outcomes.filter { changed.contains($0.requestID.lowercased()) }.compactMap { outcome -> OutboxMessage? in
-                guard let request = byID[outcome.requestID] else { return nil }
-                let receipt = NoticeReceipt(request: request, status: outcome.status,
-                                            deliveredAt: outcome.status == .delivered ? outcome.at : nil,
-                                            reason: outcome.reason, channel: outcome.channel)
-                return try ReceiptMessage.make(receipt, topic: topic)
+            let changed = try store.markFinal(finals.map(\.outcome), on: connection)
+            let receipts = try finals.filter { changed.contains($0.request.id.lowercased()) }.map { final in
+                try ReceiptMessage.make(NoticeReceipt(request: final.request, status: final.outcome.status,
+                                                      deliveredAt: final.outcome.status == .delivered ? final.outcome.at : nil,
+                                                      reason: final.outcome.reason, channel: final.outcome.channel), topic: topic)
             }
             try outbox.enqueue(receipts, on: connection)
         }

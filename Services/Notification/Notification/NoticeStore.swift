@@ -107,7 +107,7 @@ public struct NoticeStore: Sendable {
                 delivered_at = CASE WHEN x.status = 'delivered' THEN x.at ELSE n.delivered_at END,
                 failed_at = CASE WHEN x.status = 'failed' THEN x.at ELSE n.failed_at END,
                 channel = x.channel, last_error = x.reason
-            FROM unnest(\(outcomes.map { UUID(uuidString: $0.requestID) ?? UUID() })::uuid[],
+            FROM unnest(\(outcomes.map(\.requestID))::uuid[],
                         \(outcomes.map(\.status.rawValue))::text[], \(outcomes.map(\.at))::timestamptz[],
                         \(outcomes.map(\.channel.rawValue))::text[], \(outcomes.map(\.reason))::text[])
                  AS x(request_id, status, at, channel, reason)
