@@ -51,10 +51,19 @@ public final class KafkaProducer: Sendable {
     /// known (idempotent consumers make re-sending the whole batch safe). A cancelled task stops
     /// waiting with `CancellationError`; messages already handed over may still be delivered.
     public func send(_ messages: [KafkaOutgoingMessage]) async throws -> [KafkaDeliveryReport] {
+        try await enqueue(messages).acknowledgements()
+    }
+
+    /// Hands a batch to librdkafka, in order, and returns once it holds all of it (waiting while
+    /// its local queue is full); await ``KafkaPendingBatch/acknowledgements()`` for the
+    /// outcome. For a sender with several batches awaiting acknowledgement: concurrent `send`
+    /// calls hand their messages over in whatever order their tasks run, so a message could
+    /// overtake an earlier one of the same key (a retraction its target, which ingest then
+    /// refuses); batches enqueued one after the other keep their order in each partition.
+    public func enqueue(_ messages: [KafkaOutgoingMessage]) async throws -> KafkaPendingBatch {
         try handle.context.checkFatal()
         let collector = BatchCollector(messages)
         let batch = deliveries.register(collector)
-        defer { deliveries.remove(batch) }
         var index = 0
         var backoff = Duration.milliseconds(1)
         while index < messages.count {
@@ -78,7 +87,7 @@ public final class KafkaProducer: Sendable {
                 backoff = .milliseconds(1)
             }
         }
-        return try await collector.wait()
+        return KafkaPendingBatch(collector: collector, batch: batch, deliveries: deliveries)
     }
 
     /// Hands one message to librdkafka (copying its bytes); returns the error if refused.
@@ -233,5 +242,21 @@ extension Optional where Wrapped == [UInt8] {
         case .some(let bytes): try bytes.withUnsafeBytes(body)
         case .none: try body(UnsafeRawBufferPointer(start: nil, count: 0))
         }
+    }
+}
+
+/// A batch handed to the producer (``KafkaProducer/enqueue(_:)``), waiting for the broker.
+/// Await ``acknowledgements()`` exactly once: until then the producer keeps its reports.
+public struct KafkaPendingBatch: Sendable {
+    fileprivate let collector: BatchCollector
+    fileprivate let batch: UInt
+    fileprivate let deliveries: DeliveryRegistry
+
+    /// The delivery reports in input order once every message is acknowledged; throws the
+    /// first `KafkaError` after all outcomes are known, or `CancellationError` when the task is
+    /// cancelled.
+    public func acknowledgements() async throws -> [KafkaDeliveryReport] {
+        defer { deliveries.remove(batch) }
+        return try await collector.wait()
     }
 }

@@ -48,14 +48,14 @@ public struct OffsetStore: Sendable {
     public func save(_ offsets: [KafkaTopicPartition: Int64], on connection: isolated PostgresConnection) throws {
         guard !offsets.isEmpty else { return }
         let entries = Array(offsets)
-        try connection.executeDeferred("""
+        try connection.executeDeferred(.genericPlan("""
             INSERT INTO \(identifier: schema).consumer_offsets (group_id, topic, partition, next_offset)
             SELECT \(group), t, p, o
             FROM unnest(\(entries.map(\.key.topic))::text[], \(entries.map { Int($0.key.partition) })::int[],
                         \(entries.map(\.value))::bigint[]) AS x(t, p, o)
             ON CONFLICT (group_id, topic, partition) DO UPDATE
             SET next_offset = EXCLUDED.next_offset, updated_at = now()
-            """)
+            """))
     }
 
     /// Records that this group now reads the cluster `clusterID`. When the group last read a

@@ -15,12 +15,12 @@ public struct Outbox: Sendable {
     /// commit). A message whose id is already waiting is not inserted again.
     public func enqueue(_ messages: [OutboxMessage], on connection: isolated PostgresConnection) throws {
         guard !messages.isEmpty else { return }
-        try connection.executeDeferred("""
+        try connection.executeDeferred(.genericPlan("""
             INSERT INTO \(identifier: schema).outbox (message_id, topic, key, payload)
             SELECT * FROM unnest(\(messages.map(\.id))::uuid[], \(messages.map(\.topic))::text[],
                                  \(messages.map(\.key))::text[], \(messages.map { Data($0.payload) })::bytea[])
             ON CONFLICT (message_id) DO NOTHING
-            """)
+            """))
     }
 
     /// A message waiting in the outbox, with its position.
@@ -36,10 +36,10 @@ public struct Outbox: Sendable {
     /// which a scan from the start walks through until vacuum removes them (measured: 10.5 ms
     /// per batch in ingest at 1,500 events/s, the largest statement of the whole pipeline).
     public func pending(after: Int64 = 0, limit: Int, on connection: isolated PostgresConnection) throws -> [Pending] {
-        let rows = try connection.query("""
+        let rows = try connection.query(.genericPlan("""
             SELECT seq, message_id, topic, key, payload FROM \(identifier: schema).outbox
             WHERE seq > \(after) ORDER BY seq LIMIT \(limit)
-            """)
+            """))
         return try rows.map { row in
             Pending(seq: try row.decode(Int64.self, at: 0),
                     message: OutboxMessage(id: try row.decode(UUID.self, at: 1), topic: try row.decode(String.self, at: 2),
@@ -52,7 +52,7 @@ public struct Outbox: Sendable {
     /// that committed late may have taken a lower position that has not been published yet.
     public func remove(_ seqs: [Int64], on connection: isolated PostgresConnection) throws {
         guard !seqs.isEmpty else { return }
-        try connection.executeDeferred("DELETE FROM \(identifier: schema).outbox WHERE seq = ANY(\(seqs)::bigint[])")
+        try connection.executeDeferred(.genericPlan("DELETE FROM \(identifier: schema).outbox WHERE seq = ANY(\(seqs)::bigint[])"))
     }
 
     /// Moves the message at `seq` from the outbox to `outbox_dead` with `error` (the broker

@@ -134,7 +134,7 @@ public final class OutboxPublisher: Service, Sendable {
         let start = ContinuousClock.now
         let outcome = try await pool.withTransaction { connection -> PublishOutcome in
             try connection.commitWithoutWaitingForFlush()  // a lost delete only publishes again
-            try connection.executeDeferred("SELECT pg_advisory_xact_lock(hashtext(\(outbox.schema + ".outbox")))")
+            try connection.executeDeferred(.genericPlan("SELECT pg_advisory_xact_lock(hashtext(\(outbox.schema + ".outbox")))"))
             let pending = try outbox.pending(after: after, limit: batchSize, on: connection)
             var outcome = PublishOutcome()
             if !pending.isEmpty {

@@ -17,7 +17,26 @@ extension PostgresConnection {
             try execute(query)
             return
         }
+        queuePlanMode(for: query)
         deferred.append(query)
+    }
+
+    /// Inside a transaction, queues the settings `query` wants when the transaction is in the
+    /// other mode: for a ``PostgresQuery/genericPlan(_:)`` statement, generic plans made without
+    /// sequential scans; for any other, the session's mode back. They go out in the same round
+    /// trip as `query` and end with the transaction; outside one, every statement runs in the
+    /// session's mode.
+    func queuePlanMode(for query: PostgresQuery) {
+        guard inTransaction, query.usesGenericPlan != transactionUsesGenericPlans else { return }
+        transactionUsesGenericPlans = query.usesGenericPlan
+        if query.usesGenericPlan {
+            deferred.append("SET LOCAL plan_cache_mode = force_generic_plan")
+            deferred.append("SET LOCAL enable_seqscan = off")
+        } else {
+            let mode = configuration.forceCustomPlans ? "force_custom_plan" : "auto"
+            deferred.append(PostgresQuery(unsafeSQL: "SET LOCAL plan_cache_mode = \(mode)"))
+            deferred.append("SET LOCAL enable_seqscan TO DEFAULT")
+        }
     }
 
     /// Sends the pending BEGIN and the deferred statements (if any) followed by `query` in one

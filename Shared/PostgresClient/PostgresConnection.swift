@@ -28,6 +28,9 @@ public actor PostgresConnection {
     var pendingBegin: PostgresQuery?
     /// Statements waiting to go out with the next one (see ``executeDeferred(_:)``).
     var deferred: [PostgresQuery] = []
+    /// Whether the open transaction has switched to generic plans (see
+    /// ``PostgresQuery/genericPlan(_:)``); every transaction starts in the session's mode.
+    var transactionUsesGenericPlans = false
 
     /// A connection that opens on first use (or on ``connect()``).
     public init(configuration: PostgresConfiguration, logger: Logger) {
@@ -129,6 +132,7 @@ public actor PostgresConnection {
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> PostgresResult {
         try query.checkEncoded()
+        queuePlanMode(for: query)
         return try runAfterDeferred(query)
     }
 

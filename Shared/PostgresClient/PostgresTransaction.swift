@@ -39,6 +39,7 @@ extension PostgresConnection {
         let begin = isolation.map { "BEGIN ISOLATION LEVEL \($0.rawValue)" } ?? "BEGIN"
         pendingBegin = PostgresQuery(unsafeSQL: begin)
         inTransaction = true
+        transactionUsesGenericPlans = false
     }
 
     /// Commits (with the deferred statements, in one round trip), or rolls back and rethrows

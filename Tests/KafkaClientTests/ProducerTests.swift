@@ -29,6 +29,28 @@ struct ProducerTests {
         #expect(messages.count == 103)
     }
 
+    /// Batches enqueued one after another with their acknowledgements awaited together arrive
+    /// in order within each partition (a retraction never overtakes its target).
+    @Test func enqueuedBatchesKeepTheirOrderWhileAwaitedTogether() async throws {
+        let bootstrap = try TestEnvironment.kafkaBootstrap()
+        let topic = try await Kafka.topic("order", partitions: 3)
+        let producer = try Kafka.producer(bootstrap)
+        let acknowledged = try await withThrowingTaskGroup(of: Int.self) { group in
+            for start in stride(from: 0, to: 2_000, by: 50) {
+                let pending = try await producer.enqueue(Kafka.numbered(topic, start..<(start + 50), keys: 3))
+                group.addTask { try await pending.acknowledgements().count }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(acknowledged == 2_000)
+        await producer.shutdown()
+        let messages = try await Kafka.consumeAll(bootstrap, topic: topic, expected: 2_000)
+        for key in 0..<3 {
+            let values = messages.filter { $0.keyString == "subject-\(key)" }.sorted { $0.offset < $1.offset }.compactMap { Int($0.valueString) }
+            #expect(values == Array(stride(from: key, to: 2_000, by: 3)), "key \(key) in publication order")
+        }
+    }
+
     @Test func sendAfterShutdownFails() async throws {
         let producer = try Kafka.producer(try TestEnvironment.kafkaBootstrap())
         await producer.shutdown()

@@ -3,8 +3,9 @@ import Foundation
 import KafkaClient
 
 /// Publishes a synthetic stream to the agency topics (`agency.<id>.events`, keyed by subject):
-/// as fast as the producer takes it, or paced to a rate. Batches go out with up to 8 awaiting
-/// acknowledgement; a failed delivery fails the run.
+/// as fast as the producer takes it, or paced to a rate. Batches go out in order with up to 8
+/// awaiting acknowledgement (a retraction never overtakes its target); a failed delivery fails
+/// the run.
 public struct EventPublisher: Sendable {
     /// The producer (idempotent; owned by the caller).
     public let producer: KafkaProducer
@@ -29,32 +30,55 @@ public struct EventPublisher: Sendable {
         public var rate: Double { seconds > 0 ? Double(events) / seconds : 0 }
     }
 
-    /// Sends every remaining event of `traffic`, at most `rate` per second (nil: unpaced).
+    /// Sends every remaining event of `traffic`, at most `rate` per second (nil: unpaced),
+    /// encoding each batch just before it goes out (for streams too long to hold encoded).
     /// `published` is called with each batch's event ids and the instant they were handed to
     /// the producer (the events' publication time); `progress` with the count acknowledged.
     public func publish(_ traffic: inout SyntheticTraffic, rate: Double? = nil,
                         published: @Sendable ([String], ContinuousClock.Instant) async -> Void = { _, _ in },
                         progress: (Int) -> Void = { _ in }) async throws -> Summary {
+        var perAgency: [String: Int] = [:]
+        var summary = try await send(rate: rate, published: published, progress: progress) { size in
+            var batch = EncodedTraffic()
+            while batch.messages.count < size, let next = traffic.next() {
+                try batch.append(next)
+            }
+            for (agency, count) in batch.perAgency { perAgency[agency, default: 0] += count }
+            return batch.messages.isEmpty ? nil : (batch.messages, batch.eventIDs)
+        }
+        summary.perAgency = perAgency
+        return summary
+    }
+
+    /// Sends `encoded` (made before the clock starts, so that a timed run measures the
+    /// pipeline rather than the generator and its JSON encoding), at most `rate` per second.
+    public func publish(_ encoded: EncodedTraffic, rate: Double? = nil,
+                        published: @Sendable ([String], ContinuousClock.Instant) async -> Void = { _, _ in },
+                        progress: (Int) -> Void = { _ in }) async throws -> Summary {
+        var position = 0
+        var summary = try await send(rate: rate, published: published, progress: progress) { size in
+            guard position < encoded.messages.count else { return nil }
+            let end = min(position + size, encoded.messages.count)
+            defer { position = end }
+            return (Array(encoded.messages[position..<end]), Array(encoded.eventIDs[position..<end]))
+        }
+        summary.perAgency = encoded.perAgency
+        return summary
+    }
+
+    /// Sends the batches `next` makes (each at most the size it is given) until it returns nil.
+    private func send(rate: Double?, published: @Sendable ([String], ContinuousClock.Instant) async -> Void,
+                      progress: (Int) -> Void,
+                      next: (Int) throws -> ([KafkaOutgoingMessage], [String])?) async throws -> Summary {
         let clock = ContinuousClock()
         let start = clock.now
         // Paced: batches of about 10 ms worth of events, each sent at its due time.
         let size = rate.map { max(1, min(batchSize, Int(($0 / 100).rounded(.up)))) } ?? batchSize
         var sent = 0, acknowledged = 0
-        var perAgency: [String: Int] = [:]
         let producer = producer
         try await withThrowingTaskGroup(of: Int.self) { group in
             var inFlight = 0
-            while true {
-                var batch: [KafkaOutgoingMessage] = []
-                var ids: [String] = []
-                batch.reserveCapacity(size)
-                while batch.count < size, let next = traffic.next() {
-                    batch.append(KafkaOutgoingMessage(topic: next.topic, key: Array(next.event.subject.rawValue.utf8),
-                                                      value: Array(try MessageCoding.encode(next.event))))
-                    ids.append(next.event.eventID)
-                    perAgency[next.agency, default: 0] += 1
-                }
-                guard !batch.isEmpty else { break }
+            while let (batch, ids) = try next(size) {
                 if let rate {
                     let due = start + .nanoseconds(Int64(Double(sent) / rate * 1e9))
                     if due > clock.now { try await Task.sleep(until: due, clock: clock) }
@@ -66,8 +90,9 @@ public struct EventPublisher: Sendable {
                 }
                 await published(ids, clock.now)
                 sent += batch.count
-                let outgoing = batch
-                group.addTask { try await producer.send(outgoing).count }
+                // Handed over here, in order; only the acknowledgements are awaited concurrently.
+                let pending = try await producer.enqueue(batch)
+                group.addTask { try await pending.acknowledgements().count }
                 inFlight += 1
             }
             while let done = try await group.next() {
@@ -75,6 +100,32 @@ public struct EventPublisher: Sendable {
                 progress(acknowledged)
             }
         }
-        return Summary(events: acknowledged, seconds: (clock.now - start).seconds, perAgency: perAgency)
+        return Summary(events: acknowledged, seconds: (clock.now - start).seconds, perAgency: [:])
+    }
+}
+
+/// Agency messages encoded ahead of sending: what ``EventPublisher`` produces, in order.
+public struct EncodedTraffic: Sendable {
+    /// The messages (agency topic, subject key, `event/1` JSON).
+    public private(set) var messages: [KafkaOutgoingMessage] = []
+    /// Each message's event id.
+    public private(set) var eventIDs: [String] = []
+    /// Events per agency.
+    public private(set) var perAgency: [String: Int] = [:]
+
+    /// Nothing yet.
+    public init() {}
+
+    /// Every remaining event of `traffic`, encoded.
+    public init(_ traffic: inout SyntheticTraffic) throws {
+        while let next = traffic.next() { try append(next) }
+    }
+
+    /// Encodes one event and appends it.
+    mutating func append(_ next: SyntheticEvent) throws {
+        messages.append(KafkaOutgoingMessage(topic: next.topic, key: Array(next.event.subject.rawValue.utf8),
+                                             value: Array(try MessageCoding.encode(next.event))))
+        eventIDs.append(next.event.eventID)
+        perAgency[next.agency, default: 0] += 1
     }
 }

@@ -8,17 +8,20 @@ import Logging
 ///
 /// A score change names its event (`agency`, `event_id`). A decision names its case; the case
 /// a score change opens under a state policy has a derived id (`MessageID.sanctionsCase` with
-/// cause `change:<score change id>`), so each score change seen registers the case ids it could
-/// open and a decision is traced back exactly. Decisions of other cases (revocations, which the
-/// change that *closes* a case causes) fall back to the subject's latest scored event.
+/// cause `change:<score change id>`), so a decision is traced back exactly to one of its
+/// subject's recent score changes. The ids are derived when a decision arrives, for that
+/// subject's changes only: deriving them for every score change (a SHA-256 per state policy)
+/// was a tenth of this process's CPU, which it takes from the pipeline it measures. Decisions
+/// of other cases (revocations, which the change that *closes* a case causes) fall back to the
+/// subject's latest scored event.
 /// Reads start at the watermarks taken before publication begins.
 public actor LatencyCollector {
     private let consumer: KafkaConsumer
     private let statePolicies: [String: [String]]
     private var publishedAt: [String: ContinuousClock.Instant] = [:]
     private var scored: Set<String> = []
-    private var caseTriggers: [String: String] = [:]
-    private var latestEventOfSubject: [String: String] = [:]
+    /// The latest score changes of each subject, oldest first: (change id, scheme, event id).
+    private var recentChanges: [String: [(id: String, scheme: String, eventID: String)]] = [:]
     private var decided: Set<String> = []
     private var scoreLatency = LatencyHistogram()
     private var decisionLatency = LatencyHistogram()
@@ -98,19 +101,22 @@ public actor LatencyCollector {
             if message.topic == Topics.scoresChanged {
                 guard let change = try? MessageCoding.decode(ScoreChange.self, from: Data(message.value)),
                       let published = publishedAt[change.eventID] else { continue }
-                latestEventOfSubject[change.subject.rawValue] = change.eventID
-                for policy in statePolicies[change.scheme] ?? [] {
-                    let caseID = MessageID.sanctionsCase(subject: change.subject, policyID: policy,
-                                                         cause: MessageID.sanctionsCaseCause(scoreChange: change.id))
-                    caseTriggers[caseID] = change.eventID
+                recentChanges[change.subject.rawValue, default: []].append((change.id, change.scheme, change.eventID))
+                if recentChanges[change.subject.rawValue]!.count > Self.changesKept {
+                    recentChanges[change.subject.rawValue]!.removeFirst()
                 }
                 if scored.insert(change.eventID).inserted { scoreLatency.record(now - published) }
             } else if message.topic == Topics.sanctionsDecisions {
                 guard let decision = try? MessageCoding.decode(Decision.self, from: Data(message.value)),
                       decided.insert(decision.caseID + "/" + decision.action.rawValue).inserted else { continue }
-                let exact = caseTriggers[decision.caseID]
-                guard let eventID = exact ?? latestEventOfSubject[decision.subject.rawValue],
-                      let published = publishedAt[eventID] else {
+                let changes = recentChanges[decision.subject.rawValue] ?? []
+                let exact = changes.reversed().first { change in
+                    (statePolicies[change.scheme] ?? []).contains { policy in
+                        MessageID.sanctionsCase(subject: decision.subject, policyID: policy,
+                                                cause: MessageID.sanctionsCaseCause(scoreChange: change.id)) == decision.caseID
+                    }
+                }?.eventID
+                guard let eventID = exact ?? changes.last?.eventID, let published = publishedAt[eventID] else {
                     unmatched += 1
                     continue
                 }
@@ -119,6 +125,10 @@ public actor LatencyCollector {
             }
         }
     }
+
+    /// Score changes kept per subject to trace decisions to (a subject rarely has more within
+    /// the seconds a decision takes).
+    static let changesKept = 8
 }
 
 /// Latency percentiles of one path, in milliseconds.

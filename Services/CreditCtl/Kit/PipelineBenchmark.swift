@@ -217,8 +217,9 @@ public struct PipelineBenchmark: Sendable {
             for share in [0.5, 0.8] {
                 let rate = max(1, throughput.eventsPerSToDecisions * share)
                 let events = max(100, Int(rate * options.latencySeconds))
-                var paced = try streams.next("l\(Int(share * 100))-\(index)-", events: events)
-                let run = try await measureLatency(&paced, rate: rate, events: events, stack: stack, probe: probe,
+                var stream = try streams.next("l\(Int(share * 100))-\(index)-", events: events)
+                let paced = try EncodedTraffic(&stream)
+                let run = try await measureLatency(paced, rate: rate, events: events, stack: stack, probe: probe,
                                                    drain: drain, publisher: publisher, alive: alive)
                 say(String(format: "  latency at %.0f%% (%.0f events/s): score change p50 %.1f p99 %.1f p99.9 %.1f ms; "
                            + "decision p50 %.1f p99 %.1f ms (%d)", share * 100, rate, run.result.scoreChange.p50Ms,
@@ -262,11 +263,13 @@ public struct PipelineBenchmark: Sendable {
         try await drain.probe.pool.execute("ANALYZE")
         say("  warm-up: \(options.warmupEvents) events absorbed, tables analyzed")
 
-        var traffic = try streams.next("t\(label)-", events: options.events)
+        var stream = try streams.next("t\(label)-", events: options.events)
+        // Encoded before the clock starts: the run measures the pipeline, not the generator.
+        let traffic = try EncodedTraffic(&stream)
         let before = CPUSnapshot.take(processes: stack.cpuProcesses)
         let baseline = await drain.baseline()
         async let timeline = drain.wait(events: options.events, baseline: baseline, alive: alive)
-        let offered = try await publisher.publish(&traffic)
+        let offered = try await publisher.publish(traffic)
         let times = try await timeline
         let shares = CPUSnapshot.take(processes: stack.cpuProcesses).shares(since: before)
         let throughput = ThroughputResult(timeline: times, events: options.events, offered: offered.rate)
@@ -275,7 +278,7 @@ public struct PipelineBenchmark: Sendable {
         return (throughput, stack.pids.compactMapValues(ProcessMemory.read), shares)
     }
 
-    private func measureLatency(_ traffic: inout SyntheticTraffic, rate: Double, events: Int, stack: BenchStack,
+    private func measureLatency(_ traffic: EncodedTraffic, rate: Double, events: Int, stack: BenchStack,
                                 probe: PipelineProbe, drain: PipelineDrain, publisher: EventPublisher,
                                 alive: @escaping @Sendable () throws -> Void) async throws -> LatencyRun {
         var start: [KafkaTopicPartition: Int64] = [:]
@@ -290,7 +293,7 @@ public struct PipelineBenchmark: Sendable {
         let baseline = await drain.baseline()
         let before = CPUSnapshot.take(processes: stack.cpuProcesses)
         async let drained = drain.wait(events: events, baseline: baseline, alive: alive)
-        let offered = try await publisher.publish(&traffic, rate: rate, published: { ids, instant in
+        let offered = try await publisher.publish(traffic, rate: rate, published: { ids, instant in
             await collector.published(ids, at: instant)
         })
         _ = try await drained

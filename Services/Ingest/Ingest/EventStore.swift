@@ -79,12 +79,12 @@ struct EventStore: Sendable {
     func stored(_ keys: Set<Key>, on connection: isolated PostgresConnection) throws -> [Key: Stored] {
         guard !keys.isEmpty else { return [:] }
         let list = Array(keys)
-        let rows = try connection.query("""
+        let rows = try connection.query(.genericPlan("""
             SELECT e.agency, e.event_id, e.fingerprint, e.subject
             FROM unnest(\(list.map(\.agency))::text[], \(list.map(\.eventID))::text[]) AS k(agency, event_id)
             CROSS JOIN LATERAL (SELECT agency, event_id, fingerprint, subject FROM \(identifier: schema).events e
                                 WHERE e.agency = k.agency AND e.event_id = k.event_id OFFSET 0) e
-            """)
+            """))
         var found: [Key: Stored] = [:]
         for row in rows {
             found[Key(agency: try row.decode(String.self, at: 0), eventID: try row.decode(String.self, at: 1))] =
@@ -97,7 +97,7 @@ struct EventStore: Sendable {
     /// inserted first is skipped; the caller compares it with what that transaction stored).
     func insert(_ rows: [Row], on connection: isolated PostgresConnection) throws -> Set<Key> {
         guard !rows.isEmpty else { return [] }
-        let inserted = try connection.query("""
+        let inserted = try connection.query(.genericPlan("""
             INSERT INTO \(identifier: schema).events (agency, event_id, message_id, fingerprint, subject, subject_type, kind,
                 occurred_at, received_at, attributes, evidence, retracts, source)
             SELECT a, i, m, f, s, st, k, o, r, att::jsonb, ev, rt, so::jsonb
@@ -111,7 +111,7 @@ struct EventStore: Sendable {
                  AS u(a, i, m, f, s, st, k, o, r, att, ev, rt, so)
             ON CONFLICT (agency, event_id) DO NOTHING
             RETURNING agency, event_id
-            """)
+            """))
         return Set(try inserted.map { Key(agency: try $0.decode(String.self, at: 0), eventID: try $0.decode(String.self, at: 1)) })
     }
 

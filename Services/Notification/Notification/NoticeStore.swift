@@ -16,12 +16,12 @@ public struct NoticeStore: Sendable {
     @discardableResult
     public func record(_ request: NoticeRequest, receivedAt: Date, on connection: isolated PostgresConnection) throws -> Bool {
         let json = PostgresRawJSON(try MessageCoding.encodeString(request))
-        return try connection.execute("""
+        return try connection.execute(.genericPlan("""
             INSERT INTO \(identifier: schema).notices (request_id, subject, case_id, kind, title, request, requested_at, received_at)
             VALUES (\(request.id)::uuid, \(request.subject.rawValue), \(request.caseID), \(request.kind.rawValue),
                     \(request.title), \(json), \(request.requestedAt), \(receivedAt))
             ON CONFLICT (request_id) DO NOTHING
-            """) == 1
+            """)) == 1
     }
 
     /// Records a consumed message that is not a readable notice request (a dead letter).

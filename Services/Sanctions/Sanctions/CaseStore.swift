@@ -22,7 +22,7 @@ public struct CaseStore: Sendable {
     /// the same id exists or the (subject, policy) already has an open case.
     public func insert(_ record: SanctionCase, appealCodeHash: String?, actor: String, reason: String,
                        on connection: isolated PostgresConnection) throws -> Bool {
-        let inserted = try connection.execute("""
+        let inserted = try connection.execute(.genericPlan("""
             INSERT INTO \(identifier: schema).cases (case_id, subject, policy_id, policy_version, kind, state, cause, measures,
                 reasons, appeal_days, appeal_code_hash, opened_at, active_since, duration_days)
             VALUES (\(record.id)::uuid, \(record.subject.rawValue), \(record.policyID), \(record.policyVersion),
@@ -30,7 +30,7 @@ public struct CaseStore: Sendable {
                     \(PostgresJSON(record.reasons)), \(record.appealDays), \(appealCodeHash), \(record.openedAt), \(record.activeSince),
                     \(record.durationDays))
             ON CONFLICT DO NOTHING
-            """)
+            """))
         guard inserted == 1 else { return false }
         try addTransition(caseID: record.id, from: nil, to: record.state, at: record.openedAt, actor: actor, reason: reason,
                           on: connection)
@@ -40,26 +40,26 @@ public struct CaseStore: Sendable {
     /// The case `id`, locked for update; nil when there is none.
     public func lock(_ id: String, on connection: isolated PostgresConnection) throws -> SanctionCase? {
         guard UUID(uuidString: id) != nil else { return nil }
-        return try connection.query("""
+        return try connection.query(.genericPlan("""
             SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).cases WHERE case_id = \(id)::uuid FOR UPDATE
-            """).first.map(Self.decode)
+            """)).first.map(Self.decode)
     }
 
     /// The open case of `subject` under `policyID`, locked; nil when there is none.
     public func lockOpen(subject: SubjectCode, policyID: String, on connection: isolated PostgresConnection) throws -> SanctionCase? {
-        try connection.query("""
+        try connection.query(.genericPlan("""
             SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).cases
             WHERE subject = \(subject.rawValue) AND policy_id = \(policyID) AND state NOT IN ('lifted', 'withdrawn') FOR UPDATE
-            """).first.map(Self.decode)
+            """)).first.map(Self.decode)
     }
 
     /// The open cases of `subject` caused by `cause`, locked.
     public func lockOpen(subject: SubjectCode, cause: String, on connection: isolated PostgresConnection) throws -> [SanctionCase] {
-        try connection.query("""
+        try connection.query(.genericPlan("""
             SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).cases
             WHERE subject = \(subject.rawValue) AND cause = \(cause) AND state NOT IN ('lifted', 'withdrawn')
             ORDER BY opened_at FOR UPDATE
-            """).map(Self.decode)
+            """)).map(Self.decode)
     }
 
     /// Up to `limit` noticed cases whose appeal deadline is at or before `now`, locked (others
@@ -97,13 +97,13 @@ public struct CaseStore: Sendable {
         guard from == record.state || from.allows(record.state, kind: record.kind) else {
             throw InvalidTransition(caseID: record.id, from: from, to: record.state)
         }
-        try connection.executeDeferred("""
+        try connection.executeDeferred(.genericPlan("""
             UPDATE \(identifier: schema).cases
             SET state = \(record.state.rawValue), delivered_at = \(record.deliveredAt), appeal_deadline = \(record.appealDeadline),
                 appealed_at = \(record.appealedAt), notice_failure = \(record.noticeFailure),
                 active_since = \(record.activeSince), closed_at = \(record.closedAt), expires_at = \(record.expiresAt)
             WHERE case_id = \(record.id)::uuid
-            """)
+            """))
         if from != record.state {
             try addTransition(caseID: record.id, from: from, to: record.state, at: at, actor: actor, reason: reason, on: connection)
         }
@@ -111,10 +111,10 @@ public struct CaseStore: Sendable {
 
     private func addTransition(caseID: String, from: CaseState?, to: CaseState, at: Date, actor: String, reason: String,
                                on connection: isolated PostgresConnection) throws {
-        try connection.executeDeferred("""
+        try connection.executeDeferred(.genericPlan("""
             INSERT INTO \(identifier: schema).case_transitions (case_id, from_state, to_state, at, actor, reason)
             VALUES (\(caseID)::uuid, \(from?.rawValue), \(to.rawValue), \(at), \(actor), \(reason))
-            """)
+            """))
     }
 
     /// Every case of `subject`, oldest first.
@@ -146,10 +146,10 @@ public struct CaseStore: Sendable {
     /// Records `messageIDs` as applied (one statement); returns those not recorded before.
     func markProcessed(_ messageIDs: [String], on connection: isolated PostgresConnection) throws -> Set<String> {
         guard !messageIDs.isEmpty else { return [] }
-        return Set(try connection.query("""
+        return Set(try connection.query(.genericPlan("""
             INSERT INTO \(identifier: schema).processed_messages (message_id) SELECT unnest(\(messageIDs)::text[])
             ON CONFLICT DO NOTHING RETURNING message_id
-            """).map { try $0.decode(String.self, at: 0) })
+            """)).map { try $0.decode(String.self, at: 0) })
     }
 
     /// Whether each state policy's condition held for the subject after its last change, for
@@ -160,12 +160,12 @@ public struct CaseStore: Sendable {
     {
         guard !pairs.isEmpty else { return [:] }
         var found: [CaseBatch.ConditionKey: Bool] = [:]
-        for row in try connection.query("""
+        for row in try connection.query(.genericPlan("""
             SELECT c.subject, c.policy_id, c.holds
             FROM unnest(\(pairs.map(\.subject))::text[], \(pairs.map(\.policyID))::text[]) AS k(subject, policy_id)
             CROSS JOIN LATERAL (SELECT subject, policy_id, holds FROM \(identifier: schema).policy_conditions c
                                 WHERE c.subject = k.subject AND c.policy_id = k.policy_id OFFSET 0) c
-            """) {
+            """)) {
             found[CaseBatch.ConditionKey(subject: try row.decode(String.self, at: 0), policyID: try row.decode(String.self, at: 1))] =
                 try row.decode(Bool.self, at: 2)
         }
@@ -181,14 +181,14 @@ public struct CaseStore: Sendable {
         // In a fixed order, so two transactions lock in the same order. The state list is the
         // `cases_one_open` index's predicate, so each pair is one probe of that index.
         let sorted = pairs.sorted { ($0.subject, $0.policyID) < ($1.subject, $1.policyID) }
-        return Set(try connection.query("""
+        return Set(try connection.query(.genericPlan("""
             SELECT c.subject, c.policy_id
             FROM unnest(\(sorted.map(\.subject))::text[], \(sorted.map(\.policyID))::text[]) AS k(subject, policy_id)
             CROSS JOIN LATERAL (SELECT subject, policy_id FROM \(identifier: schema).cases c
                                 WHERE c.subject = k.subject AND c.policy_id = k.policy_id
                                   AND c.state IN ('proposed', 'noticed', 'under_appeal', 'active')
                                 FOR UPDATE) c
-            """).map { CaseBatch.ConditionKey(subject: try $0.decode(String.self, at: 0), policyID: try $0.decode(String.self, at: 1)) })
+            """)).map { CaseBatch.ConditionKey(subject: try $0.decode(String.self, at: 0), policyID: try $0.decode(String.self, at: 1)) })
     }
 
     /// Stores whether each state policy's condition holds for the subject after the change
@@ -197,14 +197,14 @@ public struct CaseStore: Sendable {
                         on connection: isolated PostgresConnection) throws {
         guard !updates.isEmpty else { return }
         let entries = Array(updates)
-        try connection.executeDeferred("""
+        try connection.executeDeferred(.genericPlan("""
             INSERT INTO \(identifier: schema).policy_conditions (subject, policy_id, holds, change_id, updated_at)
             SELECT * FROM unnest(\(entries.map(\.key.subject))::text[], \(entries.map(\.key.policyID))::text[],
                                  \(entries.map(\.value.holds))::boolean[], \(entries.map(\.value.changeID))::text[],
                                  \(entries.map(\.value.at))::timestamptz[])
             ON CONFLICT (subject, policy_id) DO UPDATE SET holds = EXCLUDED.holds, change_id = EXCLUDED.change_id,
                 updated_at = EXCLUDED.updated_at
-            """)
+            """))
     }
 
     /// The active cases carrying `measure`, one row per subject (the earliest), by subject.

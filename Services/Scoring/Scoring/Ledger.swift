@@ -16,7 +16,7 @@ public struct Ledger: Sendable {
     public func keep(_ events: [AcceptedEvent], on connection: isolated PostgresConnection) throws -> Set<String> {
         guard !events.isEmpty else { return [] }
         let payloads = try events.map { try MessageCoding.encode($0) }
-        let rows = try connection.query("""
+        let rows = try connection.query(.genericPlan("""
             INSERT INTO \(identifier: schema).accepted_events (id, agency, event_id, subject, kind, occurred_at, retracts, payload)
             SELECT * FROM unnest(\(events.map { UUID(canonicalText: $0.id) ?? UUID() })::uuid[], \(events.map(\.agency))::text[],
                                  \(events.map(\.eventID))::text[], \(events.map(\.subject.rawValue))::text[],
@@ -24,7 +24,7 @@ public struct Ledger: Sendable {
                                  \(events.map(\.retracts))::text[], \(payloads)::bytea[])
             ON CONFLICT (agency, event_id) DO NOTHING
             RETURNING id
-            """)
+            """))
         return Set(try rows.map { try $0.decode(UUID.self, at: 0).lowercasedText })
     }
 
@@ -52,12 +52,12 @@ public struct Ledger: Sendable {
         // the planner cannot merge into a join (FOR UPDATE; OFFSET 0). Left to join on its own,
         // it hashed the whole ledger, with or without statistics: for 2,000 subjects at 212,000
         // entries 187 ms (358 ms as `subject = ANY(...)`), against 30 ms probing.
-        for row in try connection.query("""
+        for row in try connection.query(.genericPlan("""
             SELECT b.subject, b.scheme, b.points FROM unnest(\(codes)::text[]) WITH ORDINALITY AS s(subject, n)
             CROSS JOIN LATERAL (SELECT subject, scheme, points FROM \(identifier: schema).balances b
                                 WHERE b.subject = s.subject ORDER BY b.scheme FOR UPDATE) b
             ORDER BY s.n, b.scheme
-            """) {
+            """)) {
             let code: String = try row.decode(at: 0)
             guard let subject = known[code] else { continue }
             states[subject]?.points[try row.decode(String.self, at: 1)] = try row.decode(Int.self, at: 2)
@@ -77,17 +77,17 @@ public struct Ledger: Sendable {
         switch scope {
         case .scoring(let since, let cappedRules, let retracted):
             let targets = retracted.map { "\($0.agency)\u{1F}\($0.eventID)" }
-            rows = try connection.query("""
+            rows = try connection.query(.genericPlan("""
                 \(unsafeRaw: select)\(codes)\(unsafeRaw: probe)
                   ((l.occurred_at >= \(since) AND (l.escalation_group IS NOT NULL OR l.rule_id = ANY(\(cappedRules)::text[])))
                    OR l.agency || chr(31) || l.event_id = ANY(\(targets)::text[])) OFFSET 0) l
                 \(unsafeRaw: flags)
                 ORDER BY l.seq
-                """)
+                """))
         case .expiredBy(let instant):
-            rows = try connection.query("""
+            rows = try connection.query(.genericPlan("""
                 \(unsafeRaw: select)\(codes)\(unsafeRaw: probe) l.expires_at <= \(instant) OFFSET 0) l \(unsafeRaw: flags) ORDER BY l.seq
-                """)
+                """))
         }
         for row in rows {
             var entry = try Self.entry(from: row, known: known)
@@ -102,7 +102,7 @@ public struct Ledger: Sendable {
     /// present is skipped.
     public func append(_ entries: [LedgerEntry], on connection: isolated PostgresConnection) throws {
         guard !entries.isEmpty else { return }
-        try connection.executeDeferred("""
+        try connection.executeDeferred(.genericPlan("""
             INSERT INTO \(identifier: schema).ledger (entry_id, subject, scheme, agency, event_id, kind, rule_id, rule_version,
                 cause, escalation_group, requested, delta, clamped_amount, points_after, grade_after, reason, occurred_at,
                 effective_at, expires_at, reverses)
@@ -116,7 +116,7 @@ public struct Ledger: Sendable {
                 \(entries.map(\.effectiveAt))::timestamptz[], \(entries.map(\.expiresAt))::timestamptz[],
                 \(entries.map { $0.reverses.flatMap(UUID.init(canonicalText:)) })::uuid[])
             ON CONFLICT DO NOTHING
-            """)
+            """))
     }
 
     /// Writes the final points of every (subject, scheme) that `entries` moved (one statement,
@@ -126,13 +126,13 @@ public struct Ledger: Sendable {
         for entry in entries { last["\(entry.subject.rawValue)\u{1F}\(entry.scheme)"] = entry }
         let finals = last.values.sorted { ($0.subject.rawValue, $0.scheme) < ($1.subject.rawValue, $1.scheme) }
         guard !finals.isEmpty else { return }
-        try connection.executeDeferred("""
+        try connection.executeDeferred(.genericPlan("""
             INSERT INTO \(identifier: schema).balances (subject, scheme, points, grade)
             SELECT * FROM unnest(\(finals.map(\.subject.rawValue))::text[], \(finals.map(\.scheme))::text[],
                                  \(finals.map(\.pointsAfter))::int[], \(finals.map(\.gradeAfter))::text[])
             ON CONFLICT (subject, scheme) DO UPDATE
             SET points = EXCLUDED.points, grade = EXCLUDED.grade, updated_at = now()
-            """)
+            """))
     }
 
     /// Subjects with unreversed entries that expired by `now` (oldest expiry first, at most `limit`).
