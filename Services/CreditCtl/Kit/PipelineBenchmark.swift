@@ -24,6 +24,9 @@ public struct PipelineBenchmark: Sendable {
         public var repetitions = 3
         /// Seconds of each latency run.
         public var latencySeconds = 20.0
+        /// Partitions of every topic; nil: ``PipelineBenchmark/partitions(events:)`` of the
+        /// warm-up and throughput run.
+        public var partitions: Int?
         /// Messages of each Kafka limit measurement.
         public var kafkaLimitMessages = 200_000
         /// The generator's seed.
@@ -84,6 +87,9 @@ public struct PipelineBenchmark: Sendable {
     static let retentionBytes = 5 << 20
     static let bytesPerEvent = 650
 
+    /// The partitions of every topic in this run.
+    var partitionCount: Int { options.partitions ?? Self.partitions(events: options.warmupEvents + options.events) }
+
     /// Partitions per topic so that a run's events fit the retention with room to spare.
     public static func partitions(events: Int) -> Int {
         min(64, max(4, Int((Double(events) * Double(bytesPerEvent) * 1.3 / Double(4 << 20)).rounded(.up))))
@@ -141,7 +147,7 @@ public struct PipelineBenchmark: Sendable {
     /// One repetition on a fresh stack.
     private func repeatOnce(_ index: Int, population: SyntheticPopulation,
                             topology: PipelineTopology) async throws -> (Repetition, Int) {
-        let partitions = Self.partitions(events: options.warmupEvents + options.events)
+        let partitions = partitionCount
         let limitTopic = "bench.limits"
         let limitPartitions = KafkaLimit.partitions(messages: options.kafkaLimitMessages, size: 200)
         var stack = try await BenchStack.create(stackName(index), on: infrastructure, topics: topology.allTopics,
@@ -306,8 +312,7 @@ public struct PipelineBenchmark: Sendable {
     private func growthPoint(subjects: Int, topology: PipelineTopology) async throws -> PipelineBenchReport.Growth.Point {
         let population = SyntheticPopulation(count: subjects, seed: options.seed)
         var stack = try await BenchStack.create(stackName("growth_\(subjects)"), on: infrastructure, topics: topology.allTopics,
-                                                partitions: Self.partitions(events: options.warmupEvents + options.events),
-                                                logger: logger)
+                                                partitions: partitionCount, logger: logger)
         do {
             try await stack.startServices()
             let pool = PostgresPool(configuration: PostgresConfiguration(url: stack.databaseURL, poolSize: 2,

@@ -28,6 +28,8 @@ struct PipelineBench: AsyncParsableCommand {
     var latencySeconds: Double?
     @Option(help: "Seed of the population and the events.")
     var seed: UInt64 = 7
+    @Option(help: "Partitions of every topic (default: enough for the warm-up and throughput run to stay within the dev broker's 5 MiB per partition, at most 64).")
+    var partitions: Int?
     @Flag(help: "Also measure cost growth: the throughput run at 10,000 and at 1,000,000 subjects.")
     var growth = false
     @Flag(help: "Small sizes for tests and smoke runs.")
@@ -43,6 +45,12 @@ struct PipelineBench: AsyncParsableCommand {
     @Flag(help: "Keep each stack's database and files.")
     var keep = false
 
+    func validate() throws {
+        if let partitions, !(1...1_000).contains(partitions) {
+            throw ValidationError("--partitions must be between 1 and 1000, got \(partitions)")
+        }
+    }
+
     func run() async throws {
         var logger = Logger(label: "creditctl.bench.pipeline")
         logger.logLevel = .error
@@ -52,6 +60,7 @@ struct PipelineBench: AsyncParsableCommand {
         if let warmup { options.warmupEvents = warmup }
         if let repetitions { options.repetitions = repetitions }
         if let latencySeconds { options.latencySeconds = latencySeconds }
+        options.partitions = partitions
         options.seed = seed
         options.growth = growth
         options.keep = keep
