@@ -38,7 +38,7 @@ public struct EventPublisher: Sendable {
                         published: @Sendable ([String], ContinuousClock.Instant) async -> Void = { _, _ in },
                         progress: (Int) -> Void = { _ in }) async throws -> Summary {
         var perAgency: [String: Int] = [:]
-        var summary = try await send(rate: rate, published: published, progress: progress) { size in
+        var summary = try await send(rate: rate, window: nil, published: published, progress: progress) { size in
             var batch = EncodedTraffic()
             while batch.messages.count < size, let next = traffic.next() {
                 try batch.append(next)
@@ -51,12 +51,13 @@ public struct EventPublisher: Sendable {
     }
 
     /// Sends `encoded` (made before the clock starts, so that a timed run measures the
-    /// pipeline rather than the generator and its JSON encoding), at most `rate` per second.
-    public func publish(_ encoded: EncodedTraffic, rate: Double? = nil,
+    /// pipeline rather than the generator and its JSON encoding), at most `rate` per second,
+    /// and never more than `window` ahead of what the pipeline absorbed.
+    public func publish(_ encoded: EncodedTraffic, rate: Double? = nil, window: BacklogWindow? = nil,
                         published: @Sendable ([String], ContinuousClock.Instant) async -> Void = { _, _ in },
                         progress: (Int) -> Void = { _ in }) async throws -> Summary {
         var position = 0
-        var summary = try await send(rate: rate, published: published, progress: progress) { size in
+        var summary = try await send(rate: rate, window: window, published: published, progress: progress) { size in
             guard position < encoded.messages.count else { return nil }
             let end = min(position + size, encoded.messages.count)
             defer { position = end }
@@ -67,14 +68,16 @@ public struct EventPublisher: Sendable {
     }
 
     /// Sends the batches `next` makes (each at most the size it is given) until it returns nil.
-    private func send(rate: Double?, published: @Sendable ([String], ContinuousClock.Instant) async -> Void,
+    private func send(rate: Double?, window: BacklogWindow?, published: @Sendable ([String], ContinuousClock.Instant) async -> Void,
                       progress: (Int) -> Void,
                       next: (Int) throws -> ([KafkaOutgoingMessage], [String])?) async throws -> Summary {
         let clock = ContinuousClock()
         let start = clock.now
         // Paced: batches of about 10 ms worth of events, each sent at its due time.
-        let size = rate.map { max(1, min(batchSize, Int(($0 / 100).rounded(.up)))) } ?? batchSize
+        // A batch never exceeds the window, or the first one would wait for itself.
+        let size = min(rate.map { max(1, min(batchSize, Int(($0 / 100).rounded(.up)))) } ?? batchSize, window?.events ?? .max)
         var sent = 0, acknowledged = 0
+        var absorbed = 0
         let producer = producer
         try await withThrowingTaskGroup(of: Int.self) { group in
             var inFlight = 0
@@ -82,6 +85,9 @@ public struct EventPublisher: Sendable {
                 if let rate {
                     let due = start + .nanoseconds(Int64(Double(sent) / rate * 1e9))
                     if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+                }
+                if let window, sent + batch.count - absorbed > window.events {
+                    absorbed = try await window.wait(until: sent + batch.count - window.events)
                 }
                 while inFlight >= 8, let done = try await group.next() {
                     inFlight -= 1
@@ -101,6 +107,57 @@ public struct EventPublisher: Sendable {
             }
         }
         return Summary(events: acknowledged, seconds: (clock.now - start).seconds, perAgency: [:])
+    }
+}
+
+/// How far publication may run ahead of the pipeline: at most `events` published and not yet
+/// absorbed. A burst larger than the dev broker's retention (5 MiB per partition) would lose
+/// messages before they are read; a window lets a throughput run use few partitions.
+public struct BacklogWindow: Sendable {
+    /// Events published and not yet absorbed, at most.
+    public var events: Int
+    /// Events of this run absorbed so far (e.g. committed by the last stages).
+    public var absorbed: @Sendable () async -> Int
+    /// Fails the wait when nothing was absorbed for this long.
+    public var stallTimeout: Duration
+
+    /// A window of `events` over `absorbed`.
+    public init(events: Int, stallTimeout: Duration = .seconds(90), absorbed: @escaping @Sendable () async -> Int) {
+        self.events = max(1, events)
+        self.stallTimeout = stallTimeout
+        self.absorbed = absorbed
+    }
+
+    /// Waits until at least `target` events are absorbed and returns the count; throws when
+    /// the count stops moving for `stallTimeout`.
+    public func wait(until target: Int) async throws -> Int {
+        var count = await absorbed()
+        var last = count, lastMove = ContinuousClock.now
+        while count < target {
+            try await Task.sleep(for: .milliseconds(20))
+            count = await absorbed()
+            if count != last {
+                last = count
+                lastMove = .now
+            } else if ContinuousClock.now - lastMove > stallTimeout {
+                throw BacklogWindowError.stalled(absorbed: count, waitingFor: target)
+            }
+        }
+        return count
+    }
+}
+
+/// Publication waited in vain for the pipeline.
+public enum BacklogWindowError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Nothing was absorbed for the window's stall timeout.
+    case stalled(absorbed: Int, waitingFor: Int)
+
+    /// A plain-language description.
+    public var description: String {
+        switch self {
+        case .stalled(let absorbed, let target):
+            "the pipeline stopped absorbing events: \(absorbed) absorbed, publication waits for \(target)"
+        }
     }
 }
 

@@ -132,7 +132,8 @@ public struct PipelineBenchReport: Codable, Sendable {
         public var partitions: Int
         /// The dev broker's limit per partition.
         public var bytesPerPartitionLimit: Int
-        /// Estimated largest bytes per partition of the run.
+        /// Estimated bytes per partition that must stay unread-and-kept at once: the throughput
+        /// run's backlog window (older, already consumed messages may be dropped without loss).
         public var estimatedBytesPerPartition: Int
         /// Partitions whose log start moved above 0 (`topic/partition@log_start`), any repetition.
         public var truncated: [String]
@@ -161,6 +162,8 @@ public struct PipelineBenchParameters: Codable, Sendable {
     public var growth: Bool
     /// Population sizes of the growth runs.
     public var growthSubjects: [Int]
+    /// Events the throughput run may publish ahead of what the pipeline absorbed.
+    public var backlogWindow: Int
     /// The build configuration of the executables (`debug` or `release`).
     public var build: String
 }

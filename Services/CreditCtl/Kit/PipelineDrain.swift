@@ -39,6 +39,15 @@ public struct PipelineDrain: Sendable {
         await probe.committed("ingest", topics: topology.agencyTopics)
     }
 
+    /// Accepted events both scoring and sanctions have committed (the stages that read each
+    /// event last): take it before publishing, and the difference later is what a run's
+    /// publication may count as absorbed.
+    public func absorbed() async -> Int64 {
+        async let scoring = probe.committed("scoring", topics: [Topics.eventsAccepted])
+        async let sanctions = probe.committed("sanctions", topics: [Topics.eventsAccepted])
+        return min(await scoring, await sanctions)
+    }
+
     /// Waits until `events` events after `baseline` went through every stage. `alive` is
     /// called on every poll and should throw when a service died.
     public func wait(events: Int, baseline: Int64, alive: @Sendable () throws -> Void) async throws -> Timeline {

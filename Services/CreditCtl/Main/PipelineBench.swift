@@ -28,8 +28,10 @@ struct PipelineBench: AsyncParsableCommand {
     var latencySeconds: Double?
     @Option(help: "Seed of the population and the events.")
     var seed: UInt64 = 7
-    @Option(help: "Partitions of every topic (default: enough for the warm-up and throughput run to stay within the dev broker's 5 MiB per partition, at most 64).")
+    @Option(help: "Partitions of every topic (default: 8).")
     var partitions: Int?
+    @Option(help: "Events the throughput run may publish ahead of what scoring and sanctions committed (default: 20000).")
+    var backlogWindow: Int?
     @Flag(help: "Also measure cost growth: the throughput run at 10,000 and at 1,000,000 subjects.")
     var growth = false
     @Flag(help: "Small sizes for tests and smoke runs.")
@@ -49,6 +51,9 @@ struct PipelineBench: AsyncParsableCommand {
         if let partitions, !(1...1_000).contains(partitions) {
             throw ValidationError("--partitions must be between 1 and 1000, got \(partitions)")
         }
+        if let backlogWindow, backlogWindow < 1 {
+            throw ValidationError("--backlog-window must be at least 1, got \(backlogWindow)")
+        }
     }
 
     func run() async throws {
@@ -61,6 +66,7 @@ struct PipelineBench: AsyncParsableCommand {
         if let repetitions { options.repetitions = repetitions }
         if let latencySeconds { options.latencySeconds = latencySeconds }
         options.partitions = partitions
+        if let backlogWindow { options.backlogWindow = backlogWindow }
         options.seed = seed
         options.growth = growth
         options.keep = keep
