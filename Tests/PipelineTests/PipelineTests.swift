@@ -18,6 +18,8 @@ final class RecordingHandler: BatchHandler {
     let outputTopic: String
     let transientFailures: Mutex<Int>
     let pauseMicroseconds: UInt32
+    /// The size of every batch handed over, in order.
+    let batchSizes = Mutex<[Int]>([])
 
     init(schema: String, outputTopic: String, transientFailures: Int = 0, pauseMicroseconds: UInt32 = 0) {
         self.schema = schema
@@ -33,6 +35,7 @@ final class RecordingHandler: BatchHandler {
             return true
         }
         if fail { throw Flaky() }
+        batchSizes.withLock { $0.append(batch.count) }
         // Runs on the connection's own queue, never the cooperative pool: a pause is harmless.
         if pauseMicroseconds > 0 { usleep(pauseMicroseconds) }
         if batch.contains(where: { $0.valueString == "poison" }) { throw Poison() }
@@ -108,13 +111,15 @@ final class RecordingHandler: BatchHandler {
         }
 
         /// Runs consumer and publisher until `done` holds, then stops them as a shutdown would.
-        func run(handler: RecordingHandler, until done: @escaping @Sendable () async throws -> Bool) async throws {
+        func run(handler: RecordingHandler, linger: Duration = .zero,
+                 until done: @escaping @Sendable () async throws -> Bool) async throws {
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrap), logger: logger)
             let publisher = OutboxPublisher(pool: pool, producer: producer, schema: schema, logger: logger)
             var kafka = KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: group)
             kafka.sessionTimeoutMs = 6000
             var configuration = PipelineConsumerConfiguration(topics: [input], schema: schema)
             configuration.maxBatch = 50
+            configuration.batchLinger = linger
             configuration.backoff = Backoff(initial: .milliseconds(10), maximum: .milliseconds(50))
             let consumer = PipelineConsumer(configuration: configuration, kafka: kafka, pool: pool, handler: handler,
                                             publisher: publisher, logger: logger)
@@ -161,6 +166,21 @@ final class RecordingHandler: BatchHandler {
             await consumer.close()
             return ids
         }
+    }
+
+    @Test func aBatchThatLingersTakesTheMessagesArrivingMeanwhile() async throws {
+        let fixture = try await Fixture.make(partitions: 1)
+        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output)
+        let producing = Task {
+            try await Task.sleep(for: .seconds(6))  // the consumer has joined (3 s was not always enough) and waits
+            try await fixture.produce(["a"])
+            try await Task.sleep(for: .milliseconds(100))
+            try await fixture.produce(["b", "c"])
+        }
+        try await fixture.run(handler: handler, linger: .seconds(1)) { try await fixture.processedCount() >= 3 }
+        try await producing.value
+        // Without the linger: [1, 2] (the first message goes alone).
+        #expect(handler.batchSizes.withLock { $0 } == [3])
     }
 
     @Test func everyMessageProcessedOnceAcrossARestart() async throws {

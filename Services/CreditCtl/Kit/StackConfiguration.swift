@@ -116,7 +116,7 @@ public enum ServiceEnvironment {
     /// Variables kept from the parent: the basics, and the broker-dependent Kafka settings
     /// (`KafkaTuning`), so that `KAFKA_FETCH_WAIT_MAX_MS=500 creditctl bench` measures them.
     public static let inheritedNames: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "TERM",
-                                                     "KAFKA_FETCH_WAIT_MAX_MS", "KAFKA_MAX_IN_FLIGHT"]
+                                                     "KAFKA_FETCH_WAIT_MAX_MS", "KAFKA_MAX_IN_FLIGHT", "PIPELINE_BATCH_LINGER_MS"]
 
     /// The inherited basics of the current process (plus `LC_*`).
     public static func inherited(from parent: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {

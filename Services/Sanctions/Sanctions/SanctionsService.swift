@@ -33,8 +33,10 @@ public struct SanctionsService: Sendable {
                             messages: CaseMessages(decisionTopic: configuration.topics.decisions,
                                                    noticeTopic: configuration.topics.notices))
         publisher = OutboxPublisher(pool: pool, producer: producer, schema: configuration.schema, logger: logger)
+        var consumerConfiguration = PipelineConsumerConfiguration(topics: configuration.topics.consumed, schema: configuration.schema)
+        consumerConfiguration.batchLinger = configuration.kafkaTuning.batchLinger
         consumer = PipelineConsumer(
-            configuration: PipelineConsumerConfiguration(topics: configuration.topics.consumed, schema: configuration.schema),
+            configuration: consumerConfiguration,
             kafka: configuration.kafkaTuning.consumer(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.groupID),
             pool: pool, handler: SanctionsHandler(engine: engine, topics: configuration.topics, clock: clock, logger: logger),
             publisher: publisher, logger: logger)

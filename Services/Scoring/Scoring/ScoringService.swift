@@ -82,8 +82,10 @@ public enum ScoringService {
         let producer = try KafkaProducer(configuration: configuration.kafkaTuning.producer(bootstrapServers: configuration.kafkaBootstrap),
                                          logger: logger)
         let publisher = OutboxPublisher(pool: pool, producer: producer, schema: configuration.schema, logger: logger)
+        var consumerConfiguration = PipelineConsumerConfiguration(topics: [configuration.inputTopic], schema: configuration.schema)
+        consumerConfiguration.batchLinger = configuration.kafkaTuning.batchLinger
         let consumer = PipelineConsumer(
-            configuration: PipelineConsumerConfiguration(topics: [configuration.inputTopic], schema: configuration.schema),
+            configuration: consumerConfiguration,
             kafka: configuration.kafkaTuning.consumer(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.group),
             pool: pool, handler: ScoringHandler(scorer: scorer), publisher: publisher, logger: logger)
         let expiry = ExpiryJob(scorer: scorer, pool: pool, clock: clock, interval: configuration.expiryInterval,
