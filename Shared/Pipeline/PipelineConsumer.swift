@@ -83,10 +83,17 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
         try await consumer.subscribe(topics: configuration.topics)
         var lastLag = ContinuousClock.now
         var pollFailures = 0
+        // A poll that failed while a batch lingered: the batch is committed first, then the
+        // error is handled like any poll's.
+        var lingerFailure: (any Error)?
         do {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 var batch: [KafkaMessage]
                 do {
+                    if let failure = lingerFailure {
+                        lingerFailure = nil
+                        throw failure
+                    }
                     batch = try await consumer.poll(maxMessages: configuration.maxBatch, timeout: configuration.pollTimeout)
                 } catch let error as KafkaError where error.code == .offsetOutOfRange {
                     metrics.offsetGaps.increment()
@@ -105,9 +112,13 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
                 }
                 pollFailures = 0
                 if !batch.isEmpty && batch.count < configuration.maxBatch && configuration.batchLinger > .zero {
-                    try? await Task.sleep(for: configuration.batchLinger)
-                    // What arrived meanwhile (already fetched: no wait); a failure is seen at the next poll.
-                    batch += (try? await consumer.poll(maxMessages: configuration.maxBatch - batch.count, timeout: .zero)) ?? []
+                    try? await Task.sleep(for: configuration.batchLinger)  // cancelled: the batch goes as it is
+                    do {
+                        // What arrived meanwhile (already fetched: no wait).
+                        batch += try await consumer.poll(maxMessages: configuration.maxBatch - batch.count, timeout: .zero)
+                    } catch {
+                        lingerFailure = error
+                    }
                 }
                 if !batch.isEmpty {
                     try await commit(batch)

@@ -33,8 +33,9 @@ extension PostgresConnection {
             deferred.append("SET LOCAL plan_cache_mode = force_generic_plan")
             deferred.append("SET LOCAL enable_seqscan = off")
         } else {
-            let mode = configuration.forceCustomPlans ? "force_custom_plan" : "auto"
-            deferred.append(PostgresQuery(unsafeSQL: "SET LOCAL plan_cache_mode = \(mode)"))
+            // The session's own mode: what `connect` set, or else the server's (DEFAULT).
+            deferred.append(configuration.forceCustomPlans ? "SET LOCAL plan_cache_mode = force_custom_plan"
+                                                           : "SET LOCAL plan_cache_mode TO DEFAULT")
             deferred.append("SET LOCAL enable_seqscan TO DEFAULT")
         }
     }

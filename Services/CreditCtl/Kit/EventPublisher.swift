@@ -38,7 +38,7 @@ public struct EventPublisher: Sendable {
                         published: @Sendable ([String], ContinuousClock.Instant) async -> Void = { _, _ in },
                         progress: (Int) -> Void = { _ in }) async throws -> Summary {
         var perAgency: [String: Int] = [:]
-        var summary = try await send(rate: rate, window: nil, published: published, progress: progress) { size in
+        let sent = try await send(rate: rate, window: nil, published: published, progress: progress) { size in
             var batch = EncodedTraffic()
             while batch.messages.count < size, let next = traffic.next() {
                 try batch.append(next)
@@ -46,8 +46,7 @@ public struct EventPublisher: Sendable {
             for (agency, count) in batch.perAgency { perAgency[agency, default: 0] += count }
             return batch.messages.isEmpty ? nil : (batch.messages, batch.eventIDs)
         }
-        summary.perAgency = perAgency
-        return summary
+        return Summary(events: sent.events, seconds: sent.seconds, perAgency: perAgency)
     }
 
     /// Sends `encoded` (made before the clock starts, so that a timed run measures the
@@ -57,20 +56,21 @@ public struct EventPublisher: Sendable {
                         published: @Sendable ([String], ContinuousClock.Instant) async -> Void = { _, _ in },
                         progress: (Int) -> Void = { _ in }) async throws -> Summary {
         var position = 0
-        var summary = try await send(rate: rate, window: window, published: published, progress: progress) { size in
+        let sent = try await send(rate: rate, window: window, published: published, progress: progress) { size in
             guard position < encoded.messages.count else { return nil }
             let end = min(position + size, encoded.messages.count)
             defer { position = end }
             return (Array(encoded.messages[position..<end]), Array(encoded.eventIDs[position..<end]))
         }
-        summary.perAgency = encoded.perAgency
-        return summary
+        return Summary(events: sent.events, seconds: sent.seconds, perAgency: encoded.perAgency)
     }
 
-    /// Sends the batches `next` makes (each at most the size it is given) until it returns nil.
+    /// Sends the batches `next` makes (each at most the size it is given) until it returns nil;
+    /// returns the events acknowledged and the seconds from the first send to the last
+    /// acknowledgement.
     private func send(rate: Double?, window: BacklogWindow?, published: @Sendable ([String], ContinuousClock.Instant) async -> Void,
                       progress: (Int) -> Void,
-                      next: (Int) throws -> ([KafkaOutgoingMessage], [String])?) async throws -> Summary {
+                      next: (Int) throws -> ([KafkaOutgoingMessage], [String])?) async throws -> (events: Int, seconds: Double) {
         let clock = ContinuousClock()
         let start = clock.now
         // Paced: batches of about 10 ms worth of events, each sent at its due time.
@@ -106,7 +106,7 @@ public struct EventPublisher: Sendable {
                 progress(acknowledged)
             }
         }
-        return Summary(events: acknowledged, seconds: (clock.now - start).seconds, perAgency: [:])
+        return (acknowledged, (clock.now - start).seconds)
     }
 }
 

@@ -101,10 +101,7 @@ public actor LatencyCollector {
             if message.topic == Topics.scoresChanged {
                 guard let change = try? MessageCoding.decode(ScoreChange.self, from: Data(message.value)),
                       let published = publishedAt[change.eventID] else { continue }
-                recentChanges[change.subject.rawValue, default: []].append((change.id, change.scheme, change.eventID))
-                if recentChanges[change.subject.rawValue]!.count > Self.changesKept {
-                    recentChanges[change.subject.rawValue]!.removeFirst()
-                }
+                remember(change)
                 if scored.insert(change.eventID).inserted { scoreLatency.record(now - published) }
             } else if message.topic == Topics.sanctionsDecisions {
                 guard let decision = try? MessageCoding.decode(Decision.self, from: Data(message.value)),
@@ -124,6 +121,14 @@ public actor LatencyCollector {
                 decisionLatency.record(now - published)
             }
         }
+    }
+
+    /// Keeps `change` among its subject's latest few.
+    private func remember(_ change: ScoreChange) {
+        var changes = recentChanges.removeValue(forKey: change.subject.rawValue) ?? []
+        if changes.count == Self.changesKept { changes.removeFirst() }
+        changes.append((change.id, change.scheme, change.eventID))
+        recentChanges[change.subject.rawValue] = changes
     }
 
     /// Score changes kept per subject to trace decisions to (a subject rarely has more within

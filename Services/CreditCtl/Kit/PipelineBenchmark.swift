@@ -96,11 +96,11 @@ public struct PipelineBenchmark: Sendable {
 
     /// Partitions per topic unless told: eight hold about 8 × 5 MiB / 650 B = 64,000 unread
     /// events per topic within the dev broker's retention, room for the throughput run's
-    /// backlog window (20,000) and for the backlog the 80 % latency run builds (about 30,000
-    /// measured). More partitions cost the consumers: with 45 (which a whole 220,000-event run
-    /// published at once needed) ingest and the benchmark process used 0.28 and 0.26 cores at
-    /// 50 % load against 0.22 and 0.17 with 8, and the p99 was 737 ms against 307 ms (one
-    /// repetition each of 40,000 events, the same build).
+    /// backlog window (20,000) and for the backlog the 80 % latency run builds (about 21,000 to
+    /// 32,000 in three repetitions: its p50 latency times its rate). More partitions cost the
+    /// consumers: with 45 (which a whole 220,000-event run published at once needed) ingest and
+    /// the benchmark process used 0.28 and 0.26 cores at 50 % load against 0.22 and 0.17 with 8,
+    /// and the p99 was 737 ms against 307 ms (one repetition each of 40,000 events, same build).
     public static let defaultPartitions = 8
 
     /// Runs everything and returns the report.
@@ -111,11 +111,9 @@ public struct PipelineBenchmark: Sendable {
         let population = SyntheticPopulation(count: options.subjects, seed: options.seed)
         var repetitions: [Repetition] = []
         var truncated: [String] = []
-        var partitions = 0
         for index in 1...max(1, options.repetitions) {
             say("repetition \(index) of \(options.repetitions): fresh stack")
-            let (repetition, used) = try await repeatOnce(index, population: population, topology: topology)
-            partitions = used
+            let repetition = try await repeatOnce(index, population: population, topology: topology)
             truncated += repetition.truncated.map { "rep \(index): \($0)" }
             repetitions.append(repetition)
             say(Self.summary(of: repetition))
@@ -133,8 +131,8 @@ public struct PipelineBenchmark: Sendable {
         return PipelineBenchReport.assemble(
             startedAt: started, parameters: parameters, repetitions: repetitions, growth: growth,
             retention: PipelineBenchReport.Retention(
-                partitions: partitions, bytesPerPartitionLimit: Self.retentionBytes,
-                estimatedBytesPerPartition: max(options.backlogWindow, options.warmupEvents) * Self.bytesPerEvent / max(1, partitions),
+                partitions: partitionCount, bytesPerPartitionLimit: Self.retentionBytes,
+                estimatedBytesPerPartition: max(options.backlogWindow, options.warmupEvents) * Self.bytesPerEvent / partitionCount,
                 truncated: truncated, lostMessages: false))
     }
 
@@ -152,12 +150,11 @@ public struct PipelineBenchmark: Sendable {
 
     /// One repetition on a fresh stack.
     private func repeatOnce(_ index: Int, population: SyntheticPopulation,
-                            topology: PipelineTopology) async throws -> (Repetition, Int) {
-        let partitions = partitionCount
+                            topology: PipelineTopology) async throws -> Repetition {
         let limitTopic = "bench.limits"
         let limitPartitions = KafkaLimit.partitions(messages: options.kafkaLimitMessages, size: 200)
         var stack = try await BenchStack.create(stackName(index), on: infrastructure, topics: topology.allTopics,
-                                                partitions: partitions, extraTopics: [limitTopic: limitPartitions],
+                                                partitions: partitionCount, extraTopics: [limitTopic: limitPartitions],
                                                 logger: logger)
         do {
             let repetition = try await measure(index, stack: &stack, population: population, topology: topology,
@@ -166,7 +163,7 @@ public struct PipelineBenchmark: Sendable {
             let failed = !repetition.checks.allSatisfy(\.passed)
             if failed { say("  a check failed: the stack's logs stay in \(stack.directory)/logs") }
             await stack.stop(keep: options.keep || failed, logger: logger)
-            return (repetition, partitions)
+            return repetition
         } catch {
             await stack.stop(keep: true, logger: logger)
             throw error
