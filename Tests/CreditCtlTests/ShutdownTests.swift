@@ -5,6 +5,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import KafkaClient
+import Synchronization
 import Testing
 import TestSupport
 
@@ -17,10 +18,17 @@ import TestSupport
 
     @Test func everyServiceExitsZeroOnSIGTERMAfterTraffic() async throws {
         try await Self.withStack { world, supervisor in
-            // Requests keep arriving on a kept-alive connection while the stack stops.
-            let posting = Task { await Self.keepPosting(world: world) }
-            defer { posting.cancel() }
+            // Requests keep arriving on a kept-alive connection while the stack stops. The loop
+            // is stopped by a flag, not by cancelling its task: cancelling a task inside
+            // `URLSession.data(for:)` deadlocked the test process once (FoundationNetworking's
+            // cancel handler waits on the session's queue while holding the task's status lock,
+            // which the request's completion on that queue needs), with both cooperative threads
+            // stuck and every other test waiting behind them.
+            let stop = Mutex(false)
+            let posting = Task { await Self.keepPosting(world: world) { stop.withLock { $0 } } }
             await Self.expectCleanStops(supervisor)
+            stop.withLock { $0 = true }
+            await posting.value
         }
     }
 
@@ -94,10 +102,10 @@ import TestSupport
         for batch in 0..<5 { _ = try await post(world: world, tag: "http-\(batch)") }
     }
 
-    /// Posts events to ingest until cancelled (errors once it stops listening are expected).
-    static func keepPosting(world: E2EWorld) async {
+    /// Posts events to ingest until `stopped` says so (errors once it stops listening are expected).
+    static func keepPosting(world: E2EWorld, stopped: @Sendable () -> Bool) async {
         var batch = 0
-        while !Task.isCancelled {
+        while !stopped() {
             batch += 1
             if (try? await post(world: world, tag: "late-\(batch)")) == nil { try? await Task.sleep(for: .milliseconds(50)) }
         }
