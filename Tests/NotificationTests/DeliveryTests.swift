@@ -155,6 +155,38 @@ import Testing
         #expect(outcome.receipts.map(\.status) == [.failed])
     }
 
+    /// Responses that arrive as their timeouts fire, from callers that are cancelled meanwhile:
+    /// every send still ends with exactly one outcome (the continuation is resumed once), and
+    /// the caller's cancellation never reaches URLSession.
+    @Test func timeoutsRacingResponsesAndCancelledCallersEachGetOneOutcome() async throws {
+        let receiver = WebhookReceiver { _ in .hang(.milliseconds(40)) }
+        let sender = WebhookSender(timeout: .milliseconds(40))
+        let outcomes = try await receiver.run { url in
+            let endpoint = WebhookEndpoint(url: url, secret: Self.secret)
+            return await withTaskGroup(of: DeliveryOutcome.self) { group in
+                for index in 0..<48 {
+                    group.addTask {
+                        let send = Task { await sender.send(Data("{}".utf8), requestID: "race-\(index)", to: endpoint) }
+                        if index.isMultiple(of: 2) {
+                            try? await Task.sleep(for: .milliseconds(38 + index % 5))
+                            send.cancel()
+                        }
+                        return await send.value
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        #expect(outcomes.count == 48)
+        for outcome in outcomes {
+            switch outcome {
+            case .delivered: break
+            case .retryable(let reason): #expect(reason.contains("timed out"), "\(reason)")
+            case .permanent(let reason): Issue.record("unexpected permanent failure: \(reason)")
+            }
+        }
+    }
+
     @Test func connectionRefusedIsRetriedThenFails() async throws {
         let harness = try await Harness.make()
         let request = Fixtures.sanctionNotice()

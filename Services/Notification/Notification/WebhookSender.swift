@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -7,9 +8,15 @@ import FoundationNetworking
 /// retry. 2xx is delivered; 5xx, 429, a timeout or a connection error may be retried; any
 /// other status (another 4xx, a 3xx: redirects are not followed) fails permanently.
 ///
-/// The timeout is enforced here, by racing the call against a timer: Foundation's URLSession
-/// on Linux truncates its own timeouts to whole seconds (0.4 s becomes an immediate timeout),
-/// so it is given a whole-second ceiling above `timeout` only as a backstop.
+/// The timeout is enforced here, by a timer on a dispatch queue: Foundation's URLSession on
+/// Linux truncates its own timeouts to whole seconds (0.4 s becomes an immediate timeout), so
+/// it is given a whole-second ceiling above `timeout` only as a backstop.
+///
+/// The call never lets Swift task cancellation reach URLSession: on Linux a task cancelled
+/// inside `URLSession.data(for:)` while its response completes can deadlock
+/// FoundationNetworking on both cooperative threads (the cancel holds the task's status lock
+/// and waits on the session's queue; the completion waits for that lock). The request runs
+/// with a completion handler instead, and the timer cancels it from its own queue.
 public struct WebhookSender: Sendable {
     /// How long one attempt may take before it counts as a timeout.
     public let timeout: Duration
@@ -27,25 +34,8 @@ public struct WebhookSender: Sendable {
         request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
         request.setValue(WebhookSignature.header(body: body, secret: endpoint.secret), forHTTPHeaderField: WebhookSignature.headerName)
         request.setValue(requestID, forHTTPHeaderField: "X-Request-Id")
-        let call = request
         do {
-            let status = try await withThrowingTaskGroup(of: Int?.self) { group in
-                group.addTask {
-                    let configuration = URLSessionConfiguration.ephemeral
-                    configuration.timeoutIntervalForRequest = backstop
-                    configuration.timeoutIntervalForResource = backstop
-                    let session = URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
-                    defer { session.invalidateAndCancel() }
-                    let (_, response) = try await session.data(for: call)
-                    return (response as? HTTPURLResponse)?.statusCode
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw URLError(.timedOut)
-                }
-                defer { group.cancelAll() }
-                return try await group.next() ?? nil
-            }
+            let status = try await Self.perform(request, backstop: backstop, timeout: timeout).get()
             guard let status else {
                 return .retryable("webhook answered without an HTTP status")
             }
@@ -71,5 +61,54 @@ public struct WebhookSender: Sendable {
         case 429, 500..<600: .retryable("webhook answered HTTP \(status)")
         default: .permanent("webhook answered HTTP \(status)")
         }
+    }
+
+    /// Runs `request` on a session of its own; the first of its completion and `timeout`
+    /// decides the result. Neither path runs on, or holds a lock of, the cooperative pool.
+    private static func perform(_ request: URLRequest, backstop: TimeInterval, timeout: Duration) async -> Result<Int?, any Error> {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = backstop
+        configuration.timeoutIntervalForResource = backstop
+        let session = URLSession(configuration: configuration, delegate: RedirectRefusal(), delegateQueue: nil)
+        return await withCheckedContinuation { continuation in
+            let first = FirstOutcome(continuation)
+            let task = session.dataTask(with: request) { _, response, error in
+                if let error {
+                    first.resume(with: .failure(error))
+                } else {
+                    first.resume(with: .success((response as? HTTPURLResponse)?.statusCode))
+                }
+                session.finishTasksAndInvalidate()
+            }
+            task.resume()
+            timerQueue.asyncAfter(deadline: .now() + timeout.timeInterval) {
+                if first.resume(with: .failure(URLError(.timedOut))) {
+                    session.invalidateAndCancel()
+                }
+            }
+        }
+    }
+
+    /// The queue the timeouts fire on, away from the cooperative pool.
+    private static let timerQueue = DispatchQueue(label: "notification.webhook-timeouts")
+}
+
+/// Resumes a continuation once: with whichever of the response and the timeout comes first.
+private final class FirstOutcome: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Result<Int?, any Error>, Never>?>
+
+    init(_ continuation: CheckedContinuation<Result<Int?, any Error>, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    /// Resumes with `result` unless something resumed first; says whether this call did.
+    @discardableResult
+    func resume(with result: Result<Int?, any Error>) -> Bool {
+        guard let continuation = self.continuation.withLock({ pending in
+            defer { pending = nil }
+            return pending
+        }) else { return false }
+        continuation.resume(returning: result)
+        return true
     }
 }
