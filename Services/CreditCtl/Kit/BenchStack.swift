@@ -149,8 +149,10 @@ public struct BenchStack: Sendable {
         }
     }
 
-    /// Stops the services and the broker, and drops the database unless `keep`.
-    public func stop(keep: Bool = false, logger: Logger) async {
+    /// Stops the services and the broker, and drops the database unless `keep`. The run
+    /// directory (logs, mailbox) goes too unless `keep` or `keepFiles`: a benchmark keeps it
+    /// until its last measurement (see `PipelineBenchmark.removeStackFiles`).
+    public func stop(keep: Bool = false, keepFiles: Bool = false, logger: Logger) async {
         if let supervisor { await supervisor.stop(timeout: .seconds(20)) }
         if let broker { await broker.stop() }
         if let privateCluster { try? await control.destroyCluster(privateCluster) }
@@ -159,7 +161,7 @@ public struct BenchStack: Sendable {
                                                                       applicationName: "creditctl-bench"), logger: logger)
         _ = try? await admin.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
         await admin.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
+        if !keepFiles { try? FileManager.default.removeItem(atPath: directory) }
     }
 }
 
