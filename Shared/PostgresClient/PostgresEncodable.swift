@@ -186,11 +186,13 @@ extension Array: PostgresEncodable where Element: PostgresArrayElement {
     /// The element type's array type.
     public static var postgresType: PostgresDataType { Element.postgresArrayType }
     /// An array literal `{"a","b",NULL}`: every element quoted, `"` and `\` backslash-escaped.
+    /// (Arrays of the element types in PostgresBinaryEncodable.swift travel in binary instead.)
     public func encodePostgresText(into buffer: inout [UInt8]) throws {
         buffer.append(UInt8(ascii: "{"))
         var scratch: [UInt8] = []
-        for (index, element) in enumerated() {
-            if index > 0 { buffer.append(UInt8(ascii: ",")) }
+        var first = true
+        for element in self {
+            if first { first = false } else { buffer.append(UInt8(ascii: ",")) }
             if element.isPostgresNull {
                 buffer.append(contentsOf: "NULL".utf8)
                 continue

@@ -17,7 +17,7 @@ public struct PostgresBinding: Sendable {
             bytes = nil
         } else if let binary = value as? any PostgresBinaryEncodable {
             var buffer: [UInt8] = []
-            binary.encodePostgresBinary(into: &buffer)
+            try binary.encodePostgresBinary(into: &buffer)
             bytes = buffer
             isBinary = true
         } else {

@@ -9,6 +9,20 @@ enum PostgresTimestamp {
         Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
     }
 
+    /// Microseconds since 2000-01-01 UTC (the binary `timestamptz`); years outside 1...9999
+    /// are `Int64.min`/`Int64.max` (`-infinity`/`infinity`), as in ``append(_:to:)``.
+    static func binaryMicroseconds(of date: Date) -> Int64 {
+        let micros = microseconds(of: date)
+        if micros < firstMicrosecond { return .min }
+        if micros >= endMicrosecond { return .max }
+        return micros - postgresEpoch
+    }
+
+    /// 0001-01-01, 10000-01-01 and 2000-01-01 UTC in microseconds since 1970.
+    private static let firstMicrosecond: Int64 = -62_135_596_800_000_000
+    private static let endMicrosecond: Int64 = 253_402_300_800_000_000
+    private static let postgresEpoch: Int64 = 946_684_800_000_000
+
     /// Appends `date` as `YYYY-MM-DD HH:MM:SS.ffffff+00` (UTC); years outside 1...9999 are clamped
     /// to `infinity`/`-infinity`.
     static func append(_ date: Date, to buffer: inout [UInt8]) {
