@@ -42,7 +42,12 @@ private struct JSONParser {
     }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func parseValue() throws(MessageError) -> JSONValue {
@@ -50,7 +55,9 @@ private struct JSONParser {
         guard index < bytes.count else { throw fail("unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseContainer(close: UInt8(ascii: "}")) { parser throws(MessageError) in
-                var members: [String: JSONValue] = [:]
+                // Members are collected first so the dictionary is built at its final size:
+                // growing it key by key rehashed every key at each doubling.
+                var pairs: [(String, JSONValue)] = []
                 try parser.parseElements(close: UInt8(ascii: "}")) { parser throws(MessageError) in
                     parser.skipWhitespace()
                     guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else {
@@ -62,9 +69,9 @@ private struct JSONParser {
                         throw parser.fail("expected ':'")
                     }
                     parser.index += 1
-                    members[key] = try parser.parseValue()
+                    pairs.append((key, try parser.parseValue()))
                 }
-                return .object(members)
+                return .object(Dictionary(pairs, uniquingKeysWith: { _, last in last }))
             }
         case UInt8(ascii: "["): return try parseContainer(close: UInt8(ascii: "]")) { parser throws(MessageError) in
                 var elements: [JSONValue] = []
@@ -150,16 +157,21 @@ private struct JSONParser {
     mutating func parseString() throws(MessageError) -> String {
         index += 1  // opening quote
         let start = index
+        var ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
+                // ASCII (nearly every key and value) needs no validation; the generic
+                // `String(validating:as:)` looked up type metadata at run time on every call.
+                if ascii { return String(decoding: slice, as: UTF8.self) }
                 guard let text = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8") }
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw fail("control character in string") }
+            if byte >= 0x80 { ascii = false }
             index += 1
         }
         index = start

@@ -30,6 +30,21 @@ import Testing
         #expect(throws: MessageError.self) { try JSONValue.parse(Data([0x22, 0xFF, 0xFE, 0x22])) }
     }
 
+    /// A repeated key keeps its last value (as JSONDecoder does); an invalid byte after ASCII
+    /// in a key or value is still refused.
+    @Test func aRepeatedKeyKeepsItsLastValueAndBigObjectsKeepEveryMember() throws {
+        #expect(try JSONValue.parse(Data(#"{"k":1,"x":"a","k":2}"#.utf8)) == ["k": 2, "x": "a"])
+        let members = (0..<40).map { "\"key\($0)\":\($0)" }.joined(separator: ",")
+        guard case .object(let object) = try JSONValue.parse(Data("{\(members)}".utf8)) else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(object.count == 40)
+        #expect(object["key39"] == 39)
+        #expect(throws: MessageError.self) { try JSONValue.parse(Data([0x7B, 0x22, 0x61, 0xC3, 0x22, 0x3A, 0x31, 0x7D])) }
+        #expect(throws: MessageError.self) { try JSONValue.parse(Data([0x22, 0x61, 0x62, 0x80, 0x22])) }
+    }
+
     @Test func numbersAreCanonical() throws {
         #expect(try JSONValue.parse(Data("[2.0, 2e0, -0.0, 2.5, 1e19]".utf8)) == [.int(2), .int(2), .int(0), .double(2.5), .double(1e19)])
         let value: JSONValue = ["h": 2.0, "x": 0.5]
