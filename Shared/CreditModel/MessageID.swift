@@ -66,13 +66,17 @@ public enum MessageID {
 
     /// The id of the sanctions case that `cause` opens for `subject` under policy `policyID`
     /// (the same cause always names the same case). `cause` is `sanctionsCaseCause(scoreChange:)`
-    /// for a state policy, `event:<agency>/<event_id>` for an event policy.
+    /// for a state policy, `sanctionsCaseCause(agency:eventID:)` for an event policy.
     public static func sanctionsCase(subject: SubjectCode, policyID: String, cause: String) -> String {
         derive("sanctions-case", [subject.rawValue, policyID, cause])
     }
 
     /// The cause of a case that the score change `changeID` opened (a threshold entered).
     public static func sanctionsCaseCause(scoreChange changeID: String) -> String { "change:\(changeID)" }
+
+    /// The cause of a case that the event `eventID` of `agency` opened (an event policy), and
+    /// which that event's retraction closes.
+    public static func sanctionsCaseCause(agency: String, eventID: String) -> String { "event:\(agency)/\(eventID)" }
 
     /// The id of the notice of `kind` for `caseID`.
     public static func noticeRequest(caseID: String, kind: NoticeRequest.Kind) -> String {

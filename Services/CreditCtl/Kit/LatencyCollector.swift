@@ -6,22 +6,28 @@ import Logging
 /// Measures the time from an event's publication to its first `score-change/1` on
 /// `scores.changed` and, for threshold crossings, to the `decision/1` on `sanctions.decisions`.
 ///
-/// A score change names its event (`agency`, `event_id`). A decision names its case; the case
-/// a score change opens under a state policy has a derived id (`MessageID.sanctionsCase` with
-/// cause `change:<score change id>`), so a decision is traced back exactly to one of its
-/// subject's recent score changes. The ids are derived when a decision arrives, for that
-/// subject's changes only: deriving them for every score change (a SHA-256 per state policy)
-/// was a tenth of this process's CPU, which it takes from the pipeline it measures. Decisions
-/// of other cases (revocations, which the change that *closes* a case causes) fall back to the
-/// subject's latest scored event.
+/// A score change names its event (`agency`, `event_id`). A decision names its case and
+/// policy, and is traced to the event that caused it:
+/// - a case opening (`granted`, `imposed`) through the case id, which is derived from its
+///   cause: the score change that entered a state policy's threshold, or the event of an event
+///   policy (`MessageID.sanctionsCase`). The ids are derived when a decision arrives, for that
+///   subject's recent changes only: deriving them for every score change (a SHA-256 per state
+///   policy) was a tenth of this process's CPU, which it takes from the pipeline it measures;
+/// - a closing (`lifted`, `revoked`) to the subject's latest change on the policy's scheme
+///   (the change that left the threshold), or its latest change at all for an event policy
+///   (a retraction or lifting event).
+/// A decision traced to no event of the run is counted as unmatched and left out of the
+/// latencies: attributing it to whatever the subject scored last (as before) could measure
+/// from an older, unrelated event, or for a closing from the event that had opened the case.
 /// Reads start at the watermarks taken before publication begins.
 public actor LatencyCollector {
     private let consumer: KafkaConsumer
-    private let statePolicies: [String: [String]]
+    /// The scheme of each state policy (an event policy has none).
+    private let schemeOfPolicy: [String: String]
     private var publishedAt: [String: ContinuousClock.Instant] = [:]
     private var scored: Set<String> = []
-    /// The latest score changes of each subject, oldest first: (change id, scheme, event id).
-    private var recentChanges: [String: [(id: String, scheme: String, eventID: String)]] = [:]
+    /// The latest score changes of each subject, oldest first.
+    private var recentChanges: [String: [RecentChange]] = [:]
     private var decided: Set<String> = []
     private var scoreLatency = LatencyHistogram()
     private var decisionLatency = LatencyHistogram()
@@ -36,7 +42,8 @@ public actor LatencyCollector {
     /// `statePolicies` maps each scheme to the ids of the state policies watching it.
     public init(bootstrap: String, startOffsets: [KafkaTopicPartition: Int64], statePolicies: [String: [String]],
                 logger: Logger) throws {
-        self.statePolicies = statePolicies
+        schemeOfPolicy = Dictionary(statePolicies.flatMap { scheme, policies in policies.map { ($0, scheme) } },
+                                    uniquingKeysWith: { first, _ in first })
         var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrap,
                                                        groupID: "bench-latency-\(UUID().uuidString.prefix(8))")
         configuration.properties["fetch.wait.max.ms"] = "5"
@@ -106,28 +113,49 @@ public actor LatencyCollector {
             } else if message.topic == Topics.sanctionsDecisions {
                 guard let decision = try? MessageCoding.decode(Decision.self, from: Data(message.value)),
                       decided.insert(decision.caseID + "/" + decision.action.rawValue).inserted else { continue }
-                let changes = recentChanges[decision.subject.rawValue] ?? []
-                let exact = changes.reversed().first { change in
-                    (statePolicies[change.scheme] ?? []).contains { policy in
-                        MessageID.sanctionsCase(subject: decision.subject, policyID: policy,
-                                                cause: MessageID.sanctionsCaseCause(scoreChange: change.id)) == decision.caseID
-                    }
-                }?.eventID
-                guard let eventID = exact ?? changes.last?.eventID, let published = publishedAt[eventID] else {
+                guard let eventID = trigger(of: decision), let published = publishedAt[eventID] else {
                     unmatched += 1
                     continue
                 }
-                if exact != nil { exactDecisions += 1 }
                 decisionLatency.record(now - published)
             }
         }
+    }
+
+    /// The event of this run that caused `decision`, if it can be told (see the type's doc).
+    private func trigger(of decision: Decision) -> String? {
+        let changes = recentChanges[decision.subject.rawValue] ?? []
+        // `policy` is `id@version`; case ids derive from the id alone.
+        let policyID = decision.policy.split(separator: "@", maxSplits: 1).first.map(String.init) ?? decision.policy
+        let scheme = schemeOfPolicy[policyID]
+        switch decision.action {
+        case .granted, .imposed:
+            let opener = changes.last { change in
+                let cause = scheme == nil
+                    ? MessageID.sanctionsCaseCause(agency: change.agency, eventID: change.eventID)
+                    : MessageID.sanctionsCaseCause(scoreChange: change.id)
+                return MessageID.sanctionsCase(subject: decision.subject, policyID: policyID, cause: cause) == decision.caseID
+            }
+            if opener != nil { exactDecisions += 1 }
+            return opener?.eventID
+        case .lifted, .revoked:
+            return changes.last { scheme == nil || $0.scheme == scheme }?.eventID
+        }
+    }
+
+    /// What the collector keeps of a score change to trace decisions with.
+    private struct RecentChange {
+        var id: String
+        var scheme: String
+        var agency: String
+        var eventID: String
     }
 
     /// Keeps `change` among its subject's latest few.
     private func remember(_ change: ScoreChange) {
         var changes = recentChanges.removeValue(forKey: change.subject.rawValue) ?? []
         if changes.count == Self.changesKept { changes.removeFirst() }
-        changes.append((change.id, change.scheme, change.eventID))
+        changes.append(RecentChange(id: change.id, scheme: change.scheme, agency: change.agency, eventID: change.eventID))
         recentChanges[change.subject.rawValue] = changes
     }
 
@@ -177,7 +205,7 @@ public struct LatencyResult: Codable, Sendable, Hashable {
     public var decision: LatencySummary
     /// Decisions traced to their event through the case id.
     public var exactDecisions: Int
-    /// Decisions whose trigger was not among the events published in the run.
+    /// Decisions not traced to an event published in the run (left out of the latencies).
     public var unmatchedDecisions: Int
 
     enum CodingKeys: String, CodingKey {

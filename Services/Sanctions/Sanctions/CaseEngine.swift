@@ -121,7 +121,7 @@ public struct CaseEngine: Sendable {
         let triggered = event.retracts == nil ? policies.policies(triggeredBy: event.kind, for: event.subject.type) : []
         var outgoing: [OutboxMessage] = []
         if let target = event.retracts {
-            for open in try store.lockOpen(subject: event.subject, cause: Self.eventCause(agency: event.agency, eventID: target),
+            for open in try store.lockOpen(subject: event.subject, cause: MessageID.sanctionsCaseCause(agency: event.agency, eventID: target),
                                            on: connection) {
                 outgoing += try close(open, actor: "agency:\(event.agency)",
                                       reason: "\(event.agency) retracted event \(target) (retraction \(event.eventID)).",
@@ -134,7 +134,7 @@ public struct CaseEngine: Sendable {
                                   reason: "Lifting event: \(PolicyEvaluator.describe(event)).", now: now, on: connection)
         }
         for policy in triggered {
-            outgoing += try open(policy, subject: event.subject, cause: Self.eventCause(agency: event.agency, eventID: event.eventID),
+            outgoing += try open(policy, subject: event.subject, cause: MessageID.sanctionsCaseCause(agency: event.agency, eventID: event.eventID),
                                  reasons: [policy.reason, PolicyEvaluator.describe(event)], now: now, on: connection)
         }
         return outgoing
@@ -242,8 +242,6 @@ public struct CaseEngine: Sendable {
     }
 
     // MARK: - Transitions
-
-    static func eventCause(agency: String, eventID: String) -> String { "event:\(agency)/\(eventID)" }
 
     /// Opens a case of `policy` for `subject` unless that cause already opened one or the
     /// (subject, policy) has an open case: sanctions `proposed` with a notice, rewards `active`
