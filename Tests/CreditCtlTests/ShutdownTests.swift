@@ -26,6 +26,7 @@ import TestSupport
             // stuck and every other test waiting behind them.
             let stop = Mutex(false)
             let posting = Task { await Self.keepPosting(world: world) { stop.withLock { $0 } } }
+            await Self.expectLowerPriorityOffTheScorePath(supervisor)
             await Self.expectCleanStops(supervisor)
             stop.withLock { $0 = true }
             await posting.value
@@ -67,6 +68,33 @@ import TestSupport
         }
         await supervisor?.stop(timeout: .seconds(10))
         await world.tearDown()
+    }
+
+    /// The stack runs sanctions and notification at nice 10 (`SERVICE_NICE`), every one of
+    /// their threads (those libdispatch starts later are lowered within a second), and leaves
+    /// ingest and scoring alone (libdispatch gives some of their threads a higher priority).
+    static func expectLowerPriorityOffTheScorePath(_ supervisor: StackSupervisor) async {
+        for service in supervisor.processes {
+            let offPath = [.sanctions, .notification].contains(service.service)
+            var nice = threadNiceValues(of: service.process.pid)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while offPath, !nice.allSatisfy({ $0 == 10 }), ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(200))
+                nice = threadNiceValues(of: service.process.pid)
+            }
+            #expect(nice.count > 1 && nice.allSatisfy { offPath ? $0 == 10 : $0 <= 0 }, "\(service.service.rawValue): \(nice)")
+        }
+    }
+
+    /// The nice value of each thread of process `pid` (field 19 of `/proc/<pid>/task/<tid>/stat`).
+    static func threadNiceValues(of pid: pid_t) -> [Int] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.compactMap { task in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 16 ? Int(fields[16]) : nil
+        }
     }
 
     /// SIGTERMs each service in pipeline order and expects exit 0 within `bound`.

@@ -76,8 +76,9 @@ public struct StackConfiguration: Sendable {
     /// `<NAME>_HTTP_PORT`, and per service `INGEST_AGENCY_TOKENS` + `INGEST_AGENCIES_FILE`,
     /// `SCORING_RULEBOOK`, `SANCTIONS_OFFICER_TOKEN` + `SANCTIONS_ENFORCER_TOKEN` +
     /// `SANCTIONS_RULEBOOK`, `NOTIFICATION_MAILBOX_DIR` + `NOTIFICATION_TEMPLATES_DIR`
-    /// (deploy files as absolute paths into ``workingDirectory``); then ``extraEnvironment``
-    /// and ``serviceEnvironment``.
+    /// (deploy files as absolute paths into ``workingDirectory``), and `SERVICE_NICE` 10 for
+    /// sanctions and notification unless inherited (they are off the score path: see
+    /// `ProcessPriority`); then ``extraEnvironment`` and ``serviceEnvironment``.
     public func environment(for service: StackService) -> [String: String] {
         var environment = ServiceEnvironment.inherited()
         environment["DATABASE_URL"] = databaseURL
@@ -97,14 +98,19 @@ public struct StackConfiguration: Sendable {
             environment["SANCTIONS_OFFICER_TOKEN"] = tokens.officer
             environment["SANCTIONS_ENFORCER_TOKEN"] = tokens.enforcer
             environment["SANCTIONS_RULEBOOK"] = "\(deploy)/rulebooks/default.yaml"
+            environment["SERVICE_NICE"] = environment["SERVICE_NICE"] ?? Self.offPathNice
         case .notification:
             environment["NOTIFICATION_MAILBOX_DIR"] = mailboxDirectory
             environment["NOTIFICATION_TEMPLATES_DIR"] = "\(deploy)/templates"
+            environment["SERVICE_NICE"] = environment["SERVICE_NICE"] ?? Self.offPathNice
         }
         environment.merge(extraEnvironment) { _, extra in extra }
         environment.merge(serviceEnvironment[service] ?? [:]) { _, extra in extra }
         return environment
     }
+
+    /// The nice value of the services off the score path (sanctions, notification).
+    static let offPathNice = "10"
 
     /// `path` made absolute against the current directory.
     static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
@@ -113,10 +119,12 @@ public struct StackConfiguration: Sendable {
 /// The part of the parent's environment a launched process keeps: only the basics, so that a
 /// stray `DATABASE_URL` or `INGEST_SCHEMA` of the caller cannot leak into a stack.
 public enum ServiceEnvironment {
-    /// Variables kept from the parent: the basics, and the broker-dependent Kafka settings
-    /// (`KafkaTuning`), so that `KAFKA_FETCH_WAIT_MAX_MS=500 creditctl bench` measures them.
+    /// Variables kept from the parent: the basics, the broker-dependent Kafka settings
+    /// (`KafkaTuning`), so that `KAFKA_FETCH_WAIT_MAX_MS=500 creditctl bench` measures them, and
+    /// `SERVICE_NICE` (`SERVICE_NICE=0 creditctl bench` runs every service at 0).
     public static let inheritedNames: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "TERM",
-                                                     "KAFKA_FETCH_WAIT_MAX_MS", "KAFKA_MAX_IN_FLIGHT", "PIPELINE_BATCH_LINGER_MS"]
+                                                     "KAFKA_FETCH_WAIT_MAX_MS", "KAFKA_MAX_IN_FLIGHT", "PIPELINE_BATCH_LINGER_MS",
+                                                     "SERVICE_NICE"]
 
     /// The inherited basics of the current process (plus `LC_*`).
     public static func inherited(from parent: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
