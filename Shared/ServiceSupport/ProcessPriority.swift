@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,43 +26,23 @@ public struct ProcessPriority: Sendable, Equatable {
         ProcessPriority(nice: try env.int("SERVICE_NICE", default: 0, in: 0...19))
     }
 
-    /// What ``apply()`` changed.
-    public struct Applied: Sendable, Equatable {
-        /// Threads whose nice value was raised to the target.
-        public var threads = 0
-        /// Whether the process's scheduling group (its session's autogroup) was lowered too.
-        public var sessionGroup = false
-
-        /// A result of `threads` lowered threads and the group lowered or not.
-        public init(threads: Int = 0, sessionGroup: Bool = false) {
-            self.threads = threads
-            self.sessionGroup = sessionGroup
-        }
-    }
-
-    /// Lowers the process to `nice`: every thread, and its session's autogroup when it leads
-    /// its own session. Nothing already at `nice` or lower priority is changed (raising it back
-    /// would need privileges). Call it again from time to time (see ``keepApplied(every:)``).
+    /// Lowers every thread of the process to `nice` and returns how many it changed. Nothing
+    /// already at `nice` or lower priority is changed (raising it back would need privileges).
+    /// Call it again from time to time (see ``keepApplied(every:logger:)``).
     ///
     /// Linux keeps a nice value per thread, and a new thread inherits its creator's, but
     /// libdispatch sets the value of each worker thread it starts from the thread's QoS (0 for
-    /// the default): half of a service's threads were back at 0 a few seconds after start-up.
-    /// With autogroup scheduling (on here: `/proc/sys/kernel/sched_autogroup_enabled`) thread
-    /// values only weigh threads of one session against each other; the stack's services share
-    /// the launcher's session, so lowering sanctions' and notification's threads gives their CPU
-    /// to ingest, scoring and the broker. A process that leads its own session is its own
-    /// group, and the group's value (`/proc/self/autogroup`) is lowered too.
+    /// the default): 8 of sanctions' 18 threads were back at 0 a few seconds after start-up.
+    ///
+    /// Thread values weigh threads against others of the same scheduling group: with
+    /// autogroup scheduling (on here) that is the session, and the stack's services share the
+    /// launcher's, so lowering sanctions' and notification's threads gives their CPU to ingest,
+    /// scoring and the broker. In containers each service is its own CPU cgroup, and the
+    /// container's CPU weight is the knob instead.
     @discardableResult
-    public func apply() throws(ProcessPriorityError) -> Applied {
-        var applied = Applied()
-        guard nice > 0 else { return applied }
-        if getsid(0) == getpid(), let current = Self.autogroupNice(), current < nice {
-            guard let file = fopen("/proc/self/autogroup", "w") else { throw ProcessPriorityError(thread: nil, errno: errno) }
-            let written = fputs("\(nice)", file) >= 0
-            let closed = fclose(file) == 0
-            guard written && closed else { throw ProcessPriorityError(thread: nil, errno: errno) }
-            applied.sessionGroup = true
-        }
+    public func apply() throws(ProcessPriorityError) -> Int {
+        guard nice > 0 else { return 0 }
+        var changed = 0
         // Threads can start while the list is walked: walk it again until a pass changes none.
         for _ in 0..<3 {
             var changedThisPass = 0
@@ -76,37 +57,37 @@ public struct ProcessPriority: Sendable, Equatable {
                 }
                 changedThisPass += 1
             }
-            applied.threads += changedThisPass
+            changed += changedThisPass
             if changedThisPass == 0 { break }
         }
-        return applied
+        return changed
     }
 
     /// Applies the priority now and then every `interval` on a thread of its own, for as long as
-    /// the process runs, so that threads libdispatch starts later are lowered too. A failure is
-    /// thrown at once; later ones end the re-application silently (the process keeps whatever
-    /// priority it reached).
+    /// the process runs, so that threads libdispatch starts later are lowered too. A failure now
+    /// is thrown; a later one is logged and ends the re-application (the process keeps the
+    /// priority its threads reached).
     @discardableResult
-    public func keepApplied(every interval: Duration = .seconds(1)) throws(ProcessPriorityError) -> Applied {
-        let applied = try apply()
-        guard nice > 0 else { return applied }
+    public func keepApplied(every interval: Duration = .seconds(1), logger: Logger) throws(ProcessPriorityError) -> Int {
+        let changed = try apply()
+        guard nice > 0 else { return changed }
         let priority = self
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
         let thread = Thread {
-            while (try? priority.apply()) != nil {
-                Thread.sleep(forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
+            while true {
+                Thread.sleep(forTimeInterval: seconds)
+                do {
+                    try priority.apply()
+                } catch {
+                    logger.warning("CPU priority no longer re-applied to new threads",
+                                   metadata: ["nice": "\(priority.nice)", "error": "\(error)"])
+                    return
+                }
             }
         }
         thread.name = "service-nice"
         thread.start()
-        return applied
-    }
-
-    /// The nice value of this process's autogroup (`/autogroup-123 nice 0`), or nil when the
-    /// kernel has no autogroups.
-    static func autogroupNice() -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/self/autogroup", encoding: .utf8),
-              let last = text.split(whereSeparator: \.isWhitespace).last else { return nil }
-        return Int(last)
+        return changed
     }
 
     /// The ids of this process's threads (`/proc/self/task`).
@@ -120,7 +101,7 @@ public struct ProcessPriority: Sendable, Equatable {
 
 /// The priority of a thread could not be changed.
 public struct ProcessPriorityError: Error, Sendable, CustomStringConvertible {
-    /// The thread, or nil for the process (its thread list or its autogroup).
+    /// The thread, or nil when the thread list itself could not be read.
     public let thread: Int32?
     /// The `errno` of the failed call.
     public let errno: Int32
@@ -128,7 +109,7 @@ public struct ProcessPriorityError: Error, Sendable, CustomStringConvertible {
     /// What failed, with the system's words for `errno`.
     public var description: String {
         let reason = String(cString: strerror(errno))
-        guard let thread else { return "cannot lower this process's CPU priority (SERVICE_NICE) through /proc/self: \(reason)" }
+        guard let thread else { return "cannot list this process's threads in /proc/self/task (SERVICE_NICE): \(reason)" }
         return "cannot lower the CPU priority of thread \(thread) (SERVICE_NICE): \(reason)"
     }
 }

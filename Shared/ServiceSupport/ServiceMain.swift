@@ -25,10 +25,8 @@ public enum ServiceMain {
         let logger = Logger(label: name)
         do {
             if priority.nice > 0 {
-                let applied = try priority.keepApplied()
-                logger.info("running at a lower CPU priority", metadata: [
-                    "nice": "\(priority.nice)", "threads": "\(applied.threads)", "session_group": "\(applied.sessionGroup)",
-                ])
+                let threads = try priority.keepApplied(logger: logger)
+                logger.info("running at a lower CPU priority", metadata: ["nice": "\(priority.nice)", "threads": "\(threads)"])
             }
             try await body(logger, registry)
             exit(0)

@@ -59,6 +59,11 @@ import Testing
                                expiresAt: action == .imposed ? Fixtures.date("2031-12-01T00:00:00Z") : nil,
                                policy: "dishonest-debtor@1"))
     }
+    @Test func decisionPolicyIDDropsTheVersion() {
+        let decision = Decision(caseID: "c", subject: Fixtures.person, measure: "travel.flight_ban", action: .imposed,
+                                reason: "r", effectiveAt: Fixtures.date("2026-12-01T00:00:00Z"), policy: "dishonest-debtor@12")
+        #expect(decision.policyID == "dishonest-debtor")
+    }
     @Test func noticeRequest() throws { try roundTrip(Self.notice) }
     @Test(arguments: NoticeReceipt.Status.allCases)
     func noticeReceipt(status: NoticeReceipt.Status) throws {

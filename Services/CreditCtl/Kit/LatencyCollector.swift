@@ -125,8 +125,7 @@ public actor LatencyCollector {
     /// The event of this run that caused `decision`, if it can be told (see the type's doc).
     private func trigger(of decision: Decision) -> String? {
         let changes = recentChanges[decision.subject.rawValue] ?? []
-        // `policy` is `id@version`; case ids derive from the id alone.
-        let policyID = decision.policy.split(separator: "@", maxSplits: 1).first.map(String.init) ?? decision.policy
+        let policyID = decision.policyID
         let scheme = schemeOfPolicy[policyID]
         switch decision.action {
         case .granted, .imposed:

@@ -39,6 +39,9 @@ public struct Decision: MessageSchema {
     /// The policy that decided it, `id@version`.
     public var policy: String
 
+    /// The id part of ``policy`` (case ids derive from it, without the version).
+    public var policyID: String { policy.split(separator: "@", maxSplits: 1).first.map(String.init) ?? policy }
+
     /// Creates a decision; the id is derived from the case and action.
     public init(caseID: String, subject: SubjectCode, measure: Measure, action: Action, reason: String,
                 effectiveAt: Date, expiresAt: Date? = nil, policy: String) {
