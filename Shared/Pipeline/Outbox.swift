@@ -12,14 +12,14 @@ public struct Outbox: Sendable {
     public init(schema: String) { self.schema = schema }
 
     /// Inserts `messages` (one statement for the whole batch, deferred: it goes out with the
-    /// commit). A message whose id is already waiting is not inserted again.
+    /// commit). Ids are not checked against the waiting rows: delivery is at least once, and
+    /// consumers de-duplicate by id.
     public func enqueue(_ messages: [OutboxMessage], on connection: isolated PostgresConnection) throws {
         guard !messages.isEmpty else { return }
         try connection.executeDeferred(.genericPlan("""
             INSERT INTO \(identifier: schema).outbox (message_id, topic, key, payload)
             SELECT * FROM unnest(\(messages.map(\.id))::uuid[], \(messages.map(\.topic))::text[],
                                  \(messages.map(\.key))::text[], \(messages.map { Data($0.payload) })::bytea[])
-            ON CONFLICT (message_id) DO NOTHING
             """))
     }
 

@@ -48,4 +48,15 @@ public enum PipelineSchema {
         );
         CREATE INDEX outbox_dead_message_id ON outbox_dead (message_id);
         """)
+
+    /// Migration 1002 of every service schema: the outbox loses its unique index on
+    /// `message_id`. It refused a second copy of a message only while the first was still
+    /// waiting, which consumers, who de-duplicate by id (delivery is at least once), never
+    /// needed; and each row paid an insert into a B-tree of random UUIDs, at a random page.
+    public static let outboxWithoutIDIndex = PostgresMigration(version: 1002, name: "pipeline-outbox-no-id-index", sql: """
+        ALTER TABLE outbox DROP CONSTRAINT outbox_message_id_key;
+        """)
+
+    /// The pipeline migrations numbered from 1001, in order; every service appends them to its own.
+    public static let later: [PostgresMigration] = [outboxDead, outboxWithoutIDIndex]
 }

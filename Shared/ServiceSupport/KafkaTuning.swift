@@ -8,6 +8,8 @@ import KafkaClient
 /// - `KAFKA_MAX_IN_FLIGHT` (1, at most 5 with idempotence): produce requests in flight per
 ///   connection; more than one waited ~40 ms for its answer on the dev broker, while Apache
 ///   Kafka with a long round trip gains throughput from more.
+/// - `KAFKA_LINGER_MS` (1): how long a producer waits to fill a batch (`linger.ms`); each
+///   millisecond is added to every hop, and fewer, larger batches cost the brokers less.
 /// - `PIPELINE_BATCH_LINGER_MS` (0): how long a consumer batch of ingest, scoring and sanctions
 ///   that is not full waits for more messages: fewer, larger transactions at moderate load, for
 ///   a few milliseconds more per hop. Notification's batches (a request or two) do not wait.
@@ -18,23 +20,28 @@ public struct KafkaTuning: Sendable, Equatable {
     public var maxInFlightRequests: Int
     /// Milliseconds a consumer batch that is not full waits for more messages.
     public var batchLingerMs: Int
+    /// `linger.ms` of the producers.
+    public var producerLingerMs: Int
 
     /// The library defaults.
     public init(fetchWaitMaxMs: Int = KafkaConsumerConfiguration(bootstrapServers: "", groupID: "").fetchWaitMaxMs,
                 maxInFlightRequests: Int = KafkaProducerConfiguration(bootstrapServers: "").maxInFlightRequests,
-                batchLingerMs: Int = 0) {
+                batchLingerMs: Int = 0,
+                producerLingerMs: Int = KafkaProducerConfiguration(bootstrapServers: "").lingerMs) {
         self.fetchWaitMaxMs = fetchWaitMaxMs
         self.maxInFlightRequests = maxInFlightRequests
         self.batchLingerMs = batchLingerMs
+        self.producerLingerMs = producerLingerMs
     }
 
-    /// Reads `KAFKA_FETCH_WAIT_MAX_MS`, `KAFKA_MAX_IN_FLIGHT` and `PIPELINE_BATCH_LINGER_MS`; a
-    /// value out of range is an error that names the variable.
+    /// Reads `KAFKA_FETCH_WAIT_MAX_MS`, `KAFKA_MAX_IN_FLIGHT`, `KAFKA_LINGER_MS` and
+    /// `PIPELINE_BATCH_LINGER_MS`; a value out of range is an error that names the variable.
     public static func fromEnvironment(_ env: EnvironmentReader) throws(ConfigurationError) -> KafkaTuning {
         let defaults = KafkaTuning()
         return KafkaTuning(fetchWaitMaxMs: try env.int("KAFKA_FETCH_WAIT_MAX_MS", default: defaults.fetchWaitMaxMs, in: 1...30_000),
                            maxInFlightRequests: try env.int("KAFKA_MAX_IN_FLIGHT", default: defaults.maxInFlightRequests, in: 1...5),
-                           batchLingerMs: try env.int("PIPELINE_BATCH_LINGER_MS", default: defaults.batchLingerMs, in: 0...1_000))
+                           batchLingerMs: try env.int("PIPELINE_BATCH_LINGER_MS", default: defaults.batchLingerMs, in: 0...1_000),
+                           producerLingerMs: try env.int("KAFKA_LINGER_MS", default: defaults.producerLingerMs, in: 0...1_000))
     }
 
     /// A consumer configuration for `group` with these settings.
@@ -51,6 +58,7 @@ public struct KafkaTuning: Sendable, Equatable {
     public func producer(bootstrapServers: String) -> KafkaProducerConfiguration {
         var configuration = KafkaProducerConfiguration(bootstrapServers: bootstrapServers)
         configuration.maxInFlightRequests = maxInFlightRequests
+        configuration.lingerMs = producerLingerMs
         return configuration
     }
 }

@@ -92,12 +92,11 @@ final class RecordingHandler: BatchHandler {
             let pool = PostgresPool(configuration: PostgresConfiguration(url: url, poolSize: 4), logger: logger)
             try await pool.migrate(schema: schema, migrations: [
                 PipelineSchema.migration,
-                PipelineSchema.outboxDead,
                 PostgresMigration(version: 2, name: "test", sql: """
                     CREATE TABLE processed (topic text, partition int, "offset" bigint, value text);
                     CREATE TABLE dead (topic text, partition int, "offset" bigint, error text);
                     """),
-            ])
+            ] + PipelineSchema.later)
             return Fixture(pool: pool, schema: schema, input: input, output: output, bootstrap: bootstrap,
                            group: TestEnvironment.uniqueName("pipe-group"))
         }

@@ -47,6 +47,28 @@ import Testing
         await db.shutdown()
     }
 
+    /// The ledger's entry id is derived from its idempotency key, so the key's index alone
+    /// guards it; the outbox has no unique index besides its position (consumers de-duplicate).
+    @Test func ledgerAndOutboxHaveOneUniqueKeyEach() async throws {
+        let db = try await DatabaseFixture.make()
+        func uniqueIndexes(_ table: String) async throws -> [String] {
+            try await db.pool.query("""
+                SELECT indexdef FROM pg_indexes WHERE schemaname = \(db.schema) AND tablename = \(table)
+                  AND indexdef LIKE 'CREATE UNIQUE INDEX%' ORDER BY indexname
+                """).map { try $0.decode(String.self, at: 0) }
+        }
+        let ledger = try await uniqueIndexes("ledger")
+        #expect(ledger.count == 2)  // the seq primary key and the idempotency key
+        #expect(ledger.contains { $0.hasSuffix("(agency, event_id, scheme, rule_id, rule_version, cause)") })
+        #expect(try await uniqueIndexes("outbox").map { $0.hasSuffix("(seq)") } == [true])
+        // A redelivered event still adds no entry and no message.
+        #expect(try await db.score([Fixtures.event("court.order_ignored", "c1")]).count == 1)
+        #expect(try await db.score([Fixtures.event("court.order_ignored", "c1")]).isEmpty)
+        #expect(try await db.count("ledger") == 1)
+        #expect(try await db.count("outbox") == 1)
+        await db.shutdown()
+    }
+
     @Test func retractionInALaterBatchCompensates() async throws {
         let db = try await DatabaseFixture.make()
         try await db.score([Fixtures.event("loan.default", "p1", agency: "pboc"), Fixtures.event("loan.default", "p2", day: 1, agency: "pboc")])

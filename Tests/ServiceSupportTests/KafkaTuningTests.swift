@@ -6,16 +6,19 @@ import Testing
 @Suite struct KafkaTuningTests {
     @Test func unsetVariablesKeepTheLibraryDefaults() throws {
         let tuning = try KafkaTuning.fromEnvironment(EnvironmentReader([:]))
-        #expect(tuning == KafkaTuning(fetchWaitMaxMs: 10, maxInFlightRequests: 1))
+        #expect(tuning == KafkaTuning(fetchWaitMaxMs: 10, maxInFlightRequests: 1, producerLingerMs: 1))
         let consumer = tuning.consumer(bootstrapServers: "b:9092", groupID: "g")
         #expect(consumer.rdKafkaProperties.contains { $0 == ("fetch.wait.max.ms", "10") })
         #expect(consumer.groupID == "g" && consumer.bootstrapServers == "b:9092")
     }
 
     @Test func variablesReachTheClientProperties() throws {
-        let tuning = try KafkaTuning.fromEnvironment(EnvironmentReader(["KAFKA_FETCH_WAIT_MAX_MS": "500", "KAFKA_MAX_IN_FLIGHT": "5"]))
+        let tuning = try KafkaTuning.fromEnvironment(EnvironmentReader(["KAFKA_FETCH_WAIT_MAX_MS": "500", "KAFKA_MAX_IN_FLIGHT": "5",
+                                                                        "KAFKA_LINGER_MS": "7"]))
         #expect(tuning.consumer(bootstrapServers: "b", groupID: "g").rdKafkaProperties.contains { $0 == ("fetch.wait.max.ms", "500") })
-        #expect(tuning.producer(bootstrapServers: "b").rdKafkaProperties.contains { $0 == ("max.in.flight.requests.per.connection", "5") })
+        let producer = tuning.producer(bootstrapServers: "b").rdKafkaProperties
+        #expect(producer.contains { $0 == ("max.in.flight.requests.per.connection", "5") })
+        #expect(producer.contains { $0 == ("linger.ms", "7") })
     }
 
     @Test func valuesOutOfRangeNameTheVariable() {
@@ -24,6 +27,9 @@ import Testing
         }
         #expect { try KafkaTuning.fromEnvironment(EnvironmentReader(["KAFKA_FETCH_WAIT_MAX_MS": "soon"])) } throws: {
             ($0 as? ConfigurationError)?.variable == "KAFKA_FETCH_WAIT_MAX_MS"
+        }
+        #expect { try KafkaTuning.fromEnvironment(EnvironmentReader(["KAFKA_LINGER_MS": "-1"])) } throws: {
+            ($0 as? ConfigurationError)?.variable == "KAFKA_LINGER_MS"
         }
     }
 }

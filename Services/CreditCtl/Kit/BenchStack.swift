@@ -44,8 +44,8 @@ public struct BenchInfrastructure: Sendable {
     }
 }
 
-/// One private stack: a fresh database, a fresh dev broker with every topic at `partitions`
-/// partitions, and the four services as separate processes (started on demand).
+/// One private stack: a fresh database, a fresh dev broker with its topics at `partitions`,
+/// and the four services as separate processes (started on demand).
 public struct BenchStack: Sendable {
     /// The stack's name (database, run directory).
     public let name: String
@@ -53,8 +53,8 @@ public struct BenchStack: Sendable {
     public let databaseURL: String
     /// Bootstrap servers of its broker.
     public let bootstrap: String
-    /// Partitions of every topic.
-    public let partitions: Int
+    /// Partitions of its topics.
+    public let partitions: TopicPartitions
     /// Its run directory.
     public let directory: String
     private let infrastructure: BenchInfrastructure
@@ -63,9 +63,10 @@ public struct BenchStack: Sendable {
     private let control: DevBrokerControl
     private var supervisor: StackSupervisor?
 
-    /// Creates the database and the broker with `topics` (plus `extraTopics`) at `partitions`.
+    /// Creates the database and the broker with `topics` at `partitions` (plus `extraTopics`
+    /// at their own counts).
     public static func create(_ name: String, on infrastructure: BenchInfrastructure, topics: [String],
-                              partitions: Int, extraTopics: [String: Int] = [:], logger: Logger) async throws -> BenchStack {
+                              partitions: TopicPartitions, extraTopics: [String: Int] = [:], logger: Logger) async throws -> BenchStack {
         let directory = "\(infrastructure.runDirectory)/\(name)"
         try? FileManager.default.removeItem(atPath: directory)
         try LauncherFiles.createDirectory(directory)
@@ -90,19 +91,22 @@ public struct BenchStack: Sendable {
             broker = nil
             cluster = created.id
             bootstrap = created.bootstrap
-            for topic in topics { try await control.createTopic(topic, partitions: partitions, cluster: created.id) }
+            for topic in topics {
+                try await control.createTopic(topic, partitions: partitions.count(of: topic), cluster: created.id)
+            }
         } else {
             let process = try await DevBrokerProcess.start(binDirectory: infrastructure.binDirectory,
                                                            stateFile: "\(directory)/broker.json",
                                                            logPath: "\(directory)/broker.log",
-                                                           extraArguments: ["--partitions", String(partitions)])
+                                                           extraArguments: ["--partitions", String(partitions.pipeline),
+                                                                            "--agency-partitions", String(partitions.agency)])
             broker = process
             cluster = nil
             control = try DevBrokerControl(baseURL: process.control)
             bootstrap = process.bootstrap
             // The broker creates the default topics; others (e.g. a non-default agency) here.
             for topic in topics where !Topics.all.contains(topic) {
-                try await control.createTopic(topic, partitions: partitions)
+                try await control.createTopic(topic, partitions: partitions.count(of: topic))
             }
         }
         for (topic, count) in extraTopics.sorted(by: { $0.key < $1.key }) {

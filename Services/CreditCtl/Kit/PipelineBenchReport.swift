@@ -128,12 +128,14 @@ public struct PipelineBenchReport: Codable, Sendable {
 
     /// Broker retention.
     public struct Retention: Codable, Sendable {
-        /// Partitions of every topic.
+        /// Partitions of each pipeline topic.
         public var partitions: Int
+        /// Partitions of each agency topic.
+        public var agencyPartitions: Int
         /// The dev broker's limit per partition.
         public var bytesPerPartitionLimit: Int
-        /// Estimated bytes per partition that must stay unread-and-kept at once: the throughput
-        /// run's backlog window (older, already consumed messages may be dropped without loss).
+        /// Estimated bytes per pipeline partition that must stay unread-and-kept at once: the
+        /// backlog window (older, already consumed messages may be dropped without loss).
         public var estimatedBytesPerPartition: Int
         /// Partitions whose log start moved above 0 (`topic/partition@log_start`), any repetition.
         public var truncated: [String]

@@ -60,7 +60,7 @@ public enum PipelineBenchTable {
         for failure in report.checks.failures { lines.append("            " + failure) }
         let r = report.retention
         row("retention", "\(r.partitions) partitions/topic", "\(r.estimatedBytesPerPartition >> 10) KiB",
-            "unread at most per partition (backlog window), limit \(r.bytesPerPartitionLimit >> 20) MiB; "
+            "unread at most per partition (backlog window; agency topics \(r.agencyPartitions) each), limit \(r.bytesPerPartitionLimit >> 20) MiB; "
                 + (r.truncated.isEmpty ? "no truncation" : "truncated: \(r.truncated.count) partition(s)"
                     + (r.lostMessages ? ", MESSAGES LOST" : ", nothing lost")))
         return lines.joined(separator: "\n")

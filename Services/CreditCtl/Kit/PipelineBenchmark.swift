@@ -24,12 +24,14 @@ public struct PipelineBenchmark: Sendable {
         public var repetitions = 3
         /// Seconds of each latency run.
         public var latencySeconds = 20.0
-        /// Partitions of every topic; nil: ``PipelineBenchmark/defaultPartitions``.
+        /// Partitions of each pipeline topic; nil: ``PipelineBenchmark/defaultPartitions``.
         public var partitions: Int?
-        /// The throughput run publishes at most this many events ahead of what scoring and
-        /// sanctions committed (the pipeline sets the pace; the dev broker's retention then
-        /// needs to hold only this much per topic, not the whole run).
-        public var backlogWindow = 20_000
+        /// Partitions of each agency topic; nil: ``PipelineBenchmark/defaultPartitions``.
+        public var agencyPartitions: Int?
+        /// The warm-up and the throughput run publish at most this many events ahead of what
+        /// scoring and sanctions committed (the pipeline sets the pace; the dev broker's
+        /// retention then needs to hold only this much per topic, not the whole run).
+        public var backlogWindow = 10_000
         /// Messages of each Kafka limit measurement.
         public var kafkaLimitMessages = 200_000
         /// The generator's seed.
@@ -91,17 +93,24 @@ public struct PipelineBenchmark: Sendable {
     static let retentionBytes = 5 << 20
     static let bytesPerEvent = 650
 
-    /// The partitions of every topic in this run.
-    var partitionCount: Int { options.partitions ?? Self.defaultPartitions }
+    /// The partitions of the topics in this run.
+    var partitionCount: TopicPartitions {
+        TopicPartitions(agency: options.agencyPartitions ?? Self.defaultPartitions.agency,
+                        pipeline: options.partitions ?? Self.defaultPartitions.pipeline)
+    }
 
-    /// Partitions per topic unless told: eight hold about 8 × 5 MiB / 650 B = 64,000 unread
-    /// events per topic within the dev broker's retention, room for the throughput run's
-    /// backlog window (20,000) and for the backlog the 80 % latency run builds (about 21,000 to
-    /// 32,000 in three repetitions: its p50 latency times its rate). More partitions cost the
-    /// consumers: with 45 (which a whole 220,000-event run published at once needed) ingest and
-    /// the benchmark process used 0.28 and 0.26 cores at 50 % load against 0.22 and 0.17 with 8,
-    /// and the p99 was 737 ms against 307 ms (one repetition each of 40,000 events, same build).
-    public static let defaultPartitions = 8
+    /// Partitions unless told. Each service runs one consumer, so partitions buy no parallelism
+    /// here, and on the dev broker each costs: a fetch walks the partition's list of message
+    /// batches from the oldest, once per batch, and paced traffic spread over many partitions
+    /// makes batches of one message (at 50 % load, 69 % of the broker's CPU was that walk).
+    /// With every topic at 8, 4, 2 and 1 partitions, p99 at 50 % load was 606, 381, 168 and 95 ms
+    /// and the broker used 0.43, 0.38, 0.29 and 0.18 cores (one repetition each).
+    ///
+    /// The agency topics carry the most batches (the publisher's ticks over eleven agencies), and
+    /// one partition each still gives ingest eleven. The pipeline topics keep four: 4 × 5 MiB /
+    /// 650 B = 32,000 unread events per topic within the dev broker's retention, room for the
+    /// backlog window and for the backlog of an overloaded 80 % latency run.
+    public static let defaultPartitions = TopicPartitions(agency: 1, pipeline: 4)
 
     /// Runs everything and returns the report.
     public func run() async throws -> PipelineBenchReport {
@@ -134,8 +143,9 @@ public struct PipelineBenchmark: Sendable {
         return PipelineBenchReport.assemble(
             startedAt: started, parameters: parameters, repetitions: repetitions, growth: growth,
             retention: PipelineBenchReport.Retention(
-                partitions: partitionCount, bytesPerPartitionLimit: Self.retentionBytes,
-                estimatedBytesPerPartition: max(options.backlogWindow, options.warmupEvents) * Self.bytesPerEvent / partitionCount,
+                partitions: partitionCount.pipeline, agencyPartitions: partitionCount.agency,
+                bytesPerPartitionLimit: Self.retentionBytes,
+                estimatedBytesPerPartition: options.backlogWindow * Self.bytesPerEvent / partitionCount.pipeline,
                 truncated: truncated, lostMessages: false))
     }
 
@@ -283,7 +293,10 @@ public struct PipelineBenchmark: Sendable {
         let alive: @Sendable () throws -> Void = { try stack.checkAlive() }
         var warmup = try streams.next("w\(label)-", events: options.warmupEvents)
         let warmupBaseline = await drain.baseline()
-        _ = try await publisher.publish(&warmup)
+        let warmupAbsorbedBefore = await drain.absorbed()
+        _ = try await publisher.publish(try EncodedTraffic(&warmup), window: BacklogWindow(events: options.backlogWindow) {
+            Int(await drain.absorbed() - warmupAbsorbedBefore)
+        })
         _ = try await drain.wait(events: options.warmupEvents, baseline: warmupBaseline, alive: alive)
         // Statistics, like a database that has been running: each repetition's database is new,
         // and autovacuum first visits it up to a minute (its naptime) after it was made. When

@@ -12,11 +12,11 @@ public struct PipelineProbe: Sendable {
     public let pool: PostgresPool
     /// A consumer used only for watermark queries.
     public let kafka: KafkaConsumer
-    /// Partitions of every topic.
-    public let partitions: Int
+    /// Partitions of the topics.
+    public let partitions: TopicPartitions
 
     /// A probe of `pool` and the broker at `bootstrap`.
-    public init(pool: PostgresPool, bootstrap: String, partitions: Int, logger: Logger) throws {
+    public init(pool: PostgresPool, bootstrap: String, partitions: TopicPartitions, logger: Logger) throws {
         self.pool = pool
         self.partitions = partitions
         kafka = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrap,
@@ -66,7 +66,7 @@ public struct PipelineProbe: Sendable {
     /// Low and high watermarks of every partition of `topic`.
     public func watermarks(_ topic: String) async throws -> [Int32: (low: Int64, high: Int64)] {
         var marks: [Int32: (low: Int64, high: Int64)] = [:]
-        for partition in 0..<Int32(partitions) {
+        for partition in 0..<Int32(partitions.count(of: topic)) {
             marks[partition] = try await kafka.watermarks(topic: topic, partition: partition)
         }
         return marks

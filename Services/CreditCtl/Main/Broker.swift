@@ -1,4 +1,5 @@
 import ArgumentParser
+import CreditCtlKit
 import CreditModel
 import Foundation
 import Hummingbird
@@ -32,16 +33,27 @@ struct Broker: AsyncParsableCommand {
     var brokers = 1
     @Option(help: "Partitions of each topic of Topics.all.")
     var partitions = 4
+    @Option(help: "Partitions of each agency topic of Topics.all (default: --partitions).")
+    var agencyPartitions: Int?
     @Option(help: "Where to write the state JSON (bootstrap, control, pid).")
     var stateFile = ".run/broker.json"
     @Option(help: "Port of the HTTP control API on 127.0.0.1 (0 = any free port).")
     var controlPort = 0
 
+    func validate() throws {
+        for (name, value) in [("--partitions", partitions), ("--agency-partitions", agencyPartitions ?? partitions)]
+        where !(1...1_000).contains(value) {
+            throw ValidationError("\(name) must be between 1 and 1000, got \(value)")
+        }
+    }
+
     func run() async throws {
         let logger = Logger(label: "creditctl.broker")
-        let broker = try DevBroker(brokers: brokers, topics: Topics.all, partitions: partitions, logger: logger)
+        let counts = TopicPartitions(agency: agencyPartitions ?? partitions, pipeline: partitions)
+        let broker = try DevBroker(brokers: brokers, topics: Topics.all.map { ($0, counts.count(of: $0)) }, logger: logger)
         let bootstrap = await broker.bootstrapServers
-        say("dev broker: bootstrap \(bootstrap), \(Topics.all.count) topics with \(partitions) partitions")
+        say("dev broker: bootstrap \(bootstrap), \(Topics.all.count) topics with \(partitions) partitions"
+            + (counts.agency == partitions ? "" : " (agency topics \(counts.agency))"))
         let stateURL = URL(fileURLWithPath: stateFile)
         let app = Application(
             router: BrokerControlAPI.router(broker),

@@ -12,10 +12,10 @@ actor DevBroker {
     private var nextID = 1
     private let logger: Logger
 
-    /// Starts the default cluster and creates `topics` on it with `partitions` partitions.
-    init(brokers: Int, topics: [String], partitions: Int, logger: Logger) throws {
+    /// Starts the default cluster and creates `topics` on it, each with its partition count.
+    init(brokers: Int, topics: [(name: String, partitions: Int)], logger: Logger) throws {
         let cluster = try MockCluster(brokers: brokers, logger: logger)
-        for topic in topics { try cluster.createTopic(topic, partitions: partitions) }
+        for topic in topics { try cluster.createTopic(topic.name, partitions: topic.partitions) }
         clusters = [Self.defaultID: cluster]
         self.logger = logger
     }

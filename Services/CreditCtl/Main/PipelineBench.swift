@@ -28,9 +28,11 @@ struct PipelineBench: AsyncParsableCommand {
     var latencySeconds: Double?
     @Option(help: "Seed of the population and the events.")
     var seed: UInt64 = 7
-    @Option(help: "Partitions of every topic (default: 8).")
+    @Option(help: "Partitions of each pipeline topic (default: 4).")
     var partitions: Int?
-    @Option(help: "Events the throughput run may publish ahead of what scoring and sanctions committed (default: 20000).")
+    @Option(help: "Partitions of each agency topic (default: 1).")
+    var agencyPartitions: Int?
+    @Option(help: "Events the warm-up and the throughput run may publish ahead of what scoring and sanctions committed (default: 10000).")
     var backlogWindow: Int?
     @Flag(help: "Also measure cost growth: the throughput run at 10,000 and at 1,000,000 subjects.")
     var growth = false
@@ -48,8 +50,10 @@ struct PipelineBench: AsyncParsableCommand {
     var keep = false
 
     func validate() throws {
-        if let partitions, !(1...1_000).contains(partitions) {
-            throw ValidationError("--partitions must be between 1 and 1000, got \(partitions)")
+        for (name, value) in [("--partitions", partitions), ("--agency-partitions", agencyPartitions)] {
+            if let value, !(1...1_000).contains(value) {
+                throw ValidationError("\(name) must be between 1 and 1000, got \(value)")
+            }
         }
         if let backlogWindow, backlogWindow < 1 {
             throw ValidationError("--backlog-window must be at least 1, got \(backlogWindow)")
@@ -66,6 +70,7 @@ struct PipelineBench: AsyncParsableCommand {
         if let repetitions { options.repetitions = repetitions }
         if let latencySeconds { options.latencySeconds = latencySeconds }
         options.partitions = partitions
+        options.agencyPartitions = agencyPartitions
         if let backlogWindow { options.backlogWindow = backlogWindow }
         options.seed = seed
         options.growth = growth

@@ -7,7 +7,7 @@ import PostgresClient
 /// agencies, their hashed tokens, the accepted events and the rejected ones.
 public enum IngestSchema {
     /// Every migration of the schema, in order.
-    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables, PipelineSchema.outboxDead]
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables] + PipelineSchema.later
 
     /// Migration 2: agencies, agency tokens (SHA-256 only), events, rejected events.
     static let tables = PostgresMigration(version: 2, name: "ingest", sql: """

@@ -7,8 +7,8 @@ import PostgresClient
 /// own migrations start at 2.
 public enum SanctionsSchema {
     /// Every migration of the schema, in order.
-    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, cases, durations, caseDurations,
-                                                          PipelineSchema.outboxDead]
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, cases, durations, caseDurations]
+                                                         + PipelineSchema.later
 
     /// Migration 4: `cases.duration_days`, the policy's duration as it was when the case opened,
     /// so a later rulebook version does not change how long an existing case lasts.

@@ -2,11 +2,12 @@ import CreditModel
 import Pipeline
 import PostgresClient
 
-/// The scoring schema's migrations: the pipeline tables (1), then scoring's own (2, 3).
+/// The scoring schema's migrations: the pipeline tables (1), then scoring's own (2 to 4), then
+/// the later pipeline ones.
 public enum ScoringSchema {
     /// Every migration, in order.
-    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables, oneEventKey,
-                                                         PipelineSchema.outboxDead]
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables, oneEventKey, oneEntryKey]
+                                                        + PipelineSchema.later
 
     /// Migration 2: the consumed events (kept for replay), the append-only ledger, balances
     /// and dead letters.
@@ -90,5 +91,13 @@ public enum ScoringSchema {
     /// unique index refused nothing the pair's did not, and cost an index insert per event.
     public static let oneEventKey = PostgresMigration(version: 3, name: "one accepted event key", sql: """
         ALTER TABLE accepted_events DROP CONSTRAINT accepted_events_id_key;
+        """)
+
+    /// Migration 4: the ledger keeps one idempotency key, `(agency, event_id, scheme, rule_id,
+    /// rule_version, cause)`. The `entry_id` is `MessageID.scoreChange` of exactly those
+    /// fields, so its unique index refused nothing the key's did not, and it cost an insert at a
+    /// random page of a B-tree of random UUIDs per entry. Nothing looks entries up by id.
+    public static let oneEntryKey = PostgresMigration(version: 4, name: "one ledger entry key", sql: """
+        ALTER TABLE ledger DROP CONSTRAINT ledger_entry_id_key;
         """)
 }

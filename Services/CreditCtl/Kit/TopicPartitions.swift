@@ -1,0 +1,34 @@
+import CreditModel
+
+/// How many partitions a stack's topics get: the agency topics (`agency.<id>.events`) one
+/// count, the pipeline's own topics another.
+///
+/// On the dev broker a partition costs CPU in proportion to how many message batches it holds:
+/// every fetch walks its batch list from the oldest. An agency's paced reports spread over
+/// many partitions arrive as batches of one message each, so they are the costliest; with
+/// eleven agency topics, one partition each still gives ingest eleven to read.
+public struct TopicPartitions: Sendable, Hashable, Codable {
+    /// Partitions of each agency topic.
+    public var agency: Int
+    /// Partitions of each pipeline topic (`events.accepted`, `scores.changed`, …).
+    public var pipeline: Int
+
+    /// `agency` for the agency topics, `pipeline` for the rest.
+    public init(agency: Int, pipeline: Int) {
+        self.agency = agency
+        self.pipeline = pipeline
+    }
+
+    /// The same count for every topic.
+    public init(all: Int) { self.init(agency: all, pipeline: all) }
+
+    /// Whether `topic` is an agency's report topic (`agency.<id>.events`).
+    public static func isAgencyTopic(_ topic: String) -> Bool {
+        topic.hasPrefix("agency.") && topic.hasSuffix(".events")
+    }
+
+    /// The partitions of `topic`.
+    public func count(of topic: String) -> Int {
+        Self.isAgencyTopic(topic) ? agency : pipeline
+    }
+}
