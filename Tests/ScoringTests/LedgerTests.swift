@@ -61,6 +61,11 @@ import Testing
         #expect(ledger.count == 2)  // the seq primary key and the idempotency key
         #expect(ledger.contains { $0.hasSuffix("(agency, event_id, scheme, rule_id, rule_version, cause)") })
         #expect(try await uniqueIndexes("outbox").map { $0.hasSuffix("(seq)") } == [true])
+        // Nothing reads the consumed events by subject: their key and position only.
+        let accepted = try await db.pool.query("""
+            SELECT count(*)::int FROM pg_indexes WHERE schemaname = \(db.schema) AND tablename = 'accepted_events'
+            """).first?.decode(Int.self, at: 0)
+        #expect(accepted == 2)
         // A redelivered event still adds no entry and no message.
         #expect(try await db.score([Fixtures.event("court.order_ignored", "c1")]).count == 1)
         #expect(try await db.score([Fixtures.event("court.order_ignored", "c1")]).isEmpty)

@@ -7,7 +7,15 @@ import PostgresClient
 /// agencies, their hashed tokens, the accepted events and the rejected ones.
 public enum IngestSchema {
     /// Every migration of the schema, in order.
-    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables] + PipelineSchema.later
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables, noEventsBySubject]
+        + PipelineSchema.later
+
+    /// Migration 3: no index on `events (subject, occurred_at)`. Nothing in ingest reads events
+    /// by subject (duplicates and retraction targets are found by `(agency, event_id)`), and
+    /// each event paid an insert at a random page of it. A reader by subject would bring it back.
+    static let noEventsBySubject = PostgresMigration(version: 3, name: "no events by subject", sql: """
+        DROP INDEX events_subject;
+        """)
 
     /// Migration 2: agencies, agency tokens (SHA-256 only), events, rejected events.
     static let tables = PostgresMigration(version: 2, name: "ingest", sql: """

@@ -2,11 +2,12 @@ import CreditModel
 import Pipeline
 import PostgresClient
 
-/// The scoring schema's migrations: the pipeline tables (1), then scoring's own (2 to 4), then
+/// The scoring schema's migrations: the pipeline tables (1), then scoring's own (2 to 5), then
 /// the later pipeline ones.
 public enum ScoringSchema {
     /// Every migration, in order.
-    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables, oneEventKey, oneEntryKey]
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables, oneEventKey, oneEntryKey,
+                                                         noAcceptedEventsBySubject]
                                                         + PipelineSchema.later
 
     /// Migration 2: the consumed events (kept for replay), the append-only ledger, balances
@@ -99,5 +100,12 @@ public enum ScoringSchema {
     /// random page of a B-tree of random UUIDs per entry. Nothing looks entries up by id.
     public static let oneEntryKey = PostgresMigration(version: 4, name: "one ledger entry key", sql: """
         ALTER TABLE ledger DROP CONSTRAINT ledger_entry_id_key;
+        """)
+
+    /// Migration 5: no index on `accepted_events (subject, seq)`. Nothing reads the consumed
+    /// events by subject (a subject's history is read from the ledger, replay reads by `seq`),
+    /// and each event paid an insert at a random page of it.
+    public static let noAcceptedEventsBySubject = PostgresMigration(version: 5, name: "no accepted events by subject", sql: """
+        DROP INDEX accepted_events_subject;
         """)
 }
