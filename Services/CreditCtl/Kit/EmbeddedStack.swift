@@ -75,8 +75,10 @@ public final class EmbeddedStack: Sendable {
         say("up: PostgreSQL at \(databaseURL) (data in \(postgres.dataDirectory))")
         let broker: DevBrokerProcess
         do throws(LauncherError) {
+            // One partition per agency topic, as in the benchmark: eleven agencies still give
+            // ingest eleven partitions, and the dev broker's cost grows with each one (README).
             broker = try await DevBrokerProcess.start(binDirectory: options.binDirectory, stateFile: layout.brokerState,
-                                                      logPath: layout.brokerLog)
+                                                      logPath: layout.brokerLog, extraArguments: ["--agency-partitions", "1"])
             try LauncherFiles.writePID(broker.process.pid, to: layout.brokerPID)
         } catch {
             await stopAfterFailure(postgres, say: say)
