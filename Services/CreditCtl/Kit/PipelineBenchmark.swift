@@ -106,11 +106,12 @@ public struct PipelineBenchmark: Sendable {
     /// With every topic at 8, 4, 2 and 1 partitions, p99 at 50 % load was 606, 381, 168 and 95 ms
     /// and the broker used 0.43, 0.38, 0.29 and 0.18 cores (one repetition each).
     ///
-    /// The agency topics carry the most batches (the publisher's ticks over eleven agencies), and
-    /// one partition each still gives ingest eleven. The pipeline topics keep four: 4 × 5 MiB /
-    /// 650 B = 32,000 unread events per topic within the dev broker's retention, room for the
-    /// backlog window and for the backlog of an overloaded 80 % latency run.
-    public static let defaultPartitions = TopicPartitions(agency: 1, pipeline: 4)
+    /// One partition per agency topic still gives ingest eleven. The pipeline topics keep two,
+    /// not one: 2 × 5 MiB / 650 B = 16,000 unread events per topic within the dev broker's
+    /// retention, room for the backlog window (10,000); one would hold less than the window.
+    /// Three repetitions each, p99 at 50 % load: 168, 109 and 199 ms with 1 / 2 (broker 0.27
+    /// cores); 137, 168, 377, 373, 365 and 274 ms with 1 / 4 (broker 0.34 cores, two runs).
+    public static let defaultPartitions = TopicPartitions(agency: 1, pipeline: 2)
 
     /// Runs everything and returns the report.
     public func run() async throws -> PipelineBenchReport {

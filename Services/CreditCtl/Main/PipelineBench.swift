@@ -28,7 +28,7 @@ struct PipelineBench: AsyncParsableCommand {
     var latencySeconds: Double?
     @Option(help: "Seed of the population and the events.")
     var seed: UInt64 = 7
-    @Option(help: "Partitions of each pipeline topic (default: 4).")
+    @Option(help: "Partitions of each pipeline topic (default: 2).")
     var partitions: Int?
     @Option(help: "Partitions of each agency topic (default: 1).")
     var agencyPartitions: Int?
