@@ -6,7 +6,8 @@ import Testing
 @Suite struct KafkaTuningTests {
     @Test func unsetVariablesKeepTheLibraryDefaults() throws {
         let tuning = try KafkaTuning.fromEnvironment(EnvironmentReader([:]))
-        #expect(tuning == KafkaTuning(fetchWaitMaxMs: 10, maxInFlightRequests: 1, producerLingerMs: 1))
+        #expect(tuning == KafkaTuning(fetchWaitMaxMs: 10, maxInFlightRequests: 1, batchLingerMs: 2, producerLingerMs: 1))
+        #expect(tuning.batchLinger == .milliseconds(2))
         let consumer = tuning.consumer(bootstrapServers: "b:9092", groupID: "g")
         #expect(consumer.rdKafkaProperties.contains { $0 == ("fetch.wait.max.ms", "10") })
         #expect(consumer.groupID == "g" && consumer.bootstrapServers == "b:9092")

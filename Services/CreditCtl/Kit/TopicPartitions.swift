@@ -4,9 +4,9 @@ import CreditModel
 /// count, the pipeline's own topics another.
 ///
 /// On the dev broker a partition costs CPU in proportion to how many message batches it holds:
-/// every fetch walks its batch list from the oldest. An agency's paced reports spread over
-/// many partitions arrive as batches of one message each, so they are the costliest; with
-/// eleven agency topics, one partition each still gives ingest eleven to read.
+/// every fetch walks its batch list from the oldest, and the more partitions a stream is spread
+/// over, the smaller (and more numerous) its batches. There are eleven agency topics, so one
+/// partition each still gives ingest eleven to read; the pipeline's topics need their own count.
 public struct TopicPartitions: Sendable, Hashable, Codable {
     /// Partitions of each agency topic.
     public var agency: Int
