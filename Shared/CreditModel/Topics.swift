@@ -16,6 +16,14 @@ public enum Topics {
     /// The topic on which one agency publishes its raw reports: `agency.<agency-id>.events`.
     public static func agencyEvents(_ agencyID: String) -> String { "agency.\(agencyID).events" }
 
+    /// The agency whose report topic `topic` is (the inverse of ``agencyEvents(_:)``), or nil
+    /// when `topic` is not `agency.<agency-id>.events`.
+    public static func agencyID(ofEventsTopic topic: some StringProtocol) -> String? {
+        guard topic.hasPrefix("agency."), topic.hasSuffix(".events") else { return nil }
+        let id = topic.dropFirst("agency.".count).dropLast(".events".count)
+        return id.isEmpty ? nil : String(id)
+    }
+
     /// The regular expression (librdkafka pattern subscription) matching every agency topic.
     public static let agencyEventsPattern = "^agency\\.[a-z0-9-]+\\.events$"
 

@@ -58,5 +58,5 @@ public enum PipelineSchema {
         """)
 
     /// The pipeline migrations numbered from 1001, in order; every service appends them to its own.
-    public static let later: [PostgresMigration] = [outboxDead, outboxWithoutIDIndex]
+    public static let laterMigrations: [PostgresMigration] = [outboxDead, outboxWithoutIDIndex]
 }

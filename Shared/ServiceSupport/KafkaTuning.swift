@@ -25,7 +25,7 @@ public struct KafkaTuning: Sendable, Equatable {
     /// `linger.ms` of the producers.
     public var producerLingerMs: Int
 
-    /// The library defaults.
+    /// The client library's defaults for the Kafka settings, and a batch linger of 2 ms.
     public init(fetchWaitMaxMs: Int = KafkaConsumerConfiguration(bootstrapServers: "", groupID: "").fetchWaitMaxMs,
                 maxInFlightRequests: Int = KafkaProducerConfiguration(bootstrapServers: "").maxInFlightRequests,
                 batchLingerMs: Int = 2,

@@ -52,6 +52,13 @@ import Testing
         }
     }
 
+    @Test func agencyTopicsGetTheirOwnPartitionCount() {
+        let partitions = TopicPartitions(agency: 1, pipeline: 3)
+        #expect(partitions.count(of: "agency.court.events") == 1)
+        #expect(partitions.count(of: "events.accepted") == 3)
+        #expect(partitions.count(of: "scores.changed") == 3)
+    }
+
     @Test func cpuSharesAreCoresPerPartWithTheRestAsOther() {
         let start = ContinuousClock.now
         let before = CPUSnapshot(seconds: ["ingest": 10, "postgresql": 100, "machine": 500], instant: start)

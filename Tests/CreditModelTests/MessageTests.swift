@@ -64,6 +64,12 @@ import Testing
                                 reason: "r", effectiveAt: Fixtures.date("2026-12-01T00:00:00Z"), policy: "dishonest-debtor@12")
         #expect(decision.policyID == "dishonest-debtor")
     }
+    @Test func agencyTopicNamesItsAgency() {
+        #expect(Topics.agencyID(ofEventsTopic: Topics.agencyEvents("jinan-dogs")) == "jinan-dogs")
+        for other in [Topics.eventsAccepted, Topics.scoresChanged, "agency..events", "agency.events", "t1.agency.court.events"] {
+            #expect(Topics.agencyID(ofEventsTopic: other) == nil, "\(other)")
+        }
+    }
     @Test func noticeRequest() throws { try roundTrip(Self.notice) }
     @Test(arguments: NoticeReceipt.Status.allCases)
     func noticeReceipt(status: NoticeReceipt.Status) throws {

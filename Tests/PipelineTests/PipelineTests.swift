@@ -96,7 +96,7 @@ final class RecordingHandler: BatchHandler {
                     CREATE TABLE processed (topic text, partition int, "offset" bigint, value text);
                     CREATE TABLE dead (topic text, partition int, "offset" bigint, error text);
                     """),
-            ] + PipelineSchema.later)
+            ] + PipelineSchema.laterMigrations)
             return Fixture(pool: pool, schema: schema, input: input, output: output, bootstrap: bootstrap,
                            group: TestEnvironment.uniqueName("pipe-group"))
         }

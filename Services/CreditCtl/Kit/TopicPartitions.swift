@@ -19,16 +19,11 @@ public struct TopicPartitions: Sendable, Hashable, Codable {
         self.pipeline = pipeline
     }
 
-    /// The same count for every topic.
-    public init(all: Int) { self.init(agency: all, pipeline: all) }
-
-    /// Whether `topic` is an agency's report topic (`agency.<id>.events`).
-    public static func isAgencyTopic(_ topic: String) -> Bool {
-        topic.hasPrefix("agency.") && topic.hasSuffix(".events")
-    }
+    /// The counts either may take (`--partitions`, `--agency-partitions`).
+    public static let allowed = 1...1_000
 
     /// The partitions of `topic`.
     public func count(of topic: String) -> Int {
-        Self.isAgencyTopic(topic) ? agency : pipeline
+        Topics.agencyID(ofEventsTopic: topic) == nil ? pipeline : agency
     }
 }

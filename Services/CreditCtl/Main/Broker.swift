@@ -41,10 +41,7 @@ struct Broker: AsyncParsableCommand {
     var controlPort = 0
 
     func validate() throws {
-        for (name, value) in [("--partitions", partitions), ("--agency-partitions", agencyPartitions ?? partitions)]
-        where !(1...1_000).contains(value) {
-            throw ValidationError("\(name) must be between 1 and 1000, got \(value)")
-        }
+        try validatePartitionOptions([("--partitions", partitions), ("--agency-partitions", agencyPartitions)])
     }
 
     func run() async throws {
@@ -88,4 +85,14 @@ struct BrokerState: Codable {
     var control: String
     /// Process id of the broker.
     var pid: Int32
+}
+
+/// Refuses a partition count outside ``TopicPartitions/allowed``, naming its option; nil (not
+/// given) passes.
+func validatePartitionOptions(_ options: [(name: String, value: Int?)]) throws {
+    for (name, value) in options {
+        if let value, !TopicPartitions.allowed.contains(value) {
+            throw ValidationError("\(name) must be between \(TopicPartitions.allowed.lowerBound) and \(TopicPartitions.allowed.upperBound), got \(value)")
+        }
+    }
 }

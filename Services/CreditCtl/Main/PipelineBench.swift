@@ -50,11 +50,7 @@ struct PipelineBench: AsyncParsableCommand {
     var keep = false
 
     func validate() throws {
-        for (name, value) in [("--partitions", partitions), ("--agency-partitions", agencyPartitions)] {
-            if let value, !(1...1_000).contains(value) {
-                throw ValidationError("\(name) must be between 1 and 1000, got \(value)")
-            }
-        }
+        try validatePartitionOptions([("--partitions", partitions), ("--agency-partitions", agencyPartitions)])
         if let backlogWindow, backlogWindow < 1 {
             throw ValidationError("--backlog-window must be at least 1, got \(backlogWindow)")
         }

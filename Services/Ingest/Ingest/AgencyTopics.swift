@@ -24,10 +24,7 @@ public struct AgencyTopics: Sendable, Hashable {
     /// The agency a topic names, or nil when the name is not `<prefix>agency.<id>.events`.
     public func agency(fromTopic topic: String) -> String? {
         guard topic.hasPrefix(prefix) else { return nil }
-        let rest = topic.dropFirst(prefix.count)
-        guard rest.hasPrefix("agency."), rest.hasSuffix(".events") else { return nil }
-        let id = rest.dropFirst("agency.".count).dropLast(".events".count)
-        return id.isEmpty ? nil : String(id)
+        return Topics.agencyID(ofEventsTopic: topic.dropFirst(prefix.count))
     }
 
     /// Escapes the characters a POSIX extended regular expression treats specially.

@@ -8,7 +8,7 @@ import PostgresClient
 public enum IngestSchema {
     /// Every migration of the schema, in order.
     public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables, noEventsBySubject]
-        + PipelineSchema.later
+        + PipelineSchema.laterMigrations
 
     /// Migration 3: no index on `events (subject, occurred_at)`. Nothing in ingest reads events
     /// by subject (duplicates and retraction targets are found by `(agency, event_id)`), and

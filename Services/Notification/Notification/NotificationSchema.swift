@@ -7,7 +7,7 @@ import PostgresClient
 /// own migrations start at 2.
 public enum NotificationSchema {
     /// Every migration of the schema, in order.
-    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, notices] + PipelineSchema.later
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, notices] + PipelineSchema.laterMigrations
 
     /// Migration 2: `notices` (one row per request id, with its delivery state) and
     /// `rejected_requests` (messages that were not a readable `notice-request/1`).

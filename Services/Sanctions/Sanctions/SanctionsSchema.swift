@@ -8,7 +8,7 @@ import PostgresClient
 public enum SanctionsSchema {
     /// Every migration of the schema, in order.
     public static let migrations: [PostgresMigration] = [PipelineSchema.migration, cases, durations, caseDurations]
-                                                         + PipelineSchema.later
+                                                         + PipelineSchema.laterMigrations
 
     /// Migration 4: `cases.duration_days`, the policy's duration as it was when the case opened,
     /// so a later rulebook version does not change how long an existing case lasts.

@@ -8,7 +8,7 @@ public enum ScoringSchema {
     /// Every migration, in order.
     public static let migrations: [PostgresMigration] = [PipelineSchema.migration, tables, oneEventKey, oneEntryKey,
                                                          noAcceptedEventsBySubject]
-                                                        + PipelineSchema.later
+                                                        + PipelineSchema.laterMigrations
 
     /// Migration 2: the consumed events (kept for replay), the append-only ledger, balances
     /// and dead letters.
