@@ -232,6 +232,32 @@ import TestSupport
         await fixture.shutdown()
     }
 
+    /// Migration 5 turns the stored keys into digests with the same function as the service:
+    /// a score change processed before it is still a redelivery after it.
+    @Test func keysProcessedBeforeTheDigestMigrationStayProcessed() async throws {
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: try TestEnvironment.databaseURL(), poolSize: 2),
+                                logger: Fixtures.logger)
+        let schema = TestEnvironment.uniqueName("sanctions").replacingOccurrences(of: "-", with: "_")
+        try await pool.migrate(schema: schema, migrations: SanctionsSchema.migrations.filter { $0.version < 5 })
+        let change = Fixtures.change(eventID: "before", delta: -450, pointsAfter: 550)
+        let engine = Fixtures.engine(schema: schema)
+        let key = try #require(engine.processedKey(of: .scoreChange(change)))
+        try await pool.execute("INSERT INTO \(identifier: schema).processed_messages (message_id) VALUES (\(key))")
+        try await SanctionsService.migrate(schema: schema, pool: pool)
+        let stored = try await pool.query("SELECT message_key FROM \(identifier: schema).processed_messages").map {
+            try $0.decode(UUID.self, at: 0)
+        }
+        #expect(stored == [CaseStore.processedDigest(of: key)])
+        let fixture = Fixtures(pool: pool, schema: schema, engine: engine, clock: ManualWallClock(Fixtures.start))
+        #expect(try await fixture.apply(change).isEmpty)  // already processed: no case, no notice
+        #expect(try await fixture.cases().isEmpty)
+        // A new one is recorded under its digest, once.
+        let next = Fixtures.change(eventID: "after", delta: -450, pointsAfter: 550)
+        #expect(try Fixtures.notices(try await fixture.apply(next)).count == 1)
+        #expect(try await fixture.apply(next).isEmpty)
+        await fixture.shutdown()
+    }
+
     @Test func dogOwnerLosingAllPointsIsConfiscatedUntilTheRulesTest() async throws {
         let fixture = try await Fixtures.make()
         for (id, delta, after) in [("d1", -3, 9), ("d2", -6, 3)] {

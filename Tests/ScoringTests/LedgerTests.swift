@@ -74,6 +74,36 @@ import Testing
         await db.shutdown()
     }
 
+    /// The history is read only for subjects whose events look back; escalations and caps
+    /// still count the entries of earlier batches, whatever else those batches held.
+    @Test func escalationsAndCapsCountEarlierBatches() async throws {
+        let db = try await DatabaseFixture.make()
+        try await db.score([Fixtures.event("dog.unleashed", "d1", agency: "jinan-dogs"),
+                            Fixtures.event("deed.volunteering", "v1", day: 1, agency: "collector"),
+                            Fixtures.event("court.order_ignored", "c1", subject: Fixtures.otherPerson)])
+        // Only the other person's history would be skipped here; this person's is read.
+        let second = try await db.score([Fixtures.event("court.order_ignored", "c2", subject: Fixtures.otherPerson, day: 2),
+                                         Fixtures.event("dog.unleashed", "d2", day: 3, agency: "jinan-dogs")])
+        let changes = try second.map { try MessageCoding.decode(ScoreChange.self, from: Data($0.payload)) }
+        #expect(changes.map(\.delta) == [-50, -6])  // the second offence within two years
+        for (index, day) in [10, 20, 30].enumerated() {
+            try await db.score([Fixtures.event("deed.volunteering", "v\(index + 2)", day: Double(day), agency: "collector")])
+        }
+        let capped = try await db.score([Fixtures.event("deed.volunteering", "v9", day: 40, agency: "collector")])
+        let citizen = try capped.map { try MessageCoding.decode(ScoreChange.self, from: Data($0.payload)) }.filter { $0.scheme == "citizen" }
+        #expect(citizen.map(\.delta) == [0])  // 20 points a year, used up by the four before
+        // The history the scorer reads is only that of the subjects it names.
+        let states = try await db.pool.withTransaction { connection in
+            try db.scorer.ledger.states(of: [Fixtures.person, Fixtures.otherPerson],
+                                        scope: .scoring(since: Fixtures.start, cappedRules: ["citizen.volunteering"], retracted: [],
+                                                        historyOf: [Fixtures.otherPerson]), on: connection)
+        }
+        #expect(states[Fixtures.person]?.history.isEmpty == true)
+        #expect(states[Fixtures.person]?.points["dog-owner"] == 9)  // 12 - 3 + 2 - 6 + 2 + 2, capped after
+        #expect(states[Fixtures.otherPerson]?.history.isEmpty == true)  // court orders neither escalate nor cap
+        await db.shutdown()
+    }
+
     @Test func retractionInALaterBatchCompensates() async throws {
         let db = try await DatabaseFixture.make()
         try await db.score([Fixtures.event("loan.default", "p1", agency: "pboc"), Fixtures.event("loan.default", "p2", day: 1, agency: "pboc")])

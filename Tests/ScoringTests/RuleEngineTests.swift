@@ -72,6 +72,21 @@ import Testing
         #expect(next.map(\.delta) == [0])
     }
 
+    /// Only escalations, caps and retractions look at earlier entries; the scorer reads the
+    /// history of no other subject, so this must not miss one.
+    @Test func onlyEscalationsCapsAndRetractionsNeedHistory() {
+        #expect(engine.needsHistory(Fixtures.event("dog.unleashed", "d1", agency: "jinan-dogs")))  // escalation
+        #expect(engine.needsHistory(Fixtures.event("deed.volunteering", "v1", agency: "collector")))  // cap
+        #expect(!engine.needsHistory(Fixtures.event("court.order_ignored", "c1")))
+        #expect(!engine.needsHistory(Fixtures.event("loan.default", "p1", agency: "pboc")))
+        #expect(engine.needsHistory(Fixtures.event("loan.default", "p2", agency: "pboc", retracts: "p1")))
+        // A capped rule counts only when its conditions hold: 2 hours of gaming match no rule.
+        #expect(engine.needsHistory(Fixtures.event("gaming.excessive_hours", "g1", attributes: ["hours": .number(5)])))
+        #expect(!engine.needsHistory(Fixtures.event("gaming.excessive_hours", "g2", attributes: ["hours": .number(2)])))
+        // ... and when its scheme scores the subject: no citizen cap for a company.
+        #expect(!engine.needsHistory(Fixtures.event("deed.volunteering", "v2", subject: Fixtures.company, agency: "collector")))
+    }
+
     @Test func expiryCompensatesAtTheExpiryInstant() {
         var state = SubjectState(subject: Fixtures.person)
         let smoking = engine.apply(Fixtures.event("smoking.no_smoking_area", "s1", agency: "railway"), to: &state)

@@ -65,7 +65,7 @@ public struct CaseEngine: Sendable {
         try apply([.receipt(receipt)], now: now, on: connection)
     }
 
-    /// The `processed_messages` id of `input`, or nil when the input concerns no policy (it is
+    /// The `processed_messages` key of `input` (stored as its digest), or nil when the input concerns no policy (it is
     /// then not recorded: most score changes of schemes without state policies, most event kinds).
     func processedKey(of input: CaseInput) -> String? {
         switch input {

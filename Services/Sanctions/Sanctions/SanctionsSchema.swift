@@ -7,8 +7,18 @@ import PostgresClient
 /// own migrations start at 2.
 public enum SanctionsSchema {
     /// Every migration of the schema, in order.
-    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, cases, durations, caseDurations]
+    public static let migrations: [PostgresMigration] = [PipelineSchema.migration, cases, durations, caseDurations,
+                                                         processedDigests]
                                                          + PipelineSchema.laterMigrations
+
+    /// Migration 5: `processed_messages` keeps a 16-byte digest of each key
+    /// (`CaseStore.processedDigest(of:)`) instead of the ~50-byte text: a smaller index to insert
+    /// into for every consumed message. Stored keys are converted with the same function.
+    static let processedDigests = PostgresMigration(version: 5, name: "processed message digests", sql: """
+        ALTER TABLE processed_messages ALTER COLUMN message_id TYPE uuid
+            USING encode(substr(sha256(convert_to(message_id, 'UTF8')), 1, 16), 'hex')::uuid;
+        ALTER TABLE processed_messages RENAME COLUMN message_id TO message_key;
+        """)
 
     /// Migration 4: `cases.duration_days`, the policy's duration as it was when the case opened,
     /// so a later rulebook version does not change how long an existing case lasts.
@@ -32,7 +42,8 @@ public enum SanctionsSchema {
     /// - `case_transitions`: every state change with time, actor and reason (DESIGN §7).
     /// - `policy_conditions`: whether a state policy's condition held after the subject's last
     ///   score change, so a case opens only when the threshold is entered.
-    /// - `processed_messages`: ids of consumed messages already applied (redelivery is a no-op).
+    /// - `processed_messages`: keys of consumed messages already applied (redelivery is a no-op;
+    ///   digests since migration 5).
     /// - `list_lookups`: every enforcer lookup of a public list, shown to the subject.
     /// - `rejected_messages`: consumed messages that could not be read.
     static let cases = PostgresMigration(version: 2, name: "cases", sql: """

@@ -30,10 +30,12 @@ public struct Ledger: Sendable {
 
     /// Which earlier entries a state load brings into memory: only what the engine will look at.
     public enum HistoryScope: Sendable {
-        /// For scoring events: entries of escalating rules and of `cappedRules` with an event time
-        /// at or after `since` (the longest window before the batch's earliest event), plus
-        /// every entry of the `retracted` events.
-        case scoring(since: Date, cappedRules: [String], retracted: [(agency: String, eventID: String)])
+        /// For scoring events: of the subjects in `historyOf` (those whose events look back, see
+        /// `RuleEngine.needsHistory`), entries of escalating rules and of `cappedRules` with an
+        /// event time at or after `since` (the longest window before the batch's earliest event),
+        /// plus every entry of the `retracted` events. Other subjects get their balances only.
+        case scoring(since: Date, cappedRules: [String], retracted: [(agency: String, eventID: String)],
+                     historyOf: Set<SubjectCode>)
         /// For the expiry job: entries expired by the instant and not yet reversed.
         case expiredBy(Date)
     }
@@ -75,10 +77,12 @@ public struct Ledger: Sendable {
             """
         let rows: PostgresResult
         switch scope {
-        case .scoring(let since, let cappedRules, let retracted):
+        case .scoring(let since, let cappedRules, let retracted, let historyOf):
+            let looking = codes.filter { known[$0].map(historyOf.contains) ?? false }
+            guard !looking.isEmpty else { return states }
             let targets = retracted.map { "\($0.agency)\u{1F}\($0.eventID)" }
             rows = try connection.query(.genericPlan("""
-                \(unsafeRaw: select)\(codes)\(unsafeRaw: probe)
+                \(unsafeRaw: select)\(looking)\(unsafeRaw: probe)
                   ((l.occurred_at >= \(since) AND (l.escalation_group IS NOT NULL OR l.rule_id = ANY(\(cappedRules)::text[])))
                    OR l.agency || chr(31) || l.event_id = ANY(\(targets)::text[])) OFFSET 0) l
                 \(unsafeRaw: flags)

@@ -25,15 +25,32 @@ public struct RuleEngine: Sendable {
         }
         var entries: [LedgerEntry] = []
         for rule in rulebook.rules(for: event.kind) {
-            guard let scheme = rulebook.scheme(rule.scheme), scheme.subjectTypes.contains(event.subjectType),
-                  !rule.onlyIfEnrolled || state.points[scheme.id] != nil,
-                  rule.conditions.allSatisfy({ $0.holds(for: event.attributes) }) else { continue }
+            guard let scheme = matchingScheme(of: rule, for: event),
+                  !rule.onlyIfEnrolled || state.points[scheme.id] != nil else { continue }
             let entry = score(event, rule: rule, scheme: scheme, state: state)
             state.points[scheme.id] = entry.pointsAfter
             state.history.append(entry)
             entries.append(entry)
         }
         return entries
+    }
+
+    /// Whether applying `event` looks at the subject's earlier entries: a retraction reverses
+    /// them, and a matching rule with an escalation or a cap counts them. Any other event needs
+    /// only the balances, so the scorer reads no history for a subject whose events in a batch
+    /// are all of that sort (most of them: history was scoring's largest read).
+    public func needsHistory(_ event: AcceptedEvent) -> Bool {
+        event.retracts != nil || rulebook.rules(for: event.kind).contains { rule in
+            (rule.escalation != nil || rule.cap != nil) && matchingScheme(of: rule, for: event) != nil
+        }
+    }
+
+    /// The scheme of `rule` when the rule applies to `event` whatever the subject's state: the
+    /// scheme scores the subject's type and the event meets the rule's conditions.
+    private func matchingScheme(of rule: Rule, for event: AcceptedEvent) -> Scheme? {
+        guard let scheme = rulebook.scheme(rule.scheme), scheme.subjectTypes.contains(event.subjectType),
+              rule.conditions.allSatisfy({ $0.holds(for: event.attributes) }) else { return nil }
+        return scheme
     }
 
     /// Compensating entries for every entry in `state` that has expired by `now` and is not

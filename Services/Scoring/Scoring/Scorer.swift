@@ -4,8 +4,9 @@ import Pipeline
 import PostgresClient
 
 /// Scoring inside one transaction: keeps the consumed events, loads the states of the batch's
-/// subjects in two statements, runs the pure `RuleEngine` in memory, and writes the entries,
-/// balances and outgoing `score-change/1` messages with one statement each.
+/// subjects (balances, and the history of those whose events look back), runs the pure
+/// `RuleEngine` in memory, and writes the entries, balances and outgoing `score-change/1`
+/// messages with one statement each.
 public struct Scorer: Sendable {
     /// The engine (and its rulebook).
     public let engine: RuleEngine
@@ -33,7 +34,8 @@ public struct Scorer: Sendable {
         let since = engine.rulebook.longestLookback.before(toScore.map(\.occurredAt).min() ?? Date())
         let scope = Ledger.HistoryScope.scoring(
             since: since, cappedRules: engine.rulebook.rules.filter { $0.cap != nil }.map(\.id),
-            retracted: toScore.compactMap { event in event.retracts.map { (event.agency, $0) } })
+            retracted: toScore.compactMap { event in event.retracts.map { (event.agency, $0) } },
+            historyOf: Set(toScore.filter(engine.needsHistory).map(\.subject)))
         var states = try ledger.states(of: Array(Set(toScore.map(\.subject))).sorted(), scope: scope, on: connection)
         var entries: [LedgerEntry] = []
         for event in toScore {
