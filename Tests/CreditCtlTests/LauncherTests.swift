@@ -82,6 +82,11 @@ import Testing
         #expect(sanctions["SANCTIONS_HTTP_PORT"] == "18083" && sanctions["SANCTIONS_OFFICER_TOKEN"] == "o1")
         #expect(sanctions["SANCTIONS_ENFORCER_TOKEN"] == "e1" && sanctions["LOG_LEVEL"] == "trace")
         #expect(sanctions["INGEST_AGENCY_TOKENS"] == nil)
+        // Off the score path, sanctions' batches linger longer, unless the caller says otherwise.
+        let inheritedLinger = ProcessInfo.processInfo.environment["PIPELINE_BATCH_LINGER_MS"]
+        #expect(sanctions["PIPELINE_BATCH_LINGER_MS"] == inheritedLinger ?? "20")
+        #expect(ingest["PIPELINE_BATCH_LINGER_MS"] == inheritedLinger)
+        #expect(configuration.environment(for: .scoring)["PIPELINE_BATCH_LINGER_MS"] == inheritedLinger)
         let notification = configuration.environment(for: .notification)
         #expect(notification["NOTIFICATION_HTTP_PORT"] == "18084")
         #expect(notification["NOTIFICATION_MAILBOX_DIR"] == "/srv/run/mailbox")

@@ -77,8 +77,9 @@ public struct StackConfiguration: Sendable {
     /// `SCORING_RULEBOOK`, `SANCTIONS_OFFICER_TOKEN` + `SANCTIONS_ENFORCER_TOKEN` +
     /// `SANCTIONS_RULEBOOK`, `NOTIFICATION_MAILBOX_DIR` + `NOTIFICATION_TEMPLATES_DIR`
     /// (deploy files as absolute paths into ``workingDirectory``), and `SERVICE_NICE` 10 for
-    /// sanctions and notification unless inherited (they are off the score path: see
-    /// `ProcessPriority`); then ``extraEnvironment`` and ``serviceEnvironment``.
+    /// sanctions and notification and `PIPELINE_BATCH_LINGER_MS` 20 for sanctions unless
+    /// inherited (they are off the score path: see `ProcessPriority` and
+    /// ``offPathBatchLinger``); then ``extraEnvironment`` and ``serviceEnvironment``.
     public func environment(for service: StackService) -> [String: String] {
         var environment = ServiceEnvironment.inherited()
         environment["DATABASE_URL"] = databaseURL
@@ -99,6 +100,7 @@ public struct StackConfiguration: Sendable {
             environment["SANCTIONS_ENFORCER_TOKEN"] = tokens.enforcer
             environment["SANCTIONS_RULEBOOK"] = "\(deploy)/rulebooks/default.yaml"
             environment["SERVICE_NICE"] = environment["SERVICE_NICE"] ?? Self.offPathNice
+            environment["PIPELINE_BATCH_LINGER_MS"] = environment["PIPELINE_BATCH_LINGER_MS"] ?? Self.offPathBatchLinger
         case .notification:
             environment["NOTIFICATION_MAILBOX_DIR"] = mailboxDirectory
             environment["NOTIFICATION_TEMPLATES_DIR"] = "\(deploy)/templates"
@@ -111,6 +113,13 @@ public struct StackConfiguration: Sendable {
 
     /// The nice value of the services off the score path (sanctions, notification).
     static let offPathNice = "10"
+
+    /// The batch linger (`PIPELINE_BATCH_LINGER_MS`) of sanctions, off the score path: its
+    /// batches wait 20 ms to fill instead of 2, since a decision that waits out a 10-day appeal
+    /// window does not need milliseconds. Half as many transactions at moderate load; on the
+    /// embedded stack at a paced 3,200 events/s, sanctions used 16.2 and 16.6 % of a core
+    /// against 20.3 and 19.6 %, PostgreSQL 49.8 and 51.9 % against 56.8 and 53.7 % (two runs each).
+    static let offPathBatchLinger = "20"
 
     /// `path` made absolute against the current directory.
     static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
