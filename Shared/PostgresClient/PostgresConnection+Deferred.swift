@@ -46,7 +46,30 @@ extension PostgresConnection {
         try reconnectIfBroken()
         let waiting = takeWaiting()
         guard !waiting.isEmpty else { return try runAlone(query) }
-        return try runPipeline(waiting + [query])
+        return try runPipeline(waiting + [query]).last ?? PostgresResult.empty
+    }
+
+    /// Runs `queries` and returns each one's rows, in order. Inside a transaction they go out in
+    /// one round trip, after the pending BEGIN and the deferred statements: for reads that do
+    /// not depend on each other (a consumer batch's lookups), each round trip saved is a wait
+    /// for the server and two thread wake-ups on a busy machine. Outside a transaction each
+    /// runs on its own, as with ``query(_:)`` (a pipeline would make one implicit transaction of
+    /// them). The first error is thrown; the server skips the statements after it.
+    public func queries(_ queries: [PostgresQuery]) throws -> [PostgresResult] {
+        for query in queries { try query.checkEncoded() }
+        guard inTransaction, queries.count > 1 else { return try queries.map { try self.query($0) } }
+        try reconnectIfBroken()
+        var pipeline = takeWaiting()
+        var positions: [Int] = []
+        for query in queries {
+            queuePlanMode(for: query)
+            pipeline += deferred
+            deferred.removeAll()
+            positions.append(pipeline.count)
+            pipeline.append(query)
+        }
+        let results = try runPipeline(pipeline)
+        return positions.map { results[$0] }
     }
 
     /// Sends what waits now (before COPY or a script, which cannot join a pipeline).
@@ -77,9 +100,9 @@ extension PostgresConnection {
         return waiting
     }
 
-    /// Runs `queries` in one pipeline ending in one sync: one round trip. Returns the last
-    /// query's result; throws the first error (later statements are skipped by the server).
-    private func runPipeline(_ queries: [PostgresQuery]) throws -> PostgresResult {
+    /// Runs `queries` in one pipeline ending in one sync: one round trip. Returns each query's
+    /// result; throws the first error (later statements are skipped by the server).
+    private func runPipeline(_ queries: [PostgresQuery]) throws -> [PostgresResult] {
         let conn = try ensureConnected()
         // Prepared outside the pipeline (once per session and statement).
         let names = try queries.map { try statementName(for: $0, conn: conn) }
@@ -99,7 +122,7 @@ extension PostgresConnection {
         }
         guard PQpipelineSync(conn) == 1 else { throw abandonPipeline(conn, sql: queries.last?.sql) }
         var failure: PostgresError?
-        var last = PostgresResult(storage: .init(columns: [], rowCount: 0, bytes: [], bounds: []), affectedRows: nil)
+        var results = Array(repeating: PostgresResult.empty, count: queries.count)
         for (index, query) in queries.enumerated() {
             // Each statement's results end with a null result.
             while let result = PQgetResult(conn) {
@@ -108,8 +131,7 @@ extension PostgresConnection {
                     continue
                 }
                 do {
-                    let value = try consume(result, conn: conn, sql: query.sql)
-                    if index == queries.count - 1 { last = value }
+                    results[index] = try consume(result, conn: conn, sql: query.sql)
                 } catch let error as PostgresError {
                     failure = error
                 }
@@ -121,7 +143,7 @@ extension PostgresConnection {
         PQclear(sync)
         guard synced, PQexitPipelineMode(conn) == 1 else { throw abandonPipeline(conn, sql: queries.last?.sql) }
         if let failure { throw failure }
-        return last
+        return results
     }
 
     /// A pipeline that cannot be finished leaves the session in an unknown state: the

@@ -41,6 +41,9 @@ public struct PostgresResult: RandomAccessCollection, Sendable {
         self.affectedRows = affectedRows
     }
 
+    /// No rows, no count: the result of a statement whose answer was not received.
+    static let empty = PostgresResult(storage: Storage(columns: [], rowCount: 0, bytes: [], bounds: []), affectedRows: nil)
+
     /// The result's columns, in order.
     public var columns: [PostgresColumn] { storage.columns }
     /// Index of the first row.

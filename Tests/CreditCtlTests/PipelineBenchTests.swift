@@ -52,6 +52,14 @@ import Testing
         }
     }
 
+    /// With the defaults, what the backlog window lets run ahead fits in one partition's
+    /// retention on the dev broker, so a default run loses nothing to truncation.
+    @Test func defaultBacklogWindowFitsTheBrokersRetention() {
+        let window = PipelineBenchmark.Options().backlogWindow
+        #expect(window * PipelineBenchmark.bytesPerEvent / PipelineBenchmark.defaultPartitions.pipeline
+                <= PipelineBenchmark.retentionBytes)
+    }
+
     @Test func agencyTopicsGetTheirOwnPartitionCount() {
         let partitions = TopicPartitions(agency: 1, pipeline: 3)
         #expect(partitions.count(of: "agency.court.events") == 1)

@@ -27,6 +27,45 @@ struct DeferredTests {
         #expect(try await other.query("SELECT count(*) FROM \(identifier: name)")[0].decode(Int.self, at: 0) == 2)
     }
 
+    /// `queries` sends several statements in one round trip: each one's rows come back in
+    /// order, after the deferred statements, each statement in its own plan mode.
+    @Test func queriesAnswerInOrderAfterTheDeferredStatements() async throws {
+        let connection = try await TestDB.connect()
+        let name = try await table(connection)
+        let (rows, generic, custom, inserted) = try await connection.transaction { connection in
+            try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(1)), (\(2))")
+            let results = try connection.queries([
+                "SELECT n FROM \(identifier: name) ORDER BY n",
+                .genericPlan("SELECT current_setting(\("plan_cache_mode"))"),
+                "SELECT current_setting(\("plan_cache_mode"))",
+                "INSERT INTO \(identifier: name) VALUES (\(3)) RETURNING n",
+            ])
+            return (try results[0].map { try $0.decode(Int.self, at: 0) }, try results[1][0].decode(String.self, at: 0),
+                    try results[2][0].decode(String.self, at: 0), try results[3].map { try $0.decode(Int.self, at: 0) })
+        }
+        #expect(rows == [1, 2])
+        #expect(generic == "force_generic_plan" && custom == "force_custom_plan")
+        #expect(inserted == [3])
+        // Outside a transaction each runs on its own, with the same answers.
+        let outside = try await connection.queries(["SELECT count(*)::int FROM \(identifier: name)", "SELECT \(5)::int"])
+        #expect(try outside.map { try $0[0].decode(Int.self, at: 0) } == [3, 5])
+    }
+
+    /// An error among `queries` is thrown, and the transaction with its deferred statements rolls back.
+    @Test func anErrorAmongQueriesRollsTheTransactionBack() async throws {
+        let connection = try await TestDB.connect()
+        let name = try await table(connection)
+        let error = await #expect(throws: PostgresError.self) {
+            try await connection.transaction { connection in
+                try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(1))")
+                _ = try connection.queries(["SELECT \(1)::int", "SELECT 1 / \(0)", "INSERT INTO \(identifier: name) VALUES (\(2))"])
+            }
+        }
+        #expect(error?.code == .server(sqlState: "22012"))
+        #expect(try await connection.query("SELECT count(*)::int FROM \(identifier: name)")[0].decode(Int.self, at: 0) == 0)
+        #expect(try await connection.queries(["SELECT \(7)::int", "SELECT \(8)::int"]).count == 2)  // the connection works on
+    }
+
     @Test func statementsDeferredToTheEndGoOutWithCommit() async throws {
         let connection = try await TestDB.connect()
         let other = try await TestDB.connect()

@@ -30,8 +30,9 @@ public struct PipelineBenchmark: Sendable {
         public var agencyPartitions: Int?
         /// The warm-up and the throughput run publish at most this many events ahead of what
         /// scoring and sanctions committed (the pipeline sets the pace; the dev broker's
-        /// retention then needs to hold only this much per topic, not the whole run).
-        public var backlogWindow = 10_000
+        /// retention then needs to hold only this much per topic, not the whole run: 6,000
+        /// events of at most 650 B are 3.8 MiB, within the 5 MiB of one partition).
+        public var backlogWindow = 6_000
         /// Messages of each Kafka limit measurement.
         public var kafkaLimitMessages = 200_000
         /// The generator's seed.
@@ -89,9 +90,11 @@ public struct PipelineBenchmark: Sendable {
     }
 
     /// The dev broker's retention per partition (about 5 MiB) and the bytes one event leaves on
-    /// the busiest topic (a `score-change/1` or `accepted-event/1` with record overhead).
-    static let retentionBytes = 5 << 20
-    static let bytesPerEvent = 650
+    /// the busiest topic (a `score-change/1` or `accepted-event/1` with record overhead): the
+    /// backlog window must fit in it.
+    public static let retentionBytes = 5 << 20
+    /// See ``retentionBytes``.
+    public static let bytesPerEvent = 650
 
     /// The partitions of the topics in this run.
     var partitionCount: TopicPartitions {
@@ -106,12 +109,12 @@ public struct PipelineBenchmark: Sendable {
     /// With every topic at 8, 4, 2 and 1 partitions, p99 at 50 % load was 606, 381, 168 and 95 ms
     /// and the broker used 0.43, 0.38, 0.29 and 0.18 cores (one repetition each).
     ///
-    /// One partition per agency topic still gives ingest eleven. The pipeline topics keep two,
-    /// not one: 2 × 5 MiB / 650 B = 16,000 unread events per topic within the dev broker's
-    /// retention, room for the backlog window (10,000); one would hold less than the window.
-    /// Three repetitions each, p99 at 50 % load: 168, 109 and 199 ms with 1 / 2 (broker 0.27
-    /// cores); 137, 168, 377, 373, 365 and 274 ms with 1 / 4 (broker 0.34 cores, two runs).
-    public static let defaultPartitions = TopicPartitions(agency: 1, pipeline: 2)
+    /// One partition per agency topic still gives ingest eleven, and one per pipeline topic
+    /// holds 5 MiB / 650 B = 8,000 unread events within the dev broker's retention: room for the
+    /// backlog window (6,000). Two repetitions each, p99 at 50 % load 81.9 and 84.0 ms with one
+    /// pipeline partition (the machine 1.72 cores busy), 178.2 and 130.0 ms with two (1.80), at
+    /// the same throughput (7,496 and 7,803 events/s against 7,668 and 7,597).
+    public static let defaultPartitions = TopicPartitions(agency: 1, pipeline: 1)
 
     /// Runs everything and returns the report.
     public func run() async throws -> PipelineBenchReport {

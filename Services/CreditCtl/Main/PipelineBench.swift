@@ -28,11 +28,11 @@ struct PipelineBench: AsyncParsableCommand {
     var latencySeconds: Double?
     @Option(help: "Seed of the population and the events.")
     var seed: UInt64 = 7
-    @Option(help: "Partitions of each pipeline topic (default: 2).")
+    @Option(help: "Partitions of each pipeline topic (default: 1).")
     var partitions: Int?
     @Option(help: "Partitions of each agency topic (default: 1).")
     var agencyPartitions: Int?
-    @Option(help: "Events the warm-up and the throughput run may publish ahead of what scoring and sanctions committed (default: 10000).")
+    @Option(help: "Events the warm-up and the throughput run may publish ahead of what scoring and sanctions committed (default: 6000).")
     var backlogWindow: Int?
     @Flag(help: "Also measure cost growth: the throughput run at 10,000 and at 1,000,000 subjects.")
     var growth = false

@@ -58,8 +58,7 @@ struct CaseBatch {
                 pairs.insert(ConditionKey(subject: change.subject.rawValue, policyID: policy.id))
             }
         }
-        conditions = try engine.store.conditions(of: Array(pairs), on: connection)
-        openCases = try engine.store.lockOpenCases(of: Array(pairs), on: connection)
+        (conditions, openCases) = try engine.store.conditionsAndOpenCases(of: Array(pairs), on: connection)
     }
 
     /// Whether `subject` has an open case under state policy `policyID`.

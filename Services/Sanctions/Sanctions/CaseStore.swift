@@ -164,43 +164,40 @@ public struct CaseStore: Sendable {
         return UUID(uuid: (d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]))
     }
 
-    /// Whether each state policy's condition held for the subject after its last change, for
-    /// the pairs that have one stored (one statement, one primary-key probe per pair; OFFSET 0
-    /// keeps the planner from turning it into a join that scans the whole table).
-    func conditions(of pairs: [CaseBatch.ConditionKey], on connection: isolated PostgresConnection) throws
-        -> [CaseBatch.ConditionKey: Bool]
+    /// For the (subject, state policy) pairs: whether the policy's condition held after the
+    /// subject's last change (the pairs that have one stored), and which have an open case,
+    /// locking those cases until commit. Two statements in one round trip, each one probe per
+    /// pair (a LATERAL subquery; OFFSET 0 and FOR UPDATE keep the planner from turning it into
+    /// a join that scans the whole table).
+    func conditionsAndOpenCases(of pairs: [CaseBatch.ConditionKey], on connection: isolated PostgresConnection) throws
+        -> (conditions: [CaseBatch.ConditionKey: Bool], openCases: Set<CaseBatch.ConditionKey>)
     {
-        guard !pairs.isEmpty else { return [:] }
-        var found: [CaseBatch.ConditionKey: Bool] = [:]
-        for row in try connection.query(.genericPlan("""
-            SELECT c.subject, c.policy_id, c.holds
-            FROM unnest(\(pairs.map(\.subject))::text[], \(pairs.map(\.policyID))::text[]) AS k(subject, policy_id)
-            CROSS JOIN LATERAL (SELECT subject, policy_id, holds FROM \(identifier: schema).policy_conditions c
-                                WHERE c.subject = k.subject AND c.policy_id = k.policy_id OFFSET 0) c
-            """)) {
-            found[CaseBatch.ConditionKey(subject: try row.decode(String.self, at: 0), policyID: try row.decode(String.self, at: 1))] =
-                try row.decode(Bool.self, at: 2)
-        }
-        return found
-    }
-
-    /// Which of the (subject, policy) pairs have an open case, locking those cases until commit
-    /// (one statement).
-    func lockOpenCases(of pairs: [CaseBatch.ConditionKey], on connection: isolated PostgresConnection) throws
-        -> Set<CaseBatch.ConditionKey>
-    {
-        guard !pairs.isEmpty else { return [] }
+        guard !pairs.isEmpty else { return ([:], []) }
         // In a fixed order, so two transactions lock in the same order. The state list is the
         // `cases_one_open` index's predicate, so each pair is one probe of that index.
         let sorted = pairs.sorted { ($0.subject, $0.policyID) < ($1.subject, $1.policyID) }
-        return Set(try connection.query(.genericPlan("""
-            SELECT c.subject, c.policy_id
-            FROM unnest(\(sorted.map(\.subject))::text[], \(sorted.map(\.policyID))::text[]) AS k(subject, policy_id)
-            CROSS JOIN LATERAL (SELECT subject, policy_id FROM \(identifier: schema).cases c
-                                WHERE c.subject = k.subject AND c.policy_id = k.policy_id
-                                  AND c.state IN ('proposed', 'noticed', 'under_appeal', 'active')
-                                FOR UPDATE) c
-            """)).map { CaseBatch.ConditionKey(subject: try $0.decode(String.self, at: 0), policyID: try $0.decode(String.self, at: 1)) })
+        let results = try connection.queries([
+            .genericPlan("""
+                SELECT c.subject, c.policy_id, c.holds
+                FROM unnest(\(pairs.map(\.subject))::text[], \(pairs.map(\.policyID))::text[]) AS k(subject, policy_id)
+                CROSS JOIN LATERAL (SELECT subject, policy_id, holds FROM \(identifier: schema).policy_conditions c
+                                    WHERE c.subject = k.subject AND c.policy_id = k.policy_id OFFSET 0) c
+                """),
+            .genericPlan("""
+                SELECT c.subject, c.policy_id
+                FROM unnest(\(sorted.map(\.subject))::text[], \(sorted.map(\.policyID))::text[]) AS k(subject, policy_id)
+                CROSS JOIN LATERAL (SELECT subject, policy_id FROM \(identifier: schema).cases c
+                                    WHERE c.subject = k.subject AND c.policy_id = k.policy_id
+                                      AND c.state IN ('proposed', 'noticed', 'under_appeal', 'active')
+                                    FOR UPDATE) c
+                """),
+        ])
+        func key(_ row: PostgresRow) throws -> CaseBatch.ConditionKey {
+            CaseBatch.ConditionKey(subject: try row.decode(String.self, at: 0), policyID: try row.decode(String.self, at: 1))
+        }
+        var conditions: [CaseBatch.ConditionKey: Bool] = [:]
+        for row in results[0] { conditions[try key(row)] = try row.decode(Bool.self, at: 2) }
+        return (conditions, Set(try results[1].map(key)))
     }
 
     /// Stores whether each state policy's condition holds for the subject after the change

@@ -15,8 +15,13 @@ public struct Ledger: Sendable {
     /// an event already kept (a redelivery) is skipped by the caller.
     public func keep(_ events: [AcceptedEvent], on connection: isolated PostgresConnection) throws -> Set<String> {
         guard !events.isEmpty else { return [] }
+        return try kept(from: connection.query(keepQuery(events)))
+    }
+
+    /// The statement of ``keep(_:on:)`` for a non-empty batch, to send with others in one round trip.
+    func keepQuery(_ events: [AcceptedEvent]) throws -> PostgresQuery {
         let payloads = try events.map { try MessageCoding.encode($0) }
-        let rows = try connection.query(.genericPlan("""
+        return .genericPlan("""
             INSERT INTO \(identifier: schema).accepted_events (id, agency, event_id, subject, kind, occurred_at, retracts, payload)
             SELECT * FROM unnest(\(events.map { UUID(canonicalText: $0.id) ?? UUID() })::uuid[], \(events.map(\.agency))::text[],
                                  \(events.map(\.eventID))::text[], \(events.map(\.subject.rawValue))::text[],
@@ -24,8 +29,12 @@ public struct Ledger: Sendable {
                                  \(events.map(\.retracts))::text[], \(payloads)::bytea[])
             ON CONFLICT (agency, event_id) DO NOTHING
             RETURNING id
-            """))
-        return Set(try rows.map { try $0.decode(UUID.self, at: 0).lowercasedText })
+            """)
+    }
+
+    /// The ids of the events that `keepQuery`'s statement kept (those not seen before).
+    func kept(from result: PostgresResult) throws -> Set<String> {
+        Set(try result.map { try $0.decode(UUID.self, at: 0).lowercasedText })
     }
 
     /// Which earlier entries a state load brings into memory: only what the engine will look at.
@@ -42,28 +51,29 @@ public struct Ledger: Sendable {
 
     /// The states of `subjects`: balances (locked until commit, so the expiry job and a
     /// consumer never interleave on one subject) and the `event` entries in `scope`, in ledger
-    /// order, flagged when reversed or retracted.
+    /// order, flagged when reversed or retracted. One round trip.
     public func states(of subjects: [SubjectCode], scope: HistoryScope,
                        on connection: isolated PostgresConnection) throws -> [SubjectCode: SubjectState] {
-        var states = Dictionary(uniqueKeysWithValues: subjects.map { ($0, SubjectState(subject: $0)) })
-        guard !subjects.isEmpty else { return states }
+        try states(of: subjects, from: connection.queries(stateQueries(of: subjects, scope: scope)))
+    }
+
+    /// The statements that read `subjects`' states in `scope`, to send with others in one round
+    /// trip: the balances, then the history (left out when no subject's history is in scope).
+    /// None for no subjects. Read the results with ``states(of:from:)``.
+    func stateQueries(of subjects: [SubjectCode], scope: HistoryScope) -> [PostgresQuery] {
+        guard !subjects.isEmpty else { return [] }
         // Sorted: every path locks balances in this order, so two transactions never deadlock.
         let codes = subjects.map(\.rawValue).sorted()
-        let known = Dictionary(subjects.map { ($0.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
         // Both statements probe the subject indexes once per subject: a LATERAL subquery that
         // the planner cannot merge into a join (FOR UPDATE; OFFSET 0). Left to join on its own,
         // it hashed the whole ledger, with or without statistics: for 2,000 subjects at 212,000
         // entries 187 ms (358 ms as `subject = ANY(...)`), against 30 ms probing.
-        for row in try connection.query(.genericPlan("""
+        let balances: PostgresQuery = .genericPlan("""
             SELECT b.subject, b.scheme, b.points FROM unnest(\(codes)::text[]) WITH ORDINALITY AS s(subject, n)
             CROSS JOIN LATERAL (SELECT subject, scheme, points FROM \(identifier: schema).balances b
                                 WHERE b.subject = s.subject ORDER BY b.scheme FOR UPDATE) b
             ORDER BY s.n, b.scheme
-            """)) {
-            let code: String = try row.decode(at: 0)
-            guard let subject = known[code] else { continue }
-            states[subject]?.points[try row.decode(String.self, at: 1)] = try row.decode(Int.self, at: 2)
-        }
+            """)
         let ledger = PostgresQuery.quoteIdentifier(schema)
         // The reversal flags come from one probe of `ledger_reverses` per entry.
         let select = """
@@ -75,29 +85,44 @@ public struct Ledger: Sendable {
             CROSS JOIN LATERAL (SELECT count(*) > 0 AS reversed, coalesce(bool_or(c.cause = 'retraction'), false) AS retracted
                                 FROM \(ledger).ledger c WHERE c.reverses = l.entry_id) r
             """
-        let rows: PostgresResult
         switch scope {
         case .scoring(let since, let cappedRules, let retracted, let historyOf):
-            let looking = codes.filter { known[$0].map(historyOf.contains) ?? false }
-            guard !looking.isEmpty else { return states }
+            let lookingBack = Set(historyOf.map(\.rawValue))
+            let looking = codes.filter(lookingBack.contains)
+            guard !looking.isEmpty else { return [balances] }
             let targets = retracted.map { "\($0.agency)\u{1F}\($0.eventID)" }
-            rows = try connection.query(.genericPlan("""
+            return [balances, .genericPlan("""
                 \(unsafeRaw: select)\(looking)\(unsafeRaw: probe)
                   ((l.occurred_at >= \(since) AND (l.escalation_group IS NOT NULL OR l.rule_id = ANY(\(cappedRules)::text[])))
                    OR l.agency || chr(31) || l.event_id = ANY(\(targets)::text[])) OFFSET 0) l
                 \(unsafeRaw: flags)
                 ORDER BY l.seq
-                """))
+                """)]
         case .expiredBy(let instant):
-            rows = try connection.query(.genericPlan("""
+            return [balances, .genericPlan("""
                 \(unsafeRaw: select)\(codes)\(unsafeRaw: probe) l.expires_at <= \(instant) OFFSET 0) l \(unsafeRaw: flags) ORDER BY l.seq
-                """))
+                """)]
         }
-        for row in rows {
-            var entry = try Self.entry(from: row, known: known)
-            entry.isReversed = try row.decode(Bool.self, at: Self.columnCount)
-            entry.isRetracted = try row.decode(Bool.self, at: Self.columnCount + 1)
-            states[entry.subject]?.history.append(entry)
+    }
+
+    /// The states of `subjects` from the results of ``stateQueries(of:scope:)``, in order.
+    func states(of subjects: [SubjectCode], from results: some Collection<PostgresResult>) throws -> [SubjectCode: SubjectState] {
+        var states = Dictionary(uniqueKeysWithValues: subjects.map { ($0, SubjectState(subject: $0)) })
+        let known = Dictionary(subjects.map { ($0.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
+        if let balances = results.first {
+            for row in balances {
+                let code: String = try row.decode(at: 0)
+                guard let subject = known[code] else { continue }
+                states[subject]?.points[try row.decode(String.self, at: 1)] = try row.decode(Int.self, at: 2)
+            }
+        }
+        if let history = results.dropFirst().first {
+            for row in history {
+                var entry = try Self.entry(from: row, known: known)
+                entry.isReversed = try row.decode(Bool.self, at: Self.columnCount)
+                entry.isRetracted = try row.decode(Bool.self, at: Self.columnCount + 1)
+                states[entry.subject]?.history.append(entry)
+            }
         }
         return states
     }

@@ -3,10 +3,10 @@ import Foundation
 import Pipeline
 import PostgresClient
 
-/// Scoring inside one transaction: keeps the consumed events, loads the states of the batch's
-/// subjects (balances, and the history of those whose events look back), runs the pure
-/// `RuleEngine` in memory, and writes the entries, balances and outgoing `score-change/1`
-/// messages with one statement each.
+/// Scoring inside one transaction of two round trips: keeps the consumed events and loads the
+/// states of the batch's subjects (balances, and the history of those whose events look back)
+/// in the first, runs the pure `RuleEngine` in memory, and writes the entries, balances and
+/// outgoing `score-change/1` messages with one statement each in the second, with the commit.
 public struct Scorer: Sendable {
     /// The engine (and its rulebook).
     public let engine: RuleEngine
@@ -24,19 +24,24 @@ public struct Scorer: Sendable {
 
     /// Scores `events` (in consumption order) and returns the messages to publish. Events
     /// already consumed before (redelivery, or twice in the batch) are skipped, so a batch
-    /// delivered twice changes nothing.
+    /// delivered twice changes nothing. Keeping the events and reading the states of their
+    /// subjects is one round trip: the states are read for every subject of the batch, a
+    /// redelivered event's too (rare, and harmless: its subject is only locked).
     public func score(_ events: [AcceptedEvent], on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
         var seen = Set<String>()
         let unique = events.filter { seen.insert($0.id).inserted }
-        let fresh = try ledger.keep(unique, on: connection)
-        let toScore = unique.filter { fresh.contains($0.id) }
-        guard !toScore.isEmpty else { return [] }
-        let since = engine.rulebook.longestLookback.before(toScore.map(\.occurredAt).min() ?? Date())
+        guard !unique.isEmpty else { return [] }
+        let since = engine.rulebook.longestLookback.before(unique.map(\.occurredAt).min() ?? Date())
         let scope = Ledger.HistoryScope.scoring(
             since: since, cappedRules: engine.rulebook.rules.filter { $0.cap != nil }.map(\.id),
-            retracted: toScore.compactMap { event in event.retracts.map { (event.agency, $0) } },
-            historyOf: Set(toScore.filter(engine.needsHistory).map(\.subject)))
-        var states = try ledger.states(of: Array(Set(toScore.map(\.subject))).sorted(), scope: scope, on: connection)
+            retracted: unique.compactMap { event in event.retracts.map { (event.agency, $0) } },
+            historyOf: Set(unique.filter(engine.needsHistory).map(\.subject)))
+        let subjects = Array(Set(unique.map(\.subject))).sorted()
+        let results = try connection.queries([try ledger.keepQuery(unique)] + ledger.stateQueries(of: subjects, scope: scope))
+        let fresh = try ledger.kept(from: results[0])
+        let toScore = unique.filter { fresh.contains($0.id) }
+        guard !toScore.isEmpty else { return [] }
+        var states = try ledger.states(of: subjects, from: results.dropFirst())
         var entries: [LedgerEntry] = []
         for event in toScore {
             entries += engine.apply(event, to: &states[event.subject, default: SubjectState(subject: event.subject)])
