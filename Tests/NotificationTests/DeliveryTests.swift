@@ -1,5 +1,6 @@
 import CreditModel
 import Foundation
+import KafkaClient
 import Notification
 import Pipeline
 import PostgresClient
@@ -300,6 +301,38 @@ import Testing
         let notice = try await harness.deliver(request, with: try harness.worker(routing: ChannelRouting()))
         #expect(notice.status == "failed")
         #expect(notice.lastError?.hasPrefix("no_channel") == true)
+        await harness.pool.shutdown()
+    }
+    /// A consumer batch is recorded in one statement: each readable request once (a copy in the
+    /// same batch or a redelivered batch adds nothing), stored as the JSON it arrived with, an
+    /// undeliverable one answered with one failed receipt, an unreadable one rejected.
+    @Test func aBatchRecordsEachRequestOnce() async throws {
+        let harness = try await Harness.make()
+        let handler = NoticeRequestHandler(store: harness.store, receiptTopic: "receipts", routing: ChannelRouting(),
+                                           clock: harness.clock, logger: Fixtures.logger)
+        let good = Fixtures.sanctionNotice()
+        var noCode = Fixtures.sanctionNotice()
+        noCode.appealCode = nil
+        let messages = try [good, noCode, good].map { try MessageCoding.encodeBytes($0) } + [Array("not json".utf8)]
+        let batch = messages.enumerated().map { index, value in
+            KafkaMessage(topic: "requests", partition: 0, offset: Int64(index), key: nil, value: value)
+        }
+        let first = try await harness.pool.withTransaction { try handler.handle(batch, on: $0) }
+        let receipts = try first.map { try MessageCoding.decode(NoticeReceipt.self, from: Data($0.payload)) }
+        #expect(receipts.map(\.requestID) == [noCode.id] && receipts.map(\.status) == [.failed])
+        #expect(try await harness.notice(good)?.status == "pending")
+        #expect(try await harness.notice(noCode)?.status == "failed")
+        let stored = try await harness.pool.query("""
+            SELECT request::text FROM \(identifier: harness.schema).notices WHERE request_id = \(UUID(uuidString: good.id))
+            """).map { try $0.decode(String.self, at: 0) }
+        #expect(try stored.map { try MessageCoding.decode(NoticeRequest.self, from: Data($0.utf8)) } == [good])
+        let counts = try await harness.pool.query("""
+            SELECT (SELECT count(*) FROM \(identifier: harness.schema).notices)::int,
+                   (SELECT count(*) FROM \(identifier: harness.schema).rejected_requests)::int
+            """).map { [try $0.decode(Int.self, at: 0), try $0.decode(Int.self, at: 1)] }
+        #expect(counts == [[2, 1]])
+        let again = try await harness.pool.withTransaction { try handler.handle(Array(batch.prefix(3)), on: $0) }
+        #expect(again.isEmpty)
         await harness.pool.shutdown()
     }
 }

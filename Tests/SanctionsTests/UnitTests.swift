@@ -6,6 +6,41 @@ import Testing
 
 /// Pure parts: the transition table, appeal codes, tokens, configuration.
 @Suite struct UnitTests {
+    /// The evaluator's arranged lookups answer exactly what filtering the rulebook answers.
+    @Test func policyLookupsMatchTheRulebook() {
+        let rulebook = Fixtures.rulebook
+        let evaluator = PolicyEvaluator(rulebook: rulebook)
+        let kinds = Set(rulebook.rules.map(\.kind) + rulebook.policies.flatMap { policy -> [EventKind] in
+            if case .event(let kind, let liftedBy) = policy.trigger { return [kind] + liftedBy }
+            return []
+        })
+        var found = 0
+        for type in SubjectType.allCases {
+            for scheme in rulebook.schemes.map(\.id) {
+                let expected = rulebook.policies.filter { policy in
+                    guard policy.subjectTypes.contains(type), case .state(let watched, _) = policy.trigger else { return false }
+                    return watched == scheme
+                }.map(\.id)
+                #expect(evaluator.statePolicies(scheme: scheme, for: type).map(\.policy.id) == expected)
+                found += expected.count
+            }
+            for kind in kinds {
+                let triggered = rulebook.policies.filter { policy in
+                    guard policy.subjectTypes.contains(type), case .event(let trigger, _) = policy.trigger else { return false }
+                    return trigger == kind
+                }.map(\.id)
+                let lifted = rulebook.policies.filter { policy in
+                    guard policy.subjectTypes.contains(type), case .event(_, let lifting) = policy.trigger else { return false }
+                    return lifting.contains(kind)
+                }.map(\.id)
+                #expect(evaluator.policies(triggeredBy: kind, for: type).map(\.id) == triggered)
+                #expect(evaluator.policies(liftedBy: kind, for: type).map(\.id) == lifted)
+                found += triggered.count + lifted.count
+            }
+        }
+        #expect(found > 0)  // the default rulebook has policies of both sorts
+    }
+
     @Test func onlyTheTransitionsOfDesignSectionSevenAreAllowed() {
         let allowed = CaseState.allCases.flatMap { from in
             CaseState.allCases.filter { from.allows($0, kind: .sanction) }.map { "\(from.rawValue)>\($0.rawValue)" }

@@ -37,9 +37,10 @@ public struct NoticeRequestHandler: BatchHandler {
         self.logger = logger
     }
 
-    /// Records every request of the batch; returns failed receipts for unusable ones.
+    /// Records every request of the batch (one statement); returns failed receipts for unusable
+    /// ones. A request is stored as its message's JSON, not encoded again.
     public func handle(_ batch: [KafkaMessage], on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
-        var outgoing: [OutboxMessage] = []
+        var readable: [(request: NoticeRequest, json: String)] = []
         for message in batch {
             let request: NoticeRequest
             do {
@@ -52,7 +53,14 @@ public struct NoticeRequestHandler: BatchHandler {
                 try reject(message, reason: "invalid_field", error: InvalidRequestID(id: request.id), on: connection)
                 continue
             }
-            guard try store.record(request, receivedAt: clock.now(), on: connection) else { continue }
+            readable.append((request, String(decoding: message.value, as: UTF8.self)))
+        }
+        let recordedIDs = try store.record(readable, receivedAt: clock.now(), on: connection)
+        var outgoing: [OutboxMessage] = []
+        var answered = Set<String>()
+        for (request, _) in readable {
+            // Once per recorded request (the first of two copies in the batch).
+            guard recordedIDs.contains(request.id.lowercased()), answered.insert(request.id.lowercased()).inserted else { continue }
             recorded.increment()
             if let problem = Self.problem(with: request) {
                 logger.warning("notice request cannot be delivered as asked", metadata: ["request_id": "\(request.id)", "problem": "\(problem)"])
