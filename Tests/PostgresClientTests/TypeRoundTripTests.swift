@@ -58,6 +58,16 @@ struct TypeRoundTripTests {
         }
     }
 
+    /// A `bytea` result (hex text) decodes to every byte value, in order, and to nothing when empty.
+    @Test func byteaResultsDecodeEveryByteValue() async throws {
+        let connection = try await TestDB.connect()
+        let all = Data((0...255).map { UInt8($0) } + (0...255).reversed().map { UInt8($0) })
+        let rows = try await connection.query("SELECT \(all)::bytea, \(Data())::bytea, decode(\("DEADbeef"), 'hex')")
+        #expect(try rows[0].decode(Data.self, at: 0) == all)
+        #expect(try rows[0].decode([UInt8].self, at: 1) == [])
+        #expect(try rows[0].decode([UInt8].self, at: 2) == [0xDE, 0xAD, 0xBE, 0xEF])
+    }
+
     /// `[Data]` is bound in binary (no hex text): any bytes, empty elements and an empty array.
     @Test func byteaArraysTravelInBinary() async throws {
         let connection = try await TestDB.connect()
