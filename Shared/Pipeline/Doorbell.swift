@@ -24,23 +24,12 @@ final class Doorbell: Sendable {
         waiter?.resume()
     }
 
-    /// Returns after a ring, after `timeout`, or at once when the task is cancelled, whichever
-    /// comes first.
-    func wait(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                if !Task.isCancelled { self.ring() }
-            }
-            group.addTask { await self.waitForRing() }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    /// Waits for a ring; cancellation ends the wait (the group above waits for both children, so
-    /// a waiter that ignored cancellation would keep a cancelled publisher from ever returning).
-    private func waitForRing() async {
+    /// Returns after a ring (one that came while nobody waited counts), or at once when the task
+    /// is cancelled: a waiter that ignored cancellation would keep a cancelled publisher from
+    /// ever returning. One continuation and no timer: a timeout per wait cost two child tasks
+    /// and a timer, several thread wake-ups for every batch a consumer commits; the owner rings
+    /// periodically instead when it needs to look around anyway.
+    func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in

@@ -63,7 +63,7 @@ public final class OutboxPublisher: Service, Sendable {
     /// brokers that are gone must not hold the service up); what is not acknowledged by then
     /// stays in the outbox for the next start. Returns at once when cancelled.
     public func run() async throws {
-        let shutdownTimeout = shutdownTimeout
+        let shutdownTimeout = shutdownTimeout, idleInterval = idleInterval, doorbell = doorbell
         let result = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
             group.addTask {
                 do {
@@ -71,6 +71,13 @@ public final class OutboxPublisher: Service, Sendable {
                 } catch {
                     return .failure(error)
                 }
+            }
+            group.addTask {  // every `idleInterval`: look for rows nobody announced, and for shutdown
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: idleInterval)
+                    doorbell.ring()
+                }
+                return nil
             }
             group.addTask {  // nil: the time for draining is up (or the service is cancelled)
                 guard (try? await gracefulShutdown()) != nil else { return nil }
@@ -96,7 +103,7 @@ public final class OutboxPublisher: Service, Sendable {
                 if fromStart { lastScanFromStart = .now }
                 let count = try await publishBatch(fromStart: fromStart)
                 attempt = 0
-                if count < batchSize { await doorbell.wait(timeout: idleInterval) }
+                if count < batchSize { await doorbell.wait() }
             } catch where Task.isCancelled {
                 logger.warning("outbox publishing stopped at shutdown before the brokers acknowledged; the rows stay for the next start",
                                metadata: ["error": "\(error)"])
