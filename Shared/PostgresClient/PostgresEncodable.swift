@@ -142,8 +142,6 @@ extension UUID: PostgresArrayElement {
     public func encodePostgresText(into buffer: inout [UInt8]) { appendLowercasedText(to: &buffer) }
 }
 
-private let hexDigits = Array("0123456789abcdef".utf8)
-
 extension Data: PostgresArrayElement {
     /// `bytea`.
     public static var postgresType: PostgresDataType { .bytea }
@@ -155,8 +153,8 @@ extension Data: PostgresArrayElement {
         buffer.append(UInt8(ascii: "\\"))
         buffer.append(UInt8(ascii: "x"))
         for byte in self {
-            buffer.append(hexDigits[Int(byte >> 4)])
-            buffer.append(hexDigits[Int(byte & 0xF)])
+            buffer.append(HexDigits.lowercase[Int(byte >> 4)])
+            buffer.append(HexDigits.lowercase[Int(byte & 0xF)])
         }
     }
 }

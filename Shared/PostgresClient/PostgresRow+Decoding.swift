@@ -121,7 +121,7 @@ private func decodeBytea(_ cell: PostgresCell, as swiftType: Any.Type) throws ->
     var valid = true
     let output = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
         bytes.withUnsafeBufferPointer { hex in
-            hexDigitValues.withUnsafeBufferPointer { table in
+            HexDigits.values.withUnsafeBufferPointer { table in
                 var index = 2
                 for position in 0..<count {
                     let high = table[Int(hex[index])], low = table[Int(hex[index + 1])]
@@ -137,13 +137,6 @@ private func decodeBytea(_ cell: PostgresCell, as swiftType: Any.Type) throws ->
     return output
 }
 
-/// The value of each ASCII hex digit (either case); 0xFF for any other byte.
-private let hexDigitValues: [UInt8] = {
-    var table = [UInt8](repeating: 0xFF, count: 256)
-    for (value, digit) in "0123456789abcdef".utf8.enumerated() { table[Int(digit)] = UInt8(value) }
-    for (value, digit) in "ABCDEF".utf8.enumerated() { table[Int(digit)] = UInt8(10 + value) }
-    return table
-}()
 
 extension Data: PostgresDecodable {
     /// From `bytea`.

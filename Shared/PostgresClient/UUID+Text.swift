@@ -13,7 +13,8 @@ extension UUID {
                 guard character == UInt8(ascii: "-") else { return nil }
                 continue
             }
-            guard let digit = Self.hexValue(character), index < 36 else { return nil }
+            let digit = HexDigits.values[Int(character)]
+            guard digit < 16, index < 36 else { return nil }
             if let first = high {
                 bytes.append(first << 4 | digit)
                 high = nil
@@ -38,20 +39,9 @@ extension UUID {
         withUnsafeBytes(of: uuid) { bytes in
             for (index, byte) in bytes.enumerated() {
                 if index == 4 || index == 6 || index == 8 || index == 10 { buffer.append(UInt8(ascii: "-")) }
-                buffer.append(Self.hexDigits[Int(byte >> 4)])
-                buffer.append(Self.hexDigits[Int(byte & 0x0F)])
+                buffer.append(HexDigits.lowercase[Int(byte >> 4)])
+                buffer.append(HexDigits.lowercase[Int(byte & 0x0F)])
             }
-        }
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    private static func hexValue(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 }

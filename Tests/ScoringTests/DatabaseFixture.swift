@@ -36,6 +36,13 @@ struct DatabaseFixture {
         try await pool.query("SELECT count(*) FROM \(identifier: schema).\(identifier: table)").first?.decode(Int.self, at: 0) ?? -1
     }
 
+    /// The definitions of `table`'s indexes (`CREATE [UNIQUE] INDEX …`), by name.
+    func indexes(of table: String) async throws -> [String] {
+        try await pool.query("""
+            SELECT indexdef FROM pg_indexes WHERE schemaname = \(schema) AND tablename = \(table) ORDER BY indexname
+            """).map { try $0.decode(String.self, at: 0) }
+    }
+
     /// Every balance as `subject/scheme=points`, sorted.
     func balances() async throws -> [String] {
         try await pool.query("SELECT subject, scheme, points FROM \(identifier: schema).balances ORDER BY 1, 2").map {
