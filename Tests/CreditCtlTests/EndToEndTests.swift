@@ -28,7 +28,7 @@ import TestSupport
         var supervisor: StackSupervisor?
         do {
             supervisor = try await StackSupervisor.start(services: StackService.allCases, configuration: world.configuration,
-                                                         healthTimeout: .seconds(120))
+                                                         healthTimeout: .seconds(120), logger: Logger(label: "test.stack"))
             try await Self.story(world: world, stack: supervisor!)
             try await Self.exitIsReported(stack: supervisor!)
         } catch {

@@ -16,6 +16,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var options = PipelineBenchmark.Options.quickSizes
         options.growth = true
+        options.fullLoadRate = 300  // the latency runs at 150 and 240 events/s, whatever the throughput
         var logger = Logger(label: "bench-test")
         logger.logLevel = .error
         let report = try await PipelineBenchRun.execute(
@@ -43,6 +44,8 @@ import Testing
         let memory = try #require(repetitions.first?["memory"] as? [String: Any])
         #expect(Set(memory.keys) == ["ingest", "scoring", "sanctions", "notification"])
         #expect(report.latency.at50pct.scoreChange.count > 0)
+        #expect(report.latency.at50pct.targetEventsPerS == 150 && report.latency.at80pct.targetEventsPerS == 240)
+        #expect(number("parameters.full_load_rate") == 300)
         // Where the CPU went: every service, PostgreSQL, this process and the machine.
         for shares in [report.throughput.cpu, report.latency.at50pct.cpu] {
             let cores = try #require(shares?.cores)

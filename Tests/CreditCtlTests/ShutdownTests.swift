@@ -5,6 +5,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import KafkaClient
+import Logging
 import Synchronization
 import Testing
 import TestSupport
@@ -52,7 +53,7 @@ import TestSupport
         var supervisor: StackSupervisor?
         do {
             supervisor = try await StackSupervisor.start(services: StackService.allCases, configuration: world.configuration,
-                                                         healthTimeout: .seconds(120))
+                                                         healthTimeout: .seconds(120), logger: Logger(label: "test.stack"))
             try await traffic(world: world)
             _ = try await EndToEndTests.eventually("a notice is delivered") {
                 let url = "\(world.configuration.url(of: .notification))/v1/subjects/\(EndToEndTests.subject)/notices"

@@ -2,7 +2,7 @@ import CreditModel
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Ingest
+@testable import Ingest
 import PostgresClient
 import Prometheus
 import Testing
@@ -90,20 +90,21 @@ import TestSupport
         #expect(accepted.counts.values.allSatisfy { $0 == 1 })
     }
 
+    /// `object` as an HTTP submission of the court.
+    static func submission(_ object: JSONValue) -> Submission {
+        Submission(agency: "court", source: EventSource(transport: .http, topic: nil, partition: nil, offset: nil),
+                   body: .bytes(Events.bytes(object)))
+    }
+
     /// Two transactions insert the same event id at once with different content: the one that
     /// waited for the other is told `conflicting_duplicate`, not `duplicate`, and nothing of it is
     /// published.
     @Test func concurrentConflictingDuplicateIsRejected() async throws {
         let fixture = try await IngestFixture.make()
         try await fixture.withService { service in
-            let intake = EventIntake(schema: fixture.schema, registry: fixture.configuration.registry,
-                                     acceptedTopic: fixture.configuration.acceptedTopic,
-                                     rejectedTopic: fixture.configuration.rejectedTopic)
-            let source = EventSource(transport: .http, topic: nil, partition: nil, offset: nil)
-            let original = Submission(agency: "court", source: source, body: .bytes(Events.bytes(Events.object("race-1"))))
-            let same = Submission(agency: "court", source: source, body: .bytes(Events.bytes(Events.object("race-1"))))
-            let other = Submission(agency: "court", source: source,
-                                   body: .bytes(Events.bytes(Events.object("race-1", attributes: ["case": "B-2"]))))
+            let intake = fixture.intake()
+            let original = Self.submission(Events.object("race-1")), same = Self.submission(Events.object("race-1"))
+            let other = Self.submission(Events.object("race-1", attributes: ["case": "B-2"]))
             let now = Date()
             let pool = service.pool
             // The first transaction holds its new row (uncommitted) while two others insert the same id.
@@ -121,6 +122,44 @@ import TestSupport
             #expect(b.outbox.map(\.topic) == [fixture.configuration.rejectedTopic])
             #expect(c.results.map(\.status) == [.duplicate])
             #expect(c.outbox.isEmpty)
+        }
+    }
+
+    /// A batch of distinct keys without retractions inserts without looking up first; the
+    /// insert finds the stored ones, and they are told apart as before: a resent batch is all
+    /// duplicates and publishes nothing, changed content is a conflict, new ids are accepted.
+    /// A retraction or a repeated key still looks every key up first.
+    @Test func batchesWithoutRetractionsFindDuplicatesByInserting() async throws {
+        let fixture = try await IngestFixture.make()
+        try await fixture.withService { service in
+            let intake = fixture.intake()
+            func submissions(_ objects: [JSONValue]) -> [Submission] { objects.map(Self.submission) }
+            let now = Date()
+            let first = submissions((1...3).map { Events.object("ins-\($0)") })
+            #expect(EventIntake.lookupBeforeInsert(first, first.map { $0.validate(now: now, registry: fixture.configuration.registry) }).isEmpty)
+            let accepted = try await service.pool.withTransaction { try intake.process(first, now: now, on: $0) }
+            #expect(accepted.results.map(\.status) == [.accepted, .accepted, .accepted])
+            #expect(accepted.outbox.count == 3)
+
+            let again = try await service.pool.withTransaction { try intake.process(first, now: now, on: $0) }
+            #expect(again.results.map(\.status) == [.duplicate, .duplicate, .duplicate])
+            #expect(again.outbox.isEmpty)
+
+            let mixed = submissions([Events.object("ins-4"), Events.object("ins-2", attributes: ["case": "other"]),
+                                     Events.object("ins-3")])
+            let outcome = try await service.pool.withTransaction { try intake.process(mixed, now: now, on: $0) }
+            #expect(outcome.results.map(\.status) == [.accepted, .rejected, .duplicate])
+            #expect(outcome.results[1].reason == .conflictingDuplicate)
+            #expect(outcome.outbox.map(\.topic) == [fixture.configuration.acceptedTopic, fixture.configuration.rejectedTopic])
+
+            let retracting = submissions([Events.object("ins-5"), Events.object("ins-6", retracts: "ins-1")])
+            let repeated = submissions([Events.object("ins-7"), Events.object("ins-7")])
+            for batch in [retracting, repeated] {
+                let keys = EventIntake.lookupBeforeInsert(batch, batch.map { $0.validate(now: now, registry: fixture.configuration.registry) })
+                #expect(!keys.isEmpty)
+            }
+            let stored = try await fixture.count(service.pool, "SELECT count(*)::int FROM \(identifier: fixture.schema).events")
+            #expect(stored == 4)
         }
     }
 

@@ -112,6 +112,12 @@ struct IngestFixture {
         await consumer.close()
         return (counts, payloads)
     }
+
+    /// The intake of this fixture's schema and topics, for calling it directly.
+    func intake() -> EventIntake {
+        EventIntake(schema: schema, registry: configuration.registry, acceptedTopic: configuration.acceptedTopic,
+                    rejectedTopic: configuration.rejectedTopic)
+    }
 }
 
 /// Builders of agency-event JSON for the tests.

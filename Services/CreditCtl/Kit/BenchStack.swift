@@ -118,14 +118,14 @@ public struct BenchStack: Sendable {
     }
 
     /// Starts the four services on free ports and waits until they are healthy.
-    public mutating func startServices(logLevel: String = "warning") async throws {
+    public mutating func startServices(logLevel: String = "warning", logger: Logger) async throws {
         var configuration = StackConfiguration(runDirectory: directory, binDirectory: infrastructure.binDirectory,
                                                databaseURL: databaseURL, kafkaBootstrap: bootstrap,
                                                tokens: StackFile.Tokens(agencies: [:], officer: DevTokens.randomToken(),
                                                                         enforcer: DevTokens.randomToken()),
                                                workingDirectory: infrastructure.workingDirectory, logLevel: logLevel)
         for service in StackService.allCases { configuration.ports[service] = try LauncherFiles.freePort() }
-        supervisor = try await StackSupervisor.start(services: StackService.allCases, configuration: configuration)
+        supervisor = try await StackSupervisor.start(services: StackService.allCases, configuration: configuration, logger: logger)
     }
 
     /// The services' process ids.

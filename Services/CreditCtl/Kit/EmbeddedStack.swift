@@ -1,5 +1,6 @@
 import CreditModel
 import Foundation
+import Logging
 
 /// How to run the embedded stack (DESIGN §10): `creditctl up`'s options.
 public struct EmbeddedStackOptions: Sendable {
@@ -53,7 +54,7 @@ public final class EmbeddedStack: Sendable {
 
     /// Starts everything and writes `stack.json`; on failure stops what it started and throws.
     /// Processes recorded by an earlier run whose supervisor is gone are stopped first.
-    public static func start(_ options: EmbeddedStackOptions,
+    public static func start(_ options: EmbeddedStackOptions, logger: Logger,
                              say: @Sendable (String) -> Void) async throws(LauncherError) -> EmbeddedStack {
         let layout = options.layout
         let agenciesFile = "\(options.workingDirectory)/deploy/agencies.yaml"
@@ -96,7 +97,7 @@ public final class EmbeddedStack: Sendable {
         let supervisor: StackSupervisor
         do throws(LauncherError) {
             say("up: starting \(options.services.map(\.rawValue).joined(separator: ", "))")
-            supervisor = try await StackSupervisor.start(services: options.services, configuration: configuration)
+            supervisor = try await StackSupervisor.start(services: options.services, configuration: configuration, logger: logger)
         } catch {
             await broker.stop()
             try? FileManager.default.removeItem(atPath: layout.brokerPID)

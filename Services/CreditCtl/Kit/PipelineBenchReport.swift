@@ -168,6 +168,9 @@ public struct PipelineBenchParameters: Codable, Sendable {
     public var backlogWindow: Int
     /// The build configuration of the executables (`debug` or `release`).
     public var build: String
+    /// The full-load rate the latency runs took their 50 % and 80 % of, when given instead of
+    /// each repetition's measured throughput (to compare builds at the same offered load).
+    public var fullLoadRate: Double?
 }
 
 /// The machine.

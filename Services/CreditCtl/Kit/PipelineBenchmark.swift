@@ -24,6 +24,10 @@ public struct PipelineBenchmark: Sendable {
         public var repetitions = 3
         /// Seconds of each latency run.
         public var latencySeconds = 20.0
+        /// The rate (events/s) the latency runs take 50 % and 80 % of; nil: each repetition's
+        /// measured throughput to decisions. Fixing it compares two builds at the same offered
+        /// load: a build with a higher maximum is otherwise measured at a higher rate.
+        public var fullLoadRate: Double?
         /// Partitions of each pipeline topic; nil: ``PipelineBenchmark/defaultPartitions``.
         public var partitions: Int?
         /// Partitions of each agency topic; nil: ``PipelineBenchmark/defaultPartitions``.
@@ -162,7 +166,8 @@ public struct PipelineBenchmark: Sendable {
         return PipelineBenchParameters(subjects: options.subjects, events: options.events, warmupEvents: options.warmupEvents,
                                        repetitions: options.repetitions, latencySeconds: options.latencySeconds,
                                        seed: options.seed, quick: options.quick, growth: options.growth,
-                                       growthSubjects: options.growthSubjects, backlogWindow: options.backlogWindow, build: build)
+                                       growthSubjects: options.growthSubjects, backlogWindow: options.backlogWindow, build: build,
+                                       fullLoadRate: options.fullLoadRate)
     }
 
     /// One repetition on a fresh stack.
@@ -211,7 +216,7 @@ public struct PipelineBenchmark: Sendable {
         let consume = try await kafka.consume(topic: limitTopic)
         say(String(format: "  kafka limits: produce %.0f msgs/s, consume %.0f msgs/s", produce, consume))
 
-        try await stack.startServices()
+        try await stack.startServices(logger: logger)
         let pool = PostgresPool(configuration: PostgresConfiguration(url: stack.databaseURL, poolSize: 2,
                                                                      applicationName: "creditctl-bench"), logger: logger)
         let probe = try PipelineProbe(pool: pool, bootstrap: stack.bootstrap, partitions: stack.partitions, logger: logger)
@@ -258,7 +263,7 @@ public struct PipelineBenchmark: Sendable {
             // that stage and measure its queue).
             var latency: [LatencyRun] = []
             for share in [0.5, 0.8] {
-                let rate = max(1, throughput.eventsPerSToDecisions * share)
+                let rate = max(1, (options.fullLoadRate ?? throughput.eventsPerSToDecisions) * share)
                 let events = max(100, Int(rate * options.latencySeconds))
                 var stream = try streams.next("l\(Int(share * 100))-\(index)-", events: events)
                 let paced = try EncodedTraffic(&stream)
@@ -356,7 +361,7 @@ public struct PipelineBenchmark: Sendable {
         var stack = try await BenchStack.create(stackName("growth_\(subjects)"), on: infrastructure, topics: topology.allTopics,
                                                 partitions: partitionCount, logger: logger)
         do {
-            try await stack.startServices()
+            try await stack.startServices(logger: logger)
             let pool = PostgresPool(configuration: PostgresConfiguration(url: stack.databaseURL, poolSize: 2,
                                                                          applicationName: "creditctl-bench"), logger: logger)
             let probe = try PipelineProbe(pool: pool, bootstrap: stack.bootstrap, partitions: stack.partitions, logger: logger)

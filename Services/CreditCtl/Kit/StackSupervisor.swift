@@ -1,10 +1,13 @@
 import Foundation
+import Logging
+import PostgresClient
 import Synchronization
 
 /// Runs a set of the stack's services as processes: starts them, waits until each answers
 /// `GET /health`, reports at once any that ends by itself (``exits``), and stops them in
 /// pipeline order (ingest first, so each downstream service can still take what its upstream
-/// flushed) with SIGTERM, then SIGKILL after a timeout.
+/// flushed) with SIGTERM, then SIGKILL after a timeout. While they run, the database backends
+/// of sanctions and notification are kept at their lower priority (``BackendPriority``).
 ///
 /// ```swift
 /// let stack = try await StackSupervisor.start(services: StackService.allCases, configuration: configuration)
@@ -20,6 +23,7 @@ public final class StackSupervisor: Sendable {
 
     private let continuation: AsyncStream<ProcessExit>.Continuation
     private let stopping = Mutex(false)
+    private let backendPriority = Mutex<(task: Task<Void, Never>, pool: PostgresPool)?>(nil)
 
     private init(configuration: StackConfiguration, processes: [ServiceProcess]) {
         self.configuration = configuration
@@ -34,7 +38,7 @@ public final class StackSupervisor: Sendable {
     /// `<logDirectory>/<name>.log`) and waits up to `healthTimeout` until all are healthy. If
     /// one fails, the others are stopped and the error names it with its last log lines.
     public static func start(services: [StackService], configuration: StackConfiguration,
-                             healthTimeout: Duration = .seconds(120)) async throws(LauncherError) -> StackSupervisor {
+                             healthTimeout: Duration = .seconds(120), logger: Logger) async throws(LauncherError) -> StackSupervisor {
         for directory in [configuration.runDirectory, configuration.logDirectory, configuration.mailboxDirectory] {
             try LauncherFiles.createDirectory(directory)
         }
@@ -69,7 +73,23 @@ public final class StackSupervisor: Sendable {
             await supervisor.stop()
             throw failure
         }
+        supervisor.lowerOffPathBackends(logger: logger)
         return supervisor
+    }
+
+    /// Keeps the backends of the services off the score path at their lower priority until
+    /// ``stop(timeout:)``, if the stack's database server is on this machine.
+    private func lowerOffPathBackends(logger: Logger) {
+        var nices: [String: Int32] = [:]
+        for service in processes.map(\.service) where service == .sanctions || service == .notification {
+            nices[service.rawValue] = configuration.environment(for: service)["SERVICE_NICE"].flatMap { Int32($0) }
+        }
+        let priority = BackendPriority(nices: nices)
+        guard !priority.nices.isEmpty else { return }
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: configuration.databaseURL, poolSize: 1,
+                                                                     applicationName: "creditctl-priority"), logger: logger)
+        let task = Task { await priority.keepApplied(on: pool, logger: logger) }
+        backendPriority.withLock { $0 = (task, pool) }
     }
 
     /// Also reports `process` on ``exits`` when it ends by itself (e.g. the dev broker).
@@ -92,6 +112,11 @@ public final class StackSupervisor: Sendable {
     @discardableResult
     public func stop(timeout: Duration = .seconds(30)) async -> [StackService: TerminationStatus] {
         stopping.withLock { $0 = true }
+        if let (task, pool) = backendPriority.withLock({ state in defer { state = nil }; return state }) {
+            task.cancel()
+            await task.value
+            await pool.shutdown()
+        }
         var statuses: [StackService: TerminationStatus] = [:]
         for service in processes {
             statuses[service.service] = await service.process.terminate(timeout: timeout)

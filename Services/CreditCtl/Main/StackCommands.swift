@@ -1,6 +1,7 @@
 import ArgumentParser
 import CreditCtlKit
 import Foundation
+import Logging
 import UnixSignals
 
 /// Options every stack command shares.
@@ -102,7 +103,7 @@ struct UpCommand: AsyncParsableCommand {
         options.logLevel = logLevel
         let stack: EmbeddedStack
         do {
-            stack = try await EmbeddedStack.start(options, say: say)
+            stack = try await EmbeddedStack.start(options, logger: Logger(label: "creditctl.up"), say: say)
         } catch {
             complain("up: \(error)")
             throw ExitCode(1)

@@ -7,7 +7,8 @@ import ServiceSupport
 await ServiceMain.run("notification") { logger, registry in
     let configuration = try NotificationConfiguration.fromEnvironment()
     let letters = try LetterTemplates.load(directory: configuration.templatesDirectory)
-    let pool = PostgresPool(configuration: PostgresConfiguration(url: configuration.databaseURL, poolSize: configuration.poolSize),
+    let pool = PostgresPool(configuration: PostgresConfiguration(url: configuration.databaseURL, poolSize: configuration.poolSize,
+                                                                 applicationName: "notification"),
                             logger: logger)
     try await NotificationService.migrate(schema: configuration.schema, pool: pool)
     let producer = try KafkaProducer(configuration: configuration.kafkaTuning.producer(bootstrapServers: configuration.kafkaBootstrap),
