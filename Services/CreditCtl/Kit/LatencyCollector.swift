@@ -6,32 +6,17 @@ import Logging
 /// Measures the time from an event's publication to its first `score-change/1` on
 /// `scores.changed` and, for threshold crossings, to the `decision/1` on `sanctions.decisions`.
 ///
-/// A score change names its event (`agency`, `event_id`). A decision names its case and
-/// policy, and is traced to the event that caused it:
-/// - a case opening (`granted`, `imposed`) through the case id, which is derived from its
-///   cause: the score change that entered a state policy's threshold, or the event of an event
-///   policy (`MessageID.sanctionsCase`). The ids are derived when a decision arrives, for that
-///   subject's recent changes only: deriving them for every score change (a SHA-256 per state
-///   policy) was a tenth of this process's CPU, which it takes from the pipeline it measures;
-/// - a closing (`lifted`, `revoked`) to the subject's latest change on the policy's scheme
-///   (the change that left the threshold), or its latest change at all for an event policy
-///   (a retraction or lifting event).
-/// A decision traced to no event of the run is counted as unmatched and left out of the
-/// latencies: attributing it to whatever the subject scored last (as before) could measure
-/// from an older, unrelated event, or for a closing from the event that had opened the case.
+/// A score change names its event (`agency`, `event_id`); a decision is traced to its event by
+/// ``DecisionTracer``, and one traced to no event of the run is counted as unmatched and left out.
 /// Reads start at the watermarks taken before publication begins.
 public actor LatencyCollector {
     private let consumer: KafkaConsumer
-    /// The scheme of each state policy (an event policy has none).
-    private let schemeOfPolicy: [String: String]
+    private var tracer: DecisionTracer
     private var publishedAt: [String: ContinuousClock.Instant] = [:]
     private var scored: Set<String> = []
-    /// The latest score changes of each subject, oldest first.
-    private var recentChanges: [String: [RecentChange]] = [:]
     private var decided: Set<String> = []
     private var scoreLatency = LatencyHistogram()
     private var decisionLatency = LatencyHistogram()
-    private var exactDecisions = 0
     private var unmatched = 0
     private var stopped = false
     private var failure: (any Error)?
@@ -42,8 +27,7 @@ public actor LatencyCollector {
     /// `statePolicies` maps each scheme to the ids of the state policies watching it.
     public init(bootstrap: String, startOffsets: [KafkaTopicPartition: Int64], statePolicies: [String: [String]],
                 logger: Logger) throws {
-        schemeOfPolicy = Dictionary(statePolicies.flatMap { scheme, policies in policies.map { ($0, scheme) } },
-                                    uniquingKeysWith: { first, _ in first })
+        tracer = DecisionTracer(statePolicies: statePolicies)
         var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrap,
                                                        groupID: "bench-latency-\(UUID().uuidString.prefix(8))")
         configuration.properties["fetch.wait.max.ms"] = "5"
@@ -99,21 +83,21 @@ public actor LatencyCollector {
         await consumer.close()
         if let failure { throw failure }
         return LatencyResult(published: publishedAt.count, scoreChange: LatencySummary(scoreLatency),
-                             decision: LatencySummary(decisionLatency), exactDecisions: exactDecisions,
+                             decision: LatencySummary(decisionLatency), exactDecisions: tracer.exactDecisions,
                              unmatchedDecisions: unmatched)
     }
 
     private func handle(_ batch: [KafkaMessage], at now: ContinuousClock.Instant) {
         for message in batch {
             if message.topic == Topics.scoresChanged {
-                guard let change = try? MessageCoding.decode(ScoreChange.self, from: Data(message.value)),
-                      let published = publishedAt[change.eventID] else { continue }
-                remember(change)
+                guard let change = try? MessageCoding.decode(ScoreChange.self, from: Data(message.value)) else { continue }
+                tracer.remember(change)
+                guard let published = publishedAt[change.eventID] else { continue }
                 if scored.insert(change.eventID).inserted { scoreLatency.record(now - published) }
             } else if message.topic == Topics.sanctionsDecisions {
                 guard let decision = try? MessageCoding.decode(Decision.self, from: Data(message.value)),
                       decided.insert(decision.caseID + "/" + decision.action.rawValue).inserted else { continue }
-                guard let eventID = trigger(of: decision), let published = publishedAt[eventID] else {
+                guard let eventID = tracer.trigger(of: decision), let published = publishedAt[eventID] else {
                     unmatched += 1
                     continue
                 }
@@ -121,46 +105,6 @@ public actor LatencyCollector {
             }
         }
     }
-
-    /// The event of this run that caused `decision`, if it can be told (see the type's doc).
-    private func trigger(of decision: Decision) -> String? {
-        let changes = recentChanges[decision.subject.rawValue] ?? []
-        let policyID = decision.policyID
-        let scheme = schemeOfPolicy[policyID]
-        switch decision.action {
-        case .granted, .imposed:
-            let opener = changes.last { change in
-                let cause = scheme == nil
-                    ? MessageID.sanctionsCaseCause(agency: change.agency, eventID: change.eventID)
-                    : MessageID.sanctionsCaseCause(scoreChange: change.id)
-                return MessageID.sanctionsCase(subject: decision.subject, policyID: policyID, cause: cause) == decision.caseID
-            }
-            if opener != nil { exactDecisions += 1 }
-            return opener?.eventID
-        case .lifted, .revoked:
-            return changes.last { scheme == nil || $0.scheme == scheme }?.eventID
-        }
-    }
-
-    /// What the collector keeps of a score change to trace decisions with.
-    private struct RecentChange {
-        var id: String
-        var scheme: String
-        var agency: String
-        var eventID: String
-    }
-
-    /// Keeps `change` among its subject's latest few.
-    private func remember(_ change: ScoreChange) {
-        var changes = recentChanges.removeValue(forKey: change.subject.rawValue) ?? []
-        if changes.count == Self.changesKept { changes.removeFirst() }
-        changes.append(RecentChange(id: change.id, scheme: change.scheme, agency: change.agency, eventID: change.eventID))
-        recentChanges[change.subject.rawValue] = changes
-    }
-
-    /// Score changes kept per subject to trace decisions to (a subject rarely has more within
-    /// the seconds a decision takes).
-    static let changesKept = 8
 }
 
 /// Latency percentiles of one path, in milliseconds.
