@@ -137,7 +137,6 @@ private func decodeBytea(_ cell: PostgresCell, as swiftType: Any.Type) throws ->
     return output
 }
 
-
 extension Data: PostgresDecodable {
     /// From `bytea`.
     public static func decode(from cell: PostgresCell) throws -> Data { Data(try decodeBytea(cell, as: Data.self)) }

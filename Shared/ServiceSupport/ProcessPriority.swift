@@ -46,15 +46,7 @@ public struct ProcessPriority: Sendable, Equatable {
         // Threads can start while the list is walked: walk it again until a pass changes none.
         for _ in 0..<3 {
             var changedThisPass = 0
-            for thread in try Self.threads() {
-                errno = 0
-                let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(thread))
-                if current == -1 && errno != 0 { continue }  // the thread has ended
-                guard current < Int32(nice) else { continue }
-                if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(thread), Int32(nice)) != 0 {
-                    if errno == ESRCH { continue }
-                    throw ProcessPriorityError(thread: thread, errno: errno)
-                }
+            for thread in try Self.threads() where try Self.lower(thread, to: Int32(nice)) {
                 changedThisPass += 1
             }
             changed += changedThisPass
@@ -88,6 +80,21 @@ public struct ProcessPriority: Sendable, Equatable {
         thread.name = "service-nice"
         thread.start()
         return changed
+    }
+
+    /// Lowers thread or process `id` to `nice` unless it already runs there or lower (raising it
+    /// back would need privileges); returns whether it changed. An id that has ended is left
+    /// alone (false); a refusal (`EPERM` without privileges over it) is thrown.
+    public static func lower(_ id: Int32, to nice: Int32) throws(ProcessPriorityError) -> Bool {
+        errno = 0
+        let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(id))
+        if current == -1 && errno != 0 { return false }  // it has ended
+        guard current < nice else { return false }
+        if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(id), nice) != 0 {
+            if errno == ESRCH { return false }
+            throw ProcessPriorityError(thread: id, errno: errno)
+        }
+        return true
     }
 
     /// The ids of this process's threads (`/proc/self/task`).

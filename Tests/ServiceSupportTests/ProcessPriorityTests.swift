@@ -1,3 +1,4 @@
+import Foundation
 import ServiceSupport
 import Testing
 
@@ -16,5 +17,11 @@ import Testing
     /// started with `SERVICE_NICE` are checked end to end in `ShutdownTests`.
     @Test func zeroLeavesTheProcessAlone() throws {
         #expect(try ProcessPriority(nice: 0).apply() == 0)
+    }
+
+    /// `lower` leaves an id that does not exist alone, and one already at or below the value.
+    @Test func lowerChangesOnlyWhatRunsHigher() throws {
+        #expect(try ProcessPriority.lower(Int32.max, to: 10) == false, "no such process")
+        #expect(try ProcessPriority.lower(getpid(), to: 0) == false, "already at 0")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresClient
+import ServiceSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,15 +45,11 @@ public struct BackendPriority: Sendable {
             let server = try row.decode(String.self, at: 2)
             guard server.isEmpty || server == "127.0.0.1" || server == "::1" else { throw BackendPriorityError.remoteServer(server) }
             guard Self.isPostgresProcess(pid) else { continue }  // ended, or not the server's
-            errno = 0
-            let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid))
-            if current == -1 && errno != 0 { continue }
-            guard current < nice else { continue }
-            if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), nice) != 0 {
-                if errno == ESRCH { continue }
-                throw BackendPriorityError.refused(pid: pid, errno: errno)
+            do {
+                if try ProcessPriority.lower(pid, to: nice) { changed += 1 }
+            } catch {
+                throw BackendPriorityError.refused(pid: pid, errno: error.errno)
             }
-            changed += 1
         }
         return changed
     }

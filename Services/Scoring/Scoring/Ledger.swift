@@ -11,14 +11,9 @@ public struct Ledger: Sendable {
     /// Creates the ledger of `schema`.
     public init(schema: String) { self.schema = schema }
 
-    /// Keeps the consumed events (for replay) and returns the ids of those not seen before;
-    /// an event already kept (a redelivery) is skipped by the caller.
-    public func keep(_ events: [AcceptedEvent], on connection: isolated PostgresConnection) throws -> Set<String> {
-        guard !events.isEmpty else { return [] }
-        return try kept(from: connection.query(keepQuery(events)))
-    }
-
-    /// The statement of ``keep(_:on:)`` for a non-empty batch, to send with others in one round trip.
+    /// The statement that keeps the consumed `events` (non-empty; for replay) and returns the
+    /// ids of those not seen before (an event already kept, a redelivery, is skipped by the
+    /// caller), to send with the state reads in one round trip. Read it with ``kept(from:)``.
     func keepQuery(_ events: [AcceptedEvent]) throws -> PostgresQuery {
         let payloads = try events.map { try MessageCoding.encode($0) }
         return .genericPlan("""
