@@ -13,14 +13,41 @@ public struct Outbox: Sendable {
 
     /// Inserts `messages` (one statement for the whole batch, deferred: it goes out with the
     /// commit). Ids are not checked against the waiting rows: delivery is at least once, and
-    /// consumers de-duplicate by id.
-    public func enqueue(_ messages: [OutboxMessage], on connection: isolated PostgresConnection) throws {
-        guard !messages.isEmpty else { return }
-        try connection.executeDeferred(.genericPlan("""
+    /// consumers de-duplicate by id. The result tells the positions the rows took, once the
+    /// transaction committed, for ``OutboxPublisher/publish(_:)``.
+    @discardableResult
+    public func enqueue(_ messages: [OutboxMessage], on connection: isolated PostgresConnection) throws -> Enqueued {
+        guard !messages.isEmpty else { return Enqueued(messages: [], positions: nil) }
+        let positions = try connection.queryDeferred(.genericPlan("""
             INSERT INTO \(identifier: schema).outbox (message_id, topic, key, payload)
             SELECT * FROM unnest(\(messages.map(\.id))::uuid[], \(messages.map(\.topic))::text[],
                                  \(messages.map(\.key))::text[], \(messages.map { Data($0.payload) })::bytea[])
+            RETURNING seq
             """))
+        return Enqueued(messages: messages, positions: positions)
+    }
+
+    /// Messages one transaction inserted; with their positions once it committed.
+    public struct Enqueued: Sendable {
+        /// The messages, in insertion order.
+        public let messages: [OutboxMessage]
+        let positions: DeferredRows?
+
+        /// The messages with the positions they took, in order; nil before the transaction
+        /// committed, or when the insert's answer does not match the messages (then only a pass
+        /// over the table publishes them).
+        public func pending() -> [Pending]? {
+            if messages.isEmpty { return [] }
+            guard let rows = positions?.result, rows.count == messages.count else { return nil }
+            var pending: [Pending] = []
+            pending.reserveCapacity(messages.count)
+            for (row, message) in zip(rows, messages) {
+                // The insert numbers the rows in the order it reads them, and returns them in that order.
+                guard let seq = try? row.decode(Int64.self, at: 0) else { return nil }
+                pending.append(Pending(seq: seq, message: message))
+            }
+            return pending
+        }
     }
 
     /// A message waiting in the outbox, with its position.

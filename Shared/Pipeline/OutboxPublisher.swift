@@ -6,17 +6,28 @@ import ServiceLifecycle
 import Synchronization
 
 /// Publishes a schema's outbox to Kafka in commit order and deletes what the broker
-/// acknowledged (DESIGN §9). Runs as a service beside the consumers; `wake()` after a commit
-/// makes it publish at once, and it also looks every `idleInterval` for rows left by a crash.
+/// acknowledged (DESIGN §9). Runs as a service beside the consumers.
+///
+/// Two ways out of the outbox, one loop, so they never overtake each other:
+/// - **Handed over** (`publish(_:)`): a consumer that just committed hands over the messages it
+///   enqueued, with their positions; they are sent at once, without reading them back, and
+///   deleted later, together (every `deleteInterval` at most, in one round trip, or by the next
+///   pass). On the score path this saves a transaction and two round trips per batch.
+/// - **A pass over the table** (`wake()`, and every `idleInterval`): reads the waiting rows in
+///   position order, sends them and deletes them in one transaction. A pass goes before anything
+///   handed over later, so rows nobody handed over (an HTTP submission, a job, a crash's
+///   leftovers, rows of partitions another instance owned) keep their place: the publisher starts
+///   with a pass from the start, and a consumer asks for one after each partition assignment and
+///   after a commit whose outcome it does not know. A failed send falls back to such a pass too.
 ///
 /// Delivery is at least once: a crash after the broker's ack but before the delete sends the
 /// rows again, with the same message ids, and consumers de-duplicate by id. Several instances
-/// may run against one schema: a transaction-scoped advisory lock lets one publish at a time,
+/// may run against one schema: a transaction-scoped advisory lock lets one pass run at a time,
 /// which keeps each subject's messages in order. A message the broker refuses for good (e.g.
 /// larger than `message.max.bytes`) is moved to `outbox_dead` so the rest keeps flowing.
 ///
-/// Woken after a commit, it reads only after the last position it published; every
-/// `rescanInterval` it reads from the start, which picks up a row that took a lower position
+/// A pass woken by `wake()` reads only after the last position published; every
+/// `rescanInterval` one reads from the start, which picks up a row that took a lower position
 /// but committed after a higher one was published.
 public final class OutboxPublisher: Service, Sendable {
     private let pool: PostgresPool
@@ -25,7 +36,11 @@ public final class OutboxPublisher: Service, Sendable {
     private let batchSize: Int
     private let idleInterval: Duration
     private let rescanInterval: Duration
+    private let deleteInterval: Duration
     private let cursor = Atomic<Int64>(0)
+    private let handover = Mutex(Handover())
+    private let handedOverSent = Atomic<Int>(0)
+    private let passes = Atomic<Int>(0)
     private let backoff: Backoff
     private let shutdownTimeout: Duration
     private let doorbell = Doorbell()
@@ -38,7 +53,8 @@ public final class OutboxPublisher: Service, Sendable {
     /// Creates a publisher of `schema`'s outbox through `producer`; at graceful shutdown it
     /// drains and flushes for at most `shutdownTimeout`.
     public init(pool: PostgresPool, producer: KafkaProducer, schema: String, batchSize: Int = 2000,
-                idleInterval: Duration = .milliseconds(200), rescanInterval: Duration = .seconds(1), backoff: Backoff = Backoff(),
+                idleInterval: Duration = .milliseconds(200), rescanInterval: Duration = .seconds(1),
+                deleteInterval: Duration = .milliseconds(50), backoff: Backoff = Backoff(),
                 shutdownTimeout: Duration = .seconds(5), logger: Logger) {
         self.pool = pool
         self.producer = producer
@@ -46,6 +62,7 @@ public final class OutboxPublisher: Service, Sendable {
         self.batchSize = batchSize
         self.idleInterval = idleInterval
         self.rescanInterval = rescanInterval
+        self.deleteInterval = deleteInterval
         self.backoff = backoff
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
@@ -55,8 +72,32 @@ public final class OutboxPublisher: Service, Sendable {
         duration = Metrics.Timer(label: "outbox_publish_duration_seconds", dimensions: [("schema", schema)])
     }
 
-    /// Asks the publisher to look at the outbox now (call after a commit that enqueued messages).
-    public func wake() { doorbell.ring() }
+    /// Asks for a pass over the outbox before anything handed over later is sent: call it after
+    /// a commit that enqueued messages not handed to ``publish(_:)``. `fromStart` reads from the
+    /// first position, not after the last one published: after a partition assignment (the
+    /// previous owner's rows may be older) or a commit whose outcome is unknown.
+    public func wake(fromStart: Bool = false) {
+        handover.withLock { state in
+            state.pass = max(state.pass ?? .afterCursor, fromStart ? .fromStart : .afterCursor)
+        }
+        doorbell.ring()
+    }
+
+    /// Hands over messages a transaction enqueued, after it committed: they are sent at once,
+    /// in the order handed over, unless a pass is due first. Without their positions (see
+    /// ``Outbox/Enqueued/pending()``) a pass publishes them instead.
+    public func publish(_ enqueued: Outbox.Enqueued) {
+        guard let pending = enqueued.pending() else { return wake() }
+        guard !pending.isEmpty else { return }
+        handover.withLock { $0.queue += pending }
+        doorbell.ring()
+    }
+
+    /// Messages sent as handed over, without a pass (for tests and diagnostics).
+    public var sentAsHandedOver: Int { handedOverSent.load(ordering: .relaxed) }
+
+    /// Passes over the table that committed (for tests and diagnostics).
+    public var passesCompleted: Int { passes.load(ordering: .relaxed) }
 
     /// Publishes until graceful shutdown, then drains what is left and flushes the producer,
     /// for at most `shutdownTimeout` after graceful shutdown began (a batch waiting for acks from
@@ -81,6 +122,7 @@ public final class OutboxPublisher: Service, Sendable {
             }
             group.addTask {  // nil: the time for draining is up (or the service is cancelled)
                 guard (try? await gracefulShutdown()) != nil else { return nil }
+                doorbell.ring()  // the loop sees the shutdown now, not at the next idle ring
                 try? await Task.sleep(for: shutdownTimeout)
                 return nil
             }
@@ -95,15 +137,22 @@ public final class OutboxPublisher: Service, Sendable {
 
     /// The publishing loop, then the drain and flush at graceful shutdown.
     private func publishUntilShutdown() async throws {
+        var loop = LoopState()
         var attempt = 0
-        var lastScanFromStart = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let fromStart = ContinuousClock.now - lastScanFromStart >= rescanInterval
-                if fromStart { lastScanFromStart = .now }
-                let count = try await publishBatch(fromStart: fromStart)
+                let now = ContinuousClock.now
+                switch nextWork(loop, now: now) {
+                case .pass(let kind):
+                    try await pass(fromStart: kind == .fromStart || now - loop.lastFromStart >= rescanInterval, loop: &loop)
+                case .send(let rows):
+                    await send(rows, loop: &loop)
+                case .delete:
+                    try await deleteSent(loop: &loop)
+                case .wait:
+                    await doorbell.wait()
+                }
                 attempt = 0
-                if count < batchSize { await doorbell.wait() }
             } catch where Task.isCancelled {
                 logger.warning("outbox publishing stopped at shutdown before the brokers acknowledged; the rows stay for the next start",
                                metadata: ["error": "\(error)"])
@@ -117,7 +166,8 @@ public final class OutboxPublisher: Service, Sendable {
         }
         let deadline = ContinuousClock.now + shutdownTimeout
         do {
-            while try await publishBatch() == batchSize {}
+            var deleting = loop.sent
+            while try await publishBatch(fromStart: true, deleting: &deleting).handled.count == batchSize {}
         } catch {
             logger.warning("outbox not drained at shutdown; the rows stay for the next start", metadata: ["error": "\(error)"])
         }
@@ -129,6 +179,73 @@ public final class OutboxPublisher: Service, Sendable {
         }
     }
 
+    /// What the loop does next: a requested pass, else what was handed over, else a periodic pass
+    /// when one is due (rows nobody announced; deleting what was sent), else wait.
+    private func nextWork(_ loop: LoopState, now: ContinuousClock.Instant) -> Work {
+        let work = handover.withLock { state -> Work? in
+            if let pass = state.pass {
+                state.pass = nil
+                return .pass(pass)
+            }
+            guard !state.queue.isEmpty else { return nil }
+            defer { state.queue.removeAll(keepingCapacity: true) }
+            return .send(state.queue)
+        }
+        if let work { return work }
+        if now - loop.lastPass >= idleInterval { return .pass(.afterCursor) }
+        if !loop.sent.isEmpty && now - loop.lastDelete >= deleteInterval { return .delete }
+        return .wait
+    }
+
+    /// Deletes what was sent as handed over: one transaction, one round trip, no lock (the rows
+    /// are this publisher's alone), and no read, so rows nobody handed over wait for a pass.
+    private func deleteSent(loop: inout LoopState) async throws {
+        let outbox = outbox, sent = loop.sent
+        try await pool.withTransaction { connection in
+            try connection.commitWithoutWaitingForFlush()  // a lost delete only publishes again
+            try outbox.remove(sent, on: connection)
+        }
+        loop.sent.removeAll()
+        loop.lastDelete = .now
+    }
+
+    /// A pass over the table, which also deletes what was sent as handed over. What it sent
+    /// leaves the queue; when it read a full batch, another pass follows at once.
+    private func pass(fromStart: Bool, loop: inout LoopState) async throws {
+        let now = ContinuousClock.now
+        let outcome = try await publishBatch(fromStart: fromStart, deleting: &loop.sent)
+        loop.lastPass = now
+        loop.lastDelete = now
+        if fromStart { loop.lastFromStart = now }
+        let handled = Set(outcome.handled)
+        handover.withLock { state in
+            if !handled.isEmpty { state.queue.removeAll { handled.contains($0.seq) } }
+            if outcome.handled.count == batchSize { state.pass = max(state.pass ?? .afterCursor, .afterCursor) }
+        }
+    }
+
+    /// Sends rows as handed over. On failure they stay in the table, and a pass from the start
+    /// sends them again in order (splitting out a message the broker refuses, retrying with
+    /// backoff, or stopping the service on a fatal error, as for any pass).
+    private func send(_ rows: [Outbox.Pending], loop: inout LoopState) async {
+        let start = ContinuousClock.now
+        do {
+            _ = try await producer.send(rows.map(Self.kafkaMessage))
+        } catch {
+            logger.debug("sending handed-over outbox messages failed; a pass over the table sends them", metadata: ["error": "\(error)"])
+            handover.withLock { state in
+                state.queue.removeAll()
+                state.pass = .fromStart
+            }
+            return
+        }
+        loop.sent += rows.map(\.seq)
+        if let last = rows.map(\.seq).max(), last > cursor.load(ordering: .relaxed) { cursor.store(last, ordering: .relaxed) }
+        handedOverSent.add(rows.count, ordering: .relaxed)
+        published.increment(by: rows.count)
+        duration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+    }
+
     /// Publishes the oldest waiting messages (up to `batchSize`; with `fromStart` false, only
     /// those after the last position published) and deletes them once every one is acknowledged. A message the broker refuses for good (see `isRefusal`) is found by
     /// splitting the batch and moved to `outbox_dead`, with an error log and
@@ -136,33 +253,48 @@ public final class OutboxPublisher: Service, Sendable {
     /// left the outbox (published or moved).
     @discardableResult
     public func publishBatch(fromStart: Bool = true) async throws -> Int {
-        let outbox = outbox, producer = producer, batchSize = batchSize
+        var deleting: [Int64] = []
+        return try await publishBatch(fromStart: fromStart, deleting: &deleting).handled.count
+    }
+
+    /// ``publishBatch(fromStart:)``, deleting the rows at `deleting` (sent already) in the same
+    /// transaction, before reading; `deleting` is emptied once that committed.
+    private func publishBatch(fromStart: Bool, deleting: inout [Int64]) async throws -> PublishOutcome {
+        let outbox = outbox, producer = producer, batchSize = batchSize, sent = deleting
         let after = fromStart ? 0 : cursor.load(ordering: .relaxed)
         let start = ContinuousClock.now
         let outcome = try await pool.withTransaction { connection -> PublishOutcome in
             try connection.commitWithoutWaitingForFlush()  // a lost delete only publishes again
             try connection.executeDeferred(.genericPlan("SELECT pg_advisory_xact_lock(hashtext(\(outbox.schema + ".outbox")))"))
+            try outbox.remove(sent, on: connection)
             let pending = try outbox.pending(after: after, limit: batchSize, on: connection)
             var outcome = PublishOutcome()
             if !pending.isEmpty {
                 try await Self.publish(pending[...], producer: producer, outbox: outbox, outcome: &outcome, on: connection)
-                outcome.lastSeq = pending.last?.seq
             }
             return outcome
         }
+        deleting.removeAll()
+        passes.add(1, ordering: .relaxed)
         for (message, error) in outcome.buried {
             logger.error("outbox message refused by the broker for good; moved to outbox_dead", metadata: [
                 "message_id": "\(message.id.uuidString.lowercased())", "topic": "\(message.topic)",
                 "bytes": "\(message.payload.count)", "error": "\(error)",
             ])
         }
-        if let last = outcome.lastSeq {
-            cursor.store(last, ordering: .relaxed)
+        if let last = outcome.handled.max() {
+            if last > cursor.load(ordering: .relaxed) { cursor.store(last, ordering: .relaxed) }
             duration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
         }
         if outcome.published > 0 { published.increment(by: outcome.published) }
         if !outcome.buried.isEmpty { deadLetters.increment(by: outcome.buried.count) }
-        return outcome.published + outcome.buried.count
+        return outcome
+    }
+
+    /// The Kafka message for an outbox row: keyed by subject, with its id in a header.
+    private static func kafkaMessage(_ entry: Outbox.Pending) -> KafkaOutgoingMessage {
+        KafkaOutgoingMessage(topic: entry.message.topic, key: Array(entry.message.key.utf8), value: entry.message.payload,
+                             headers: [KafkaHeader(name: "message-id", string: entry.message.id.lowercasedText)])
     }
 
     /// Sends `rows` in order and deletes them once all are acknowledged. When the broker refuses
@@ -172,17 +304,16 @@ public final class OutboxPublisher: Service, Sendable {
     private static func publish(_ rows: ArraySlice<Outbox.Pending>, producer: KafkaProducer, outbox: Outbox,
                                 outcome: inout PublishOutcome, on connection: isolated PostgresConnection) async throws {
         do {
-            _ = try await producer.send(rows.map { entry in
-                KafkaOutgoingMessage(topic: entry.message.topic, key: Array(entry.message.key.utf8), value: entry.message.payload,
-                                     headers: [KafkaHeader(name: "message-id", string: entry.message.id.lowercasedText)])
-            })
+            _ = try await producer.send(rows.map(kafkaMessage))
             try outbox.remove(rows.map(\.seq), on: connection)
             outcome.published += rows.count
+            outcome.handled += rows.map(\.seq)
         } catch let error as KafkaError where isRefusal(error) {
             guard rows.count > 1 else {
                 let row = rows[rows.startIndex]
                 try outbox.bury(row.seq, error: "\(error)", on: connection)
                 outcome.buried.append((row.message, error))
+                outcome.handled.append(row.seq)
                 return
             }
             let middle = rows.startIndex + rows.count / 2
@@ -216,6 +347,41 @@ private struct PublishOutcome: Sendable {
     var published = 0
     /// Messages moved to `outbox_dead`, with the broker's refusal.
     var buried: [(OutboxMessage, KafkaError)] = []
-    /// The last position handled (published or moved).
-    var lastSeq: Int64?
+    /// The positions handled (published or moved).
+    var handled: [Int64] = []
+}
+
+/// Which rows a pass reads.
+private enum PassKind: Comparable {
+    /// After the last position published.
+    case afterCursor
+    /// From the first position.
+    case fromStart
+}
+
+/// What consumers handed over, and whether a pass must come first.
+private struct Handover {
+    /// Committed messages to send as they are, in the order handed over.
+    var queue: [Outbox.Pending] = []
+    /// A pass that must run before the queue is sent; the first one reads from the start
+    /// (rows a crash left).
+    var pass: PassKind? = .fromStart
+}
+
+/// The publishing loop's own bookkeeping.
+private struct LoopState {
+    /// Positions sent as handed over and acknowledged, still in the table until the next pass.
+    var sent: [Int64] = []
+    /// When the last pass ran, the last one from the start, and the last delete of sent rows.
+    var lastPass = ContinuousClock.now
+    var lastFromStart = ContinuousClock.now
+    var lastDelete = ContinuousClock.now
+}
+
+/// One step of the publishing loop.
+private enum Work {
+    case pass(PassKind)
+    case send([Outbox.Pending])
+    case delete
+    case wait
 }

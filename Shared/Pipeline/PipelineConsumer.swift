@@ -36,8 +36,8 @@ public struct PipelineConsumerConfiguration: Sendable {
 
 /// The reliability pattern of DESIGN §9 as a service: consume a batch; in one PostgreSQL
 /// transaction apply it (`BatchHandler`), store the outgoing messages in the outbox and the
-/// consumed offsets; commit; wake the outbox publisher. On assignment it starts from the
-/// offsets stored in PostgreSQL (Kafka's committed offsets are never used). A stored offset
+/// consumed offsets; commit; hand the outgoing messages to the outbox publisher. On assignment
+/// it starts from the offsets stored in PostgreSQL (Kafka's committed offsets are never used). A stored offset
 /// outside the broker's log is reported loudly (error log, `pipeline_offset_gaps_total`): below
 /// the log start, messages were lost to retention; beyond its end, the broker was reset (the
 /// dev broker starts empty). Either way the consumer carries on from the log's start.
@@ -55,7 +55,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
     private let outbox: Outbox
     private let metrics: PipelineMetrics
 
-    /// Creates the consumer; `publisher` is woken after every commit.
+    /// Creates the consumer; `publisher` gets the messages of every commit.
     public init(configuration: PipelineConsumerConfiguration, kafka: KafkaConsumerConfiguration, pool: PostgresPool,
                 handler: Handler, publisher: OutboxPublisher?, logger: Logger) {
         self.configuration = configuration
@@ -71,9 +71,11 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
 
     /// Consumes until graceful shutdown, then leaves the group cleanly.
     public func run() async throws {
-        let pool = pool, offsets = offsets, logger = logger
+        let pool = pool, offsets = offsets, logger = logger, publisher = publisher
         let consumer = try KafkaConsumer(configuration: kafka, logger: logger, onAssign: { partitions in
             let stored = try await pool.withConnection { try await offsets.load(partitions, on: $0) }
+            // The previous owner's last messages may still wait in the outbox: they go first.
+            publisher?.wake(fromStart: true)
             logger.info("partitions assigned", metadata: ["partitions": "\(partitions.count)", "with_stored_offsets": "\(stored.count)"])
             return stored
         }, onRevoke: { partitions in
@@ -124,10 +126,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
                         lingerFailure = error
                     }
                 }
-                if !batch.isEmpty {
-                    try await commit(batch)
-                    publisher?.wake()
-                }
+                if !batch.isEmpty { try await commit(batch) }
                 if ContinuousClock.now - lastLag > configuration.lagInterval {
                     lastLag = .now
                     await reportLag(consumer)
@@ -169,17 +168,22 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
         }
     }
 
-    /// Applies `batch` with retries; isolates and dead-letters a message that fails permanently.
+    /// Applies `batch` with retries and hands its messages to the publisher; isolates and
+    /// dead-letters a message that fails permanently.
     private func commit(_ batch: [KafkaMessage]) async throws {
         var attempt = 0
         while true {
             do {
                 let start = ContinuousClock.now
-                try await apply(batch)
+                let enqueued = try await apply(batch)
                 metrics.batchDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
                 metrics.messages.increment(by: batch.count)
+                publisher?.publish(enqueued)
                 return
             } catch where Retriable.isRetriable(error) {
+                // The commit itself may have gone through (a connection lost while committing):
+                // its messages then wait in the outbox, and must go before the retry's.
+                publisher?.wake(fromStart: true)
                 metrics.retries.increment()
                 logger.warning("batch failed with a transient error; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
                 if Task.isShuttingDownGracefully || Task.isCancelled { throw error }
@@ -202,13 +206,14 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
 
     /// One transaction: the handler's state change, its outgoing messages, the offsets. It
     /// commits without waiting for the WAL flush: the offsets inside make it replayable.
-    private func apply(_ batch: [KafkaMessage]) async throws {
+    private func apply(_ batch: [KafkaMessage]) async throws -> Outbox.Enqueued {
         let handler = handler, outbox = outbox, offsets = offsets
-        try await pool.withTransaction { connection in
+        return try await pool.withTransaction { connection in
             try connection.commitWithoutWaitingForFlush()
             let outgoing = try handler.handle(batch, on: connection)
-            try outbox.enqueue(outgoing, on: connection)
+            let enqueued = try outbox.enqueue(outgoing, on: connection)
             try offsets.save(Self.nextOffsets(batch), on: connection)
+            return enqueued
         }
     }
 
@@ -227,6 +232,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
                     try outbox.enqueue(try handler.deadLetter(message, error: error, on: connection), on: connection)
                     try offsets.save(Self.nextOffsets([message]), on: connection)
                 }
+                publisher?.wake()
                 return
             } catch where Retriable.isRetriable(error) && !Task.isShuttingDownGracefully {
                 try? await Task.sleep(for: configuration.backoff.delay(attempt: attempt))

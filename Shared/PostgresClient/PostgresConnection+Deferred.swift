@@ -1,4 +1,5 @@
 import CLibPQ
+import Synchronization
 
 extension PostgresConnection {
     /// Runs `query` inside the open transaction, together with the next statement that needs an
@@ -18,7 +19,23 @@ extension PostgresConnection {
             return
         }
         queuePlanMode(for: query)
-        deferred.append(query)
+        deferred.append(DeferredStatement(query))
+    }
+
+    /// Like ``executeDeferred(_:)``, for a statement whose rows are wanted later (e.g. the
+    /// positions an insert's `RETURNING` assigned): they land in the returned box when the
+    /// statement has gone out, at the latest with COMMIT. Outside a transaction the statement
+    /// runs at once and the box is filled on return.
+    public func queryDeferred(_ query: PostgresQuery) throws -> DeferredRows {
+        let rows = DeferredRows()
+        try query.checkEncoded()
+        guard inTransaction else {
+            rows.fill(try self.query(query))
+            return rows
+        }
+        queuePlanMode(for: query)
+        deferred.append(DeferredStatement(query, rows: rows))
+        return rows
     }
 
     /// Inside a transaction, queues the settings `query` wants when the transaction is in the
@@ -30,13 +47,13 @@ extension PostgresConnection {
         guard inTransaction, query.usesGenericPlan != transactionUsesGenericPlans else { return }
         transactionUsesGenericPlans = query.usesGenericPlan
         if query.usesGenericPlan {
-            deferred.append("SET LOCAL plan_cache_mode = force_generic_plan")
-            deferred.append("SET LOCAL enable_seqscan = off")
+            deferred.append(DeferredStatement("SET LOCAL plan_cache_mode = force_generic_plan"))
+            deferred.append(DeferredStatement("SET LOCAL enable_seqscan = off"))
         } else {
             // The session's own mode: what `connect` set, or else the server's (DEFAULT).
-            deferred.append(configuration.forceCustomPlans ? "SET LOCAL plan_cache_mode = force_custom_plan"
-                                                           : "SET LOCAL plan_cache_mode TO DEFAULT")
-            deferred.append("SET LOCAL enable_seqscan TO DEFAULT")
+            deferred.append(DeferredStatement(configuration.forceCustomPlans ? "SET LOCAL plan_cache_mode = force_custom_plan"
+                                                                             : "SET LOCAL plan_cache_mode TO DEFAULT"))
+            deferred.append(DeferredStatement("SET LOCAL enable_seqscan TO DEFAULT"))
         }
     }
 
@@ -46,7 +63,7 @@ extension PostgresConnection {
         try reconnectIfBroken()
         let waiting = takeWaiting()
         guard !waiting.isEmpty else { return try runAlone(query) }
-        return try runPipeline(waiting + [query]).last ?? PostgresResult.empty
+        return try runPipeline(waiting + [DeferredStatement(query)]).last ?? PostgresResult.empty
     }
 
     /// Runs `queries` and returns each one's rows, in order. Inside a transaction they go out in
@@ -66,7 +83,7 @@ extension PostgresConnection {
             pipeline += deferred
             deferred.removeAll()
             positions.append(pipeline.count)
-            pipeline.append(query)
+            pipeline.append(DeferredStatement(query))
         }
         let results = try runPipeline(pipeline)
         return positions.map { results[$0] }
@@ -92,17 +109,19 @@ extension PostgresConnection {
     }
 
     /// The pending BEGIN and the deferred statements, in order; both are cleared.
-    private func takeWaiting() -> [PostgresQuery] {
+    private func takeWaiting() -> [DeferredStatement] {
         var waiting = deferred
-        if let begin = pendingBegin { waiting.insert(begin, at: 0) }
+        if let begin = pendingBegin { waiting.insert(DeferredStatement(begin), at: 0) }
         pendingBegin = nil
         deferred.removeAll()
         return waiting
     }
 
     /// Runs `queries` in one pipeline ending in one sync: one round trip. Returns each query's
-    /// result; throws the first error (later statements are skipped by the server).
-    private func runPipeline(_ queries: [PostgresQuery]) throws -> [PostgresResult] {
+    /// result, and fills the boxes of those that asked for their rows; throws the first error
+    /// (later statements are skipped by the server, and no box is filled).
+    private func runPipeline(_ statements: [DeferredStatement]) throws -> [PostgresResult] {
+        let queries = statements.map(\.query)
         let conn = try ensureConnected()
         // Prepared outside the pipeline (once per session and statement).
         let names = try queries.map { try statementName(for: $0, conn: conn) }
@@ -143,6 +162,7 @@ extension PostgresConnection {
         PQclear(sync)
         guard synced, PQexitPipelineMode(conn) == 1 else { throw abandonPipeline(conn, sql: queries.last?.sql) }
         if let failure { throw failure }
+        for (statement, result) in zip(statements, results) { statement.rows?.fill(result) }
         return results
     }
 
@@ -153,4 +173,31 @@ extension PostgresConnection {
         close()
         return error
     }
+}
+
+/// A statement waiting in an open transaction to go out with the next one that needs an answer.
+struct DeferredStatement {
+    /// The statement.
+    var query: PostgresQuery
+    /// Where its rows go, for a ``PostgresConnection/queryDeferred(_:)``.
+    var rows: DeferredRows?
+
+    init(_ query: PostgresQuery, rows: DeferredRows? = nil) {
+        self.query = query
+        self.rows = rows
+    }
+}
+
+/// The rows of a deferred statement (``PostgresConnection/queryDeferred(_:)``), there once the
+/// statement has gone out: read them after the transaction committed. Sendable, so a
+/// transaction body can hand the box out of its connection.
+public final class DeferredRows: Sendable {
+    private let storage = Mutex<PostgresResult?>(nil)
+
+    init() {}
+
+    /// The statement's rows; nil while it has not gone out (or when its pipeline failed).
+    public var result: PostgresResult? { storage.withLock { $0 } }
+
+    func fill(_ result: PostgresResult) { storage.withLock { $0 = result } }
 }

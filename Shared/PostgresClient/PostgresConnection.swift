@@ -27,7 +27,7 @@ public actor PostgresConnection {
     /// The BEGIN of the open transaction while it waits to go out with the first statement.
     var pendingBegin: PostgresQuery?
     /// Statements waiting to go out with the next one (see ``executeDeferred(_:)``).
-    var deferred: [PostgresQuery] = []
+    var deferred: [DeferredStatement] = []
     /// Whether the open transaction has switched to generic plans (see
     /// ``PostgresQuery/genericPlan(_:)``); every transaction starts in the session's mode.
     var transactionUsesGenericPlans = false

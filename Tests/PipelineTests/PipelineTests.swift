@@ -289,7 +289,7 @@ final class RecordingHandler: BatchHandler {
         var first = (0..<40).map { message($0) }
         first[13] = message(13, bytes: 2_000_000)
         first[31] = message(31, bytes: 1_500_000)
-        try await fixture.pool.withTransaction { try outbox.enqueue(first, on: $0) }
+        try await fixture.pool.withTransaction { _ = try outbox.enqueue(first, on: $0) }
 
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: fixture.bootstrap), logger: Self.logger)
         let publisher = OutboxPublisher(pool: fixture.pool, producer: producer, schema: fixture.schema, logger: Self.logger)
@@ -301,7 +301,7 @@ final class RecordingHandler: BatchHandler {
                 try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox") == 0
             }
             // Still running: later rows are published too.
-            try await fixture.pool.withTransaction { try outbox.enqueue(second, on: $0) }
+            try await fixture.pool.withTransaction { _ = try outbox.enqueue(second, on: $0) }
             publisher.wake()
             try await Self.waitUntil("the later rows leave the outbox") {
                 try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox") == 0
@@ -351,7 +351,7 @@ final class RecordingHandler: BatchHandler {
             }
         }
         for await _ in inserted { break }
-        try await fixture.pool.withTransaction { try outbox.enqueue([quick], on: $0) }
+        try await fixture.pool.withTransaction { _ = try outbox.enqueue([quick], on: $0) }
         #expect(try await publisher.publishBatch(fromStart: false) == 1, "only the committed row")
         releaseSignal.yield()
         try await slow.value

@@ -55,8 +55,8 @@ import TestSupport
         // A row the publisher will try to send to a broker that is gone.
         let late = UUID()
         try await fixture.pool.withTransaction { connection in
-            try Outbox(schema: fixture.schema).enqueue([OutboxMessage(id: late, topic: fixture.output, key: "k",
-                                                                      payload: Array("late".utf8))], on: connection)
+            _ = try Outbox(schema: fixture.schema).enqueue([OutboxMessage(id: late, topic: fixture.output, key: "k",
+                                                                          payload: Array("late".utf8))], on: connection)
         }
         publisher.wake()
         try await Task.sleep(for: .milliseconds(500))

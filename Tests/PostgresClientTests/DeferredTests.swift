@@ -150,4 +150,31 @@ struct DeferredTests {
         #expect(try await connection.backendPID() != pid)
         #expect(try await other.query("SELECT count(*) FROM \(identifier: name)")[0].decode(Int.self, at: 0) == 1)
     }
+
+    /// `queryDeferred` keeps a deferred statement's rows (an insert's `RETURNING`) for after
+    /// the commit: empty while the statement waits, filled when it went out with COMMIT, in the
+    /// insert's order; outside a transaction it runs at once. A failed pipeline fills nothing.
+    @Test func deferredRowsArriveWithTheCommit() async throws {
+        let connection = try await TestDB.connect()
+        let name = try await table(connection)
+        let rows = try await connection.transaction { connection -> DeferredRows in
+            let rows = try connection.queryDeferred("INSERT INTO \(identifier: name) SELECT unnest(\([7, 3, 5])::int[]) RETURNING n")
+            #expect(rows.result == nil, "still waiting for the commit")
+            return rows
+        }
+        #expect(try rows.result?.map { try $0.decode(Int.self, at: 0) } == [7, 3, 5])
+
+        let alone = try await connection.queryDeferred("INSERT INTO \(identifier: name) VALUES (\(9)) RETURNING n * 2")
+        #expect(try alone.result?.first?.decode(Int.self, at: 0) == 18, "outside a transaction: at once")
+
+        var failed: DeferredRows?
+        await #expect(throws: PostgresError.self) {
+            try await connection.transaction { connection in
+                failed = try connection.queryDeferred("INSERT INTO \(identifier: name) VALUES (\(1)) RETURNING n")
+                try connection.executeDeferred("INSERT INTO \(identifier: name) VALUES (\(7))")  // duplicate key at COMMIT's round trip
+            }
+        }
+        #expect(failed != nil && failed?.result == nil, "no rows from a pipeline that failed")
+        #expect(try await connection.query("SELECT count(*) FROM \(identifier: name)")[0].decode(Int.self, at: 0) == 4)
+    }
 }
