@@ -40,7 +40,7 @@ public final class DeliveryWorker: Service, Sendable {
     private let failed = Counter(label: "notification_failed_total")
     private let retried = Counter(label: "notification_retries_total")
 
-    /// A worker over `store`'s schema; `publisher` is woken after each recorded outcome.
+    /// A worker over `store`'s schema; `publisher` gets the receipts of each round.
     public init(pool: PostgresPool, store: NoticeStore, receiptTopic: String, routing: ChannelRouting,
                 letters: LetterTemplates, webhook: WebhookSender, policy: DeliveryPolicy, clock: any WallClock,
                 publisher: OutboxPublisher?, logger: Logger) {
@@ -79,7 +79,6 @@ public final class DeliveryWorker: Service, Sendable {
             return attempts
         }
         try await finish(attempts)
-        publisher?.wake()
         return claimed.count
     }
 
@@ -140,7 +139,7 @@ public final class DeliveryWorker: Service, Sendable {
                 final(.failed, at: clock.now(), reason: reason)
             }
         }
-        try await record(finals)
+        if let receipts = try await record(finals) { publisher?.publish(receipts) }
         for final in finals {
             if final.outcome.status == .delivered {
                 delivered.increment()
@@ -173,18 +172,18 @@ public final class DeliveryWorker: Service, Sendable {
     }
 
     /// In one transaction: the final states and, for each notice that was still pending, its
-    /// receipt in the outbox.
-    private func record(_ finals: [Final]) async throws {
-        guard !finals.isEmpty else { return }
+    /// receipt in the outbox; returns the receipts enqueued, for the publisher.
+    private func record(_ finals: [Final]) async throws -> Outbox.Enqueued? {
+        guard !finals.isEmpty else { return nil }
         let store = store, outbox = outbox, topic = receiptTopic
-        try await pool.withTransaction { connection in
+        return try await pool.withTransaction { connection in
             let changed = try store.markFinal(finals.map(\.outcome), on: connection)
             let receipts = try finals.filter { changed.contains($0.request.id.lowercased()) }.map { final in
                 try ReceiptMessage.make(NoticeReceipt(request: final.request, status: final.outcome.status,
                                                       deliveredAt: final.outcome.status == .delivered ? final.outcome.at : nil,
                                                       reason: final.outcome.reason, channel: final.outcome.channel), topic: topic)
             }
-            try outbox.enqueue(receipts, on: connection)
+            return try outbox.enqueue(receipts, on: connection)
         }
     }
 }
