@@ -85,16 +85,30 @@ public final class OutboxPublisher: Service, Sendable {
 
     /// Hands over messages a transaction enqueued, after it committed: they are sent at once,
     /// in the order handed over, unless a pass is due first. Without their positions (see
-    /// ``Outbox/Enqueued/pending()``) a pass publishes them instead.
+    /// ``Outbox/Enqueued/pending()``), or when more than 8 batches wait already, a pass publishes
+    /// them instead.
     public func publish(_ enqueued: Outbox.Enqueued) {
         guard let pending = enqueued.pending() else { return wake() }
         guard !pending.isEmpty else { return }
-        handover.withLock { $0.queue += pending }
+        let limit = 8 * batchSize
+        handover.withLock { state in
+            if state.queue.count + pending.count <= limit {
+                state.queue += pending
+            } else {
+                // Sending is stuck (passes failing and backing off): the rows wait in the table,
+                // not in memory, and a pass from the start publishes them in order.
+                state.queue.removeAll()
+                state.pass = .fromStart
+            }
+        }
         doorbell.ring()
     }
 
     /// Messages sent as handed over, without a pass (for tests and diagnostics).
     public var sentAsHandedOver: Int { handedOverSent.load(ordering: .relaxed) }
+
+    /// Messages handed over and waiting to be sent (for tests and diagnostics).
+    public var handedOverWaiting: Int { handover.withLock { $0.queue.count } }
 
     /// Passes over the table that committed (for tests and diagnostics).
     public var passesCompleted: Int { passes.load(ordering: .relaxed) }

@@ -42,11 +42,11 @@ import TestSupport
         let publisher: OutboxPublisher
 
         /// Periodic passes `idleInterval` apart (from the start every `rescanInterval`).
-        init(idleInterval: Duration = .milliseconds(200), rescanInterval: Duration = .seconds(1)) async throws {
+        init(batchSize: Int = 2000, idleInterval: Duration = .milliseconds(200), rescanInterval: Duration = .seconds(1)) async throws {
             fixture = try await Fixture.make(partitions: 1)
             outbox = Outbox(schema: fixture.schema)
             producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: fixture.bootstrap), logger: logger)
-            publisher = OutboxPublisher(pool: fixture.pool, producer: producer, schema: fixture.schema,
+            publisher = OutboxPublisher(pool: fixture.pool, producer: producer, schema: fixture.schema, batchSize: batchSize,
                                         idleInterval: idleInterval, rescanInterval: rescanInterval, logger: logger)
         }
 
@@ -139,6 +139,25 @@ import TestSupport
         var firstSeen: [String] = []
         for id in output where !firstSeen.contains(id) { firstSeen.append(id) }
         #expect(firstSeen == expected, "the others, in order")
+        await harness.close()
+    }
+
+    /// While sending is stuck, hand-overs do not pile up in memory: beyond 8 batches the queue
+    /// is dropped and a pass from the start publishes the rows from the table, in order.
+    @Test func handOversBeyondTheLimitAreLeftToAPass() async throws {
+        let harness = try await Harness(batchSize: 5)  // a limit of 40 waiting messages
+        let fixture = harness.fixture, publisher = harness.publisher
+        let messages = (0..<60).map { Self.message($0, topic: fixture.output) }
+        publisher.publish(try await harness.enqueue(Array(messages[..<30])))
+        #expect(publisher.handedOverWaiting == 30, "not running yet: they wait")
+        publisher.publish(try await harness.enqueue(Array(messages[30...])))
+        #expect(publisher.handedOverWaiting == 0, "60 would pass the limit: left to a pass")
+        try await Self.running(publisher) {
+            try await PipelineTests.waitUntil("the rows leave the outbox") { try await Self.outboxCount(fixture) == 0 }
+        }
+        #expect(publisher.sentAsHandedOver == 0)
+        let output = try await fixture.outputIDsInOrder(expected: messages.count)
+        #expect(output == messages.map { $0.id.uuidString.lowercased() }, "each once, in order")
         await harness.close()
     }
 }

@@ -109,9 +109,11 @@ final class RecordingHandler: BatchHandler {
             await producer.shutdown()
         }
 
-        /// Runs consumer and publisher until `done` holds, then stops them as a shutdown would.
+        /// Runs consumer and publisher until `done` holds, then stops them as a shutdown would;
+        /// returns how many messages the publisher sent as the consumer handed them over.
+        @discardableResult
         func run(handler: RecordingHandler, linger: Duration = .zero,
-                 until done: @escaping @Sendable () async throws -> Bool) async throws {
+                 until done: @escaping @Sendable () async throws -> Bool) async throws -> Int {
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrap), logger: logger)
             let publisher = OutboxPublisher(pool: pool, producer: producer, schema: schema, logger: logger)
             var kafka = KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: group)
@@ -134,6 +136,7 @@ final class RecordingHandler: BatchHandler {
                 try await tasks.waitForAll()
             }
             await producer.shutdown()
+            return publisher.sentAsHandedOver
         }
 
         func count(_ sql: PostgresQuery) async throws -> Int {
@@ -193,13 +196,15 @@ final class RecordingHandler: BatchHandler {
         let midway = try await fixture.processedCount()
         #expect(midway >= 300 && midway < 1000, "the first incarnation should stop part-way, processed \(midway)")
 
-        // A second incarnation resumes from the offsets stored in PostgreSQL.
-        try await fixture.run(handler: handler) {
+        // A second incarnation resumes from the offsets stored in PostgreSQL; its publisher
+        // sends what its consumer hands over, after a pass for what the first one left.
+        let handedOver = try await fixture.run(handler: handler) {
             let processed = try await fixture.processedCount()
             let waiting = try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox")
             return processed >= 1000 && waiting == 0
         }
         #expect(try await fixture.processedCount() == 1000)
+        #expect(handedOver > 0, "commits are handed over, not only read back by passes")
         #expect(try await fixture.count("SELECT count(DISTINCT value)::int FROM \(identifier: fixture.schema).processed") == 1000)
         #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox") == 0)
         let output = try await fixture.distinctOutputIDs(expected: 1000)

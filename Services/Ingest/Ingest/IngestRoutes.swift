@@ -66,16 +66,18 @@ public struct IngestRoutes: Sendable {
         let intake = intake, now = clock.now(), outbox = Outbox(schema: intake.schema)
         let outcome: EventIntake.Outcome
         do {
-            outcome = try await pool.withTransaction { connection in
+            let enqueued: Outbox.Enqueued
+            (outcome, enqueued) = try await pool.withTransaction { connection in
                 let outcome = try intake.process(submissions, now: now, on: connection)
-                try outbox.enqueue(outcome.outbox, on: connection)
-                return outcome
+                return (outcome, try outbox.enqueue(outcome.outbox, on: connection))
             }
+            publisher?.publish(enqueued)
         } catch where Retriable.isRetriable(error) {
+            // The commit may have gone through: its messages then wait in the outbox, and go first.
+            publisher?.wake(fromStart: true)
             context.logger.warning("event submission failed with a transient error", metadata: ["error": "\(error)"])
             throw APIError(.serviceUnavailable, code: "unavailable", message: "the database is unavailable; retry later")
         }
-        publisher?.wake()
         IngestMetrics.recordBatch(transport: .http, nanoseconds: (ContinuousClock.now - start).nanoseconds)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
