@@ -158,7 +158,13 @@ public final class OutboxPublisher: Service, Sendable {
                 let now = ContinuousClock.now
                 switch nextWork(loop, now: now) {
                 case .pass(let kind):
-                    try await pass(fromStart: kind == .fromStart || now - loop.lastFromStart >= rescanInterval, loop: &loop)
+                    do {
+                        try await pass(kind, loop: &loop)
+                    } catch {
+                        // Not done: it still goes before anything handed over.
+                        handover.withLock { $0.pass = max($0.pass ?? kind, kind) }
+                        throw error
+                    }
                 case .send(let rows):
                     await send(rows, loop: &loop)
                 case .delete:
@@ -180,8 +186,8 @@ public final class OutboxPublisher: Service, Sendable {
         }
         let deadline = ContinuousClock.now + shutdownTimeout
         do {
-            var deleting = loop.sent
-            while try await publishBatch(fromStart: true, deleting: &deleting).handled.count == batchSize {}
+            var deleting = loop.sent, after: Int64 = 0
+            while let last = try await publishBatch(after: after, deleting: &deleting).handled.max(), last > after { after = last }
         } catch {
             logger.warning("outbox not drained at shutdown; the rows stay for the next start", metadata: ["error": "\(error)"])
         }
@@ -224,17 +230,24 @@ public final class OutboxPublisher: Service, Sendable {
     }
 
     /// A pass over the table, which also deletes what was sent as handed over. What it sent
-    /// leaves the queue; when it read a full batch, another pass follows at once.
-    private func pass(fromStart: Bool, loop: inout LoopState) async throws {
+    /// leaves the queue. When it read a full batch, the next pass goes on right after that
+    /// batch (not after the last position published, which handed-over rows may have moved past
+    /// rows still waiting) and comes before anything handed over.
+    private func pass(_ kind: PassKind, loop: inout LoopState) async throws {
         let now = ContinuousClock.now
-        let outcome = try await publishBatch(fromStart: fromStart, deleting: &loop.sent)
+        if kind == .fromStart { loop.resumeAfter = nil }  // asked to start over: rows below may be new
+        let fromStart = loop.resumeAfter == nil && (kind == .fromStart || now - loop.lastFromStart >= rescanInterval)
+        let after = loop.resumeAfter ?? (fromStart ? 0 : cursor.load(ordering: .relaxed))
+        let outcome = try await publishBatch(after: after, deleting: &loop.sent)
         loop.lastPass = now
         loop.lastDelete = now
         if fromStart { loop.lastFromStart = now }
+        let full = outcome.handled.count == batchSize
+        loop.resumeAfter = full ? outcome.handled.max() : nil
         let handled = Set(outcome.handled)
         handover.withLock { state in
             if !handled.isEmpty { state.queue.removeAll { handled.contains($0.seq) } }
-            if outcome.handled.count == batchSize { state.pass = max(state.pass ?? .afterCursor, .afterCursor) }
+            if full { state.pass = max(state.pass ?? .afterCursor, .afterCursor) }
         }
     }
 
@@ -268,14 +281,14 @@ public final class OutboxPublisher: Service, Sendable {
     @discardableResult
     public func publishBatch(fromStart: Bool = true) async throws -> Int {
         var deleting: [Int64] = []
-        return try await publishBatch(fromStart: fromStart, deleting: &deleting).handled.count
+        return try await publishBatch(after: fromStart ? 0 : cursor.load(ordering: .relaxed), deleting: &deleting).handled.count
     }
 
-    /// ``publishBatch(fromStart:)``, deleting the rows at `deleting` (sent already) in the same
-    /// transaction, before reading; `deleting` is emptied once that committed.
-    private func publishBatch(fromStart: Bool, deleting: inout [Int64]) async throws -> PublishOutcome {
+    /// Publishes the oldest waiting messages after position `after`, deleting the rows at
+    /// `deleting` (sent already) in the same transaction, before reading; `deleting` is emptied
+    /// once that committed.
+    private func publishBatch(after: Int64, deleting: inout [Int64]) async throws -> PublishOutcome {
         let outbox = outbox, producer = producer, batchSize = batchSize, sent = deleting
-        let after = fromStart ? 0 : cursor.load(ordering: .relaxed)
         let start = ContinuousClock.now
         let outcome = try await pool.withTransaction { connection -> PublishOutcome in
             try connection.commitWithoutWaitingForFlush()  // a lost delete only publishes again
@@ -386,6 +399,8 @@ private struct Handover {
 private struct LoopState {
     /// Positions sent as handed over and acknowledged, still in the table until the next pass.
     var sent: [Int64] = []
+    /// Where the next pass goes on after one that read a full batch; nil when none did.
+    var resumeAfter: Int64?
     /// When the last pass ran, the last one from the start, and the last delete of sent rows.
     var lastPass = ContinuousClock.now
     var lastFromStart = ContinuousClock.now

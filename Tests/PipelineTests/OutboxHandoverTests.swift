@@ -160,4 +160,43 @@ import TestSupport
         #expect(output == messages.map { $0.id.uuidString.lowercased() }, "each once, in order")
         await harness.close()
     }
+
+    /// A pass asked for after an assignment that finds more than a batch goes on right after
+    /// each batch until it is through, before anything handed over is sent: rows committed late
+    /// below the last position published (here by a transaction that held its positions while
+    /// handed-over rows went out) must not wait for the next rescan while later rows overtake them.
+    @Test func aPassOfSeveralBatchesGoesBeforeHandedOverMessages() async throws {
+        let harness = try await Harness(batchSize: 5, idleInterval: .seconds(30), rescanInterval: .seconds(30))
+        let fixture = harness.fixture, publisher = harness.publisher, outbox = harness.outbox
+        let early = (0..<3).map { Self.message($0, topic: fixture.output) }
+        let leftovers = (10..<22).map { Self.message($0, topic: fixture.output) }
+        let later = (30..<33).map { Self.message($0, topic: fixture.output) }
+        try await Self.running(publisher) {
+            try await PipelineTests.waitUntil("the first pass is done") { publisher.passesCompleted > 0 }
+            let (inserted, insertedSignal) = AsyncStream<Void>.makeStream()
+            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+            let slow = Task {
+                try await fixture.pool.withTransaction { connection in
+                    try outbox.enqueue(leftovers, on: connection)
+                    try connection.execute("SELECT 1")  // the insert goes out: the leftovers take the lower positions
+                    insertedSignal.yield()
+                    for await _ in release { break }
+                }
+            }
+            for await _ in inserted { break }
+            publisher.publish(try await harness.enqueue(early))
+            try await PipelineTests.waitUntil("the early rows are sent") { publisher.sentAsHandedOver == early.count }
+            releaseSignal.yield()
+            try await slow.value
+            publisher.wake(fromStart: true)  // as after a partition assignment
+            publisher.publish(try await harness.enqueue(later))
+            try await PipelineTests.waitUntil("every row is published") { try await Self.outboxCount(fixture) == 0 }
+        }
+        let expected = (early + leftovers + later).map { $0.id.uuidString.lowercased() }
+        let output = try await fixture.outputIDsInOrder(expected: expected.count)
+        var firstSeen: [String] = []
+        for id in output where !firstSeen.contains(id) { firstSeen.append(id) }
+        #expect(firstSeen == expected)
+        await harness.close()
+    }
 }
