@@ -68,4 +68,18 @@ import Testing
                 == "postgres://u:p@h:1/b?sslmode=disable")
         #expect(DatabaseURL.replacingDatabase(in: "host=h dbname=x", with: "b") == nil)
     }
+
+    /// Latencies land in the second their events were published in; a second without samples
+    /// stays, empty, so that the seconds keep their places.
+    @Test func timelineGroupsLatenciesBySecondOfPublication() {
+        var timeline = LatencyTimeline()
+        for millis in 1...100 { timeline.record(.milliseconds(millis), publishedAfter: .milliseconds(300)) }
+        timeline.record(.milliseconds(900), publishedAfter: .milliseconds(2_999))
+        timeline.record(.milliseconds(5), publishedAfter: .milliseconds(-1))  // before the origin: second 0
+        let seconds = timeline.summaries
+        #expect(seconds.map(\.second) == [0, 1, 2])
+        #expect(seconds.map(\.count) == [101, 0, 1])
+        #expect(abs(seconds[0].p99Ms - 99) <= 99 / 64.0 && seconds[0].maxMs == 100)
+        #expect(seconds[1].p99Ms == 0 && seconds[2].p50Ms == 900 && seconds[2].maxMs == 900)
+    }
 }

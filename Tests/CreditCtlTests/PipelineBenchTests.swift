@@ -44,6 +44,13 @@ import Testing
         let memory = try #require(repetitions.first?["memory"] as? [String: Any])
         #expect(Set(memory.keys) == ["ingest", "scoring", "sanctions", "notification"])
         #expect(report.latency.at50pct.scoreChange.count > 0)
+        // Each latency run's score changes, by the second of publication: all of them, once.
+        for repetition in repetitions {
+            let result = try #require((repetition["latency_at_50pct"] as? [String: Any])?["result"] as? [String: Any])
+            let seconds = try #require(result["score_change_by_second"] as? [[String: Any]])
+            let total = (result["score_change"] as? [String: Any])?["count"] as? Int
+            #expect(!seconds.isEmpty && seconds.compactMap { $0["count"] as? Int }.reduce(0, +) == total)
+        }
         #expect(report.latency.at50pct.targetEventsPerS == 150 && report.latency.at80pct.targetEventsPerS == 240)
         #expect(number("parameters.full_load_rate") == 300)
         // Where the CPU went: every service, PostgreSQL, this process and the machine.

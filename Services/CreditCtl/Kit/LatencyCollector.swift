@@ -16,6 +16,8 @@ public actor LatencyCollector {
     private var scored: Set<String> = []
     private var decided: Set<String> = []
     private var scoreLatency = LatencyHistogram()
+    private var scoreTimeline = LatencyTimeline()
+    private var firstPublication: ContinuousClock.Instant?
     private var decisionLatency = LatencyHistogram()
     private var unmatched = 0
     private var stopped = false
@@ -70,6 +72,7 @@ public actor LatencyCollector {
 
     /// Records that the events `ids` were handed to the producer at `instant`.
     public func published(_ ids: [String], at instant: ContinuousClock.Instant) {
+        if firstPublication == nil { firstPublication = instant }
         for id in ids { publishedAt[id] = instant }
     }
 
@@ -83,8 +86,8 @@ public actor LatencyCollector {
         await consumer.close()
         if let failure { throw failure }
         return LatencyResult(published: publishedAt.count, scoreChange: LatencySummary(scoreLatency),
-                             decision: LatencySummary(decisionLatency), exactDecisions: tracer.exactDecisions,
-                             unmatchedDecisions: unmatched)
+                             scoreChangeBySecond: scoreTimeline.summaries, decision: LatencySummary(decisionLatency),
+                             exactDecisions: tracer.exactDecisions, unmatchedDecisions: unmatched)
     }
 
     private func handle(_ batch: [KafkaMessage], at now: ContinuousClock.Instant) {
@@ -93,7 +96,10 @@ public actor LatencyCollector {
                 guard let change = try? MessageCoding.decode(ScoreChange.self, from: Data(message.value)) else { continue }
                 tracer.remember(change)
                 guard let published = publishedAt[change.eventID] else { continue }
-                if scored.insert(change.eventID).inserted { scoreLatency.record(now - published) }
+                if scored.insert(change.eventID).inserted {
+                    scoreLatency.record(now - published)
+                    scoreTimeline.record(now - published, publishedAfter: published - (firstPublication ?? published))
+                }
             } else if message.topic == Topics.sanctionsDecisions {
                 guard let decision = try? MessageCoding.decode(Decision.self, from: Data(message.value)),
                       decided.insert(decision.caseID + "/" + decision.action.rawValue).inserted else { continue }
@@ -144,6 +150,8 @@ public struct LatencyResult: Codable, Sendable, Hashable {
     public var published: Int
     /// Publication → first score change of the event.
     public var scoreChange: LatencySummary
+    /// The same, by the second of the run in which the events were published.
+    public var scoreChangeBySecond: [LatencySecond]
     /// Publication → decision (one sample per case and action).
     public var decision: LatencySummary
     /// Decisions traced to their event through the case id.
@@ -154,6 +162,7 @@ public struct LatencyResult: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case published
         case scoreChange = "score_change"
+        case scoreChangeBySecond = "score_change_by_second"
         case decision
         case exactDecisions = "decisions_traced_by_case"
         case unmatchedDecisions = "decisions_unmatched"

@@ -273,6 +273,8 @@ public struct PipelineBenchmark: Sendable {
                            + "decision p50 %.1f p99 %.1f ms (%d)", share * 100, rate, run.result.scoreChange.p50Ms,
                            run.result.scoreChange.p99Ms, run.result.scoreChange.p999Ms, run.result.decision.p50Ms,
                            run.result.decision.p99Ms, run.result.decision.count))
+                say("    score change p99 by second of publication (ms): "
+                    + run.result.scoreChangeBySecond.map { String(format: "%.0f", $0.p99Ms) }.joined(separator: " "))
                 latency.append(run)
             }
             await producer.shutdown()
