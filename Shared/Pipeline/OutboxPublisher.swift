@@ -11,8 +11,8 @@ import Synchronization
 /// Two ways out of the outbox, one loop, so they never overtake each other:
 /// - **Handed over** (`publish(_:)`): a consumer that just committed hands over the messages it
 ///   enqueued, with their positions; they are sent at once, without reading them back, and
-///   deleted later, together (every `deleteInterval` at most, in one round trip, or by the next
-///   pass). On the score path this saves a transaction and two round trips per batch.
+///   deleted together about `deleteInterval` later, in one round trip (or by the next pass). On
+///   the score path this saves a transaction and two round trips per batch.
 /// - **A pass over the table** (`wake()`, and every `idleInterval`): reads the waiting rows in
 ///   position order, sends them and deletes them in one transaction. A pass goes before anything
 ///   handed over later, so rows nobody handed over (an HTTP submission, a job, a crash's
@@ -118,7 +118,7 @@ public final class OutboxPublisher: Service, Sendable {
     /// brokers that are gone must not hold the service up); what is not acknowledged by then
     /// stays in the outbox for the next start. Returns at once when cancelled.
     public func run() async throws {
-        let shutdownTimeout = shutdownTimeout, idleInterval = idleInterval, doorbell = doorbell
+        let shutdownTimeout = shutdownTimeout, doorbell = doorbell, tick = min(idleInterval, deleteInterval)
         let result = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
             group.addTask {
                 do {
@@ -127,9 +127,9 @@ public final class OutboxPublisher: Service, Sendable {
                     return .failure(error)
                 }
             }
-            group.addTask {  // every `idleInterval`: look for rows nobody announced, and for shutdown
+            group.addTask {  // the loop looks around: for sent rows to delete, rows nobody announced, shutdown
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: idleInterval)
+                    try? await Task.sleep(for: tick)
                     doorbell.ring()
                 }
                 return nil
