@@ -97,6 +97,12 @@ import Testing
         #expect(median?.seconds == 4)
         #expect(CPUShares.median([]) == nil)
         #expect(shares.seconds(of: ["ingest", "postgresql", "scoring"]) == ["ingest": 2, "postgresql": 6])
+
+        // A part of many processes: each process's own difference. Backend 2 exits with its
+        // 50 s, backend 3 starts; the sums fall from 100 to 55 while the part spent 5 s.
+        let early = CPUSnapshot(seconds: ["postgresql": 100], processes: ["postgresql": [1: 50, 2: 50]], instant: start)
+        let late = CPUSnapshot(seconds: ["postgresql": 55], processes: ["postgresql": [1: 53, 3: 2]], instant: start + .seconds(4))
+        #expect(late.shares(since: early).cores["postgresql"] == 1.25)
     }
 
     @Test func machineAndPostgresCountersReadThisMachine() {

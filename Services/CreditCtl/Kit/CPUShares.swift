@@ -44,12 +44,18 @@ public struct CPUShares: Codable, Sendable, Hashable {
 public struct CPUSnapshot: Sendable {
     /// CPU seconds so far per part.
     public var seconds: [String: Double]
+    /// For a part made of many processes (`postgresql`), CPU seconds so far per process id:
+    /// the part's share is then the sum of each process's own difference. A process that exits
+    /// takes its CPU seconds with it, so the difference of the sums could fall (to zero, once
+    /// clamped) while the part was busy: the test server's backends of other suites come and go.
+    public var processes: [String: [Int32: Double]]
     /// When it was taken.
     public var instant: ContinuousClock.Instant
 
     /// A reading with these counters.
-    public init(seconds: [String: Double], instant: ContinuousClock.Instant) {
+    public init(seconds: [String: Double], processes: [String: [Int32: Double]] = [:], instant: ContinuousClock.Instant) {
         self.seconds = seconds
+        self.processes = processes
         self.instant = instant
     }
 
@@ -58,10 +64,11 @@ public struct CPUSnapshot: Sendable {
     /// `benchmark`, and the busy time of all CPUs as `machine`.
     public static func take(processes: [String: Int32]) -> CPUSnapshot {
         var seconds = processes.mapValues(ProcessMemory.cpuSeconds)
-        seconds["postgresql"] = postgresSeconds()
+        let postgres = postgresProcessSeconds()
+        seconds["postgresql"] = postgres.values.reduce(0, +)
         seconds["benchmark"] = ProcessMemory.cpuSeconds(pid: getpid())
         seconds["machine"] = machineBusySeconds()
-        return CPUSnapshot(seconds: seconds, instant: .now)
+        return CPUSnapshot(seconds: seconds, processes: ["postgresql": postgres], instant: .now)
     }
 
     /// Cores used per part between `earlier` and this reading; `other` is the machine's busy
@@ -71,7 +78,12 @@ public struct CPUSnapshot: Sendable {
         var cores: [String: Double] = [:]
         for (name, value) in seconds {
             guard let before = earlier.seconds[name] else { continue }
-            cores[name] = max(0, value - before) / elapsed
+            if let now = processes[name], let then = earlier.processes[name] {
+                // Processes started since count from zero; a reused id that reads less counts nothing.
+                cores[name] = now.reduce(0) { $0 + max(0, $1.value - then[$1.key, default: 0]) } / elapsed
+            } else {
+                cores[name] = max(0, value - before) / elapsed
+            }
         }
         if let machine = cores["machine"] {
             cores["other"] = max(0, machine - cores.filter { $0.key != "machine" }.values.reduce(0, +))
@@ -79,17 +91,18 @@ public struct CPUSnapshot: Sendable {
         return CPUShares(cores: cores, seconds: elapsed)
     }
 
-    /// CPU seconds of every process whose name is `postgres` (the server and its backends).
-    static func postgresSeconds() -> Double {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
-        var total = 0.0
+    /// CPU seconds of every process whose name is `postgres` (the server and its backends), by
+    /// process id.
+    static func postgresProcessSeconds() -> [Int32: Double] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [:] }
+        var seconds: [Int32: Double] = [:]
         for entry in entries {
             guard let pid = Int32(entry),
                   let comm = try? String(contentsOfFile: "/proc/\(entry)/comm", encoding: .utf8),
                   comm.hasPrefix("postgres") else { continue }
-            total += ProcessMemory.cpuSeconds(pid: pid)
+            seconds[pid] = ProcessMemory.cpuSeconds(pid: pid)
         }
-        return total
+        return seconds
     }
 
     /// Busy seconds of all CPUs together (`/proc/stat`: everything but idle and iowait).
