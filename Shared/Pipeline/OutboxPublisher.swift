@@ -88,7 +88,13 @@ public final class OutboxPublisher: Service, Sendable {
     /// ``Outbox/Enqueued/pending()``), or when more than 8 batches wait already, a pass publishes
     /// them instead.
     public func publish(_ enqueued: Outbox.Enqueued) {
-        guard let pending = enqueued.pending() else { return wake() }
+        guard let pending = enqueued.pending() else {
+            // Not expected (handed over before the commit, or an insert answer that does not
+            // match): the rows are in the table, and a pass publishes them.
+            logger.warning("outbox messages handed over without their positions; a pass publishes them",
+                           metadata: ["messages": "\(enqueued.messages.count)"])
+            return wake()
+        }
         guard !pending.isEmpty else { return }
         let limit = 8 * batchSize
         handover.withLock { state in
@@ -259,7 +265,9 @@ public final class OutboxPublisher: Service, Sendable {
         do {
             _ = try await producer.send(rows.map(Self.kafkaMessage))
         } catch {
-            logger.debug("sending handed-over outbox messages failed; a pass over the table sends them", metadata: ["error": "\(error)"])
+            // Once per outage, not per batch: nothing handed over is sent before the pass succeeds.
+            logger.warning("sending handed-over outbox messages failed; a pass over the table sends them",
+                           metadata: ["error": "\(error)", "messages": "\(rows.count)"])
             handover.withLock { state in
                 state.queue.removeAll()
                 state.pass = .fromStart
@@ -267,17 +275,17 @@ public final class OutboxPublisher: Service, Sendable {
             return
         }
         loop.sent += rows.map(\.seq)
-        if let last = rows.map(\.seq).max(), last > cursor.load(ordering: .relaxed) { cursor.store(last, ordering: .relaxed) }
+        advanceCursor(to: rows.map(\.seq).max())
         handedOverSent.add(rows.count, ordering: .relaxed)
         published.increment(by: rows.count)
         duration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
     }
 
     /// Publishes the oldest waiting messages (up to `batchSize`; with `fromStart` false, only
-    /// those after the last position published) and deletes them once every one is acknowledged. A message the broker refuses for good (see `isRefusal`) is found by
-    /// splitting the batch and moved to `outbox_dead`, with an error log and
-    /// `outbox_dead_letters_total`; the others are published in order. Returns how many messages
-    /// left the outbox (published or moved).
+    /// those after the last position published) and deletes them once every one is acknowledged.
+    /// A message the broker refuses for good (see `isRefusal`) is found by splitting the batch and
+    /// moved to `outbox_dead`, with an error log and `outbox_dead_letters_total`; the others are
+    /// published in order. Returns how many messages left the outbox (published or moved).
     @discardableResult
     public func publishBatch(fromStart: Bool = true) async throws -> Int {
         var deleting: [Int64] = []
@@ -309,13 +317,18 @@ public final class OutboxPublisher: Service, Sendable {
                 "bytes": "\(message.payload.count)", "error": "\(error)",
             ])
         }
-        if let last = outcome.handled.max() {
-            if last > cursor.load(ordering: .relaxed) { cursor.store(last, ordering: .relaxed) }
+        if !outcome.handled.isEmpty {
+            advanceCursor(to: outcome.handled.max())
             duration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
         }
         if outcome.published > 0 { published.increment(by: outcome.published) }
         if !outcome.buried.isEmpty { deadLetters.increment(by: outcome.buried.count) }
         return outcome
+    }
+
+    /// Moves the last position published forward to `position` (never back).
+    private func advanceCursor(to position: Int64?) {
+        if let position, position > cursor.load(ordering: .relaxed) { cursor.store(position, ordering: .relaxed) }
     }
 
     /// The Kafka message for an outbox row: keyed by subject, with its id in a header.

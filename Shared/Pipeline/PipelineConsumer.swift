@@ -37,10 +37,11 @@ public struct PipelineConsumerConfiguration: Sendable {
 /// The reliability pattern of DESIGN §9 as a service: consume a batch; in one PostgreSQL
 /// transaction apply it (`BatchHandler`), store the outgoing messages in the outbox and the
 /// consumed offsets; commit; hand the outgoing messages to the outbox publisher. On assignment
-/// it starts from the offsets stored in PostgreSQL (Kafka's committed offsets are never used). A stored offset
-/// outside the broker's log is reported loudly (error log, `pipeline_offset_gaps_total`): below
-/// the log start, messages were lost to retention; beyond its end, the broker was reset (the
-/// dev broker starts empty). Either way the consumer carries on from the log's start.
+/// it starts from the offsets stored in PostgreSQL (Kafka's committed offsets are never used).
+/// A stored offset outside the broker's log is reported loudly (error log,
+/// `pipeline_offset_gaps_total`): below the log start, messages were lost to retention; beyond
+/// its end, the broker was reset (the dev broker starts empty). Either way the consumer carries
+/// on from the log's start.
 ///
 /// Transient failures retry the same batch with backoff, offsets unmoved. A permanent failure
 /// splits the batch so that only the message causing it becomes a dead letter.

@@ -13,13 +13,7 @@ extension PostgresConnection {
     /// transaction the statement runs at once: a pipeline would make an implicit transaction of
     /// statements that were meant to commit separately.
     public func executeDeferred(_ query: PostgresQuery) throws {
-        try query.checkEncoded()
-        guard inTransaction else {
-            try execute(query)
-            return
-        }
-        queuePlanMode(for: query)
-        deferred.append(DeferredStatement(query))
+        try enqueueDeferred(query, rows: nil)
     }
 
     /// Like ``executeDeferred(_:)``, for a statement whose rows are wanted later (e.g. the
@@ -28,14 +22,20 @@ extension PostgresConnection {
     /// runs at once and the box is filled on return.
     public func queryDeferred(_ query: PostgresQuery) throws -> DeferredRows {
         let rows = DeferredRows()
+        try enqueueDeferred(query, rows: rows)
+        return rows
+    }
+
+    /// Queues `query` (its rows to go into `rows`) in the open transaction; outside one, runs it.
+    private func enqueueDeferred(_ query: PostgresQuery, rows: DeferredRows?) throws {
         try query.checkEncoded()
         guard inTransaction else {
-            rows.fill(try self.query(query))
-            return rows
+            let result = try self.query(query)
+            rows?.fill(result)
+            return
         }
         queuePlanMode(for: query)
         deferred.append(DeferredStatement(query, rows: rows))
-        return rows
     }
 
     /// Inside a transaction, queues the settings `query` wants when the transaction is in the

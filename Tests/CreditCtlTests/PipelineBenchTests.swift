@@ -79,8 +79,8 @@ import Testing
 
     @Test func cpuSharesAreCoresPerPartWithTheRestAsOther() {
         let start = ContinuousClock.now
-        let before = CPUSnapshot(seconds: ["ingest": 10, "postgresql": 100, "machine": 500], instant: start)
-        let after = CPUSnapshot(seconds: ["ingest": 12, "postgresql": 106, "machine": 516, "scoring": 3],
+        let before = CPUSnapshot(seconds: ["ingest": 10, "machine": 500], processes: ["postgresql": [7: 100]], instant: start)
+        let after = CPUSnapshot(seconds: ["ingest": 12, "machine": 516, "scoring": 3], processes: ["postgresql": [7: 106]],
                                 instant: start + .seconds(4))
         let shares = after.shares(since: before)
         #expect(shares.seconds == 4)
@@ -100,15 +100,15 @@ import Testing
 
         // A part of many processes: each process's own difference. Backend 2 exits with its
         // 50 s, backend 3 starts; the sums fall from 100 to 55 while the part spent 5 s.
-        let early = CPUSnapshot(seconds: ["postgresql": 100], processes: ["postgresql": [1: 50, 2: 50]], instant: start)
-        let late = CPUSnapshot(seconds: ["postgresql": 55], processes: ["postgresql": [1: 53, 3: 2]], instant: start + .seconds(4))
+        let early = CPUSnapshot(seconds: [:], processes: ["postgresql": [1: 50, 2: 50]], instant: start)
+        let late = CPUSnapshot(seconds: [:], processes: ["postgresql": [1: 53, 3: 2]], instant: start + .seconds(4))
         #expect(late.shares(since: early).cores["postgresql"] == 1.25)
     }
 
     @Test func machineAndPostgresCountersReadThisMachine() {
         let snapshot = CPUSnapshot.take(processes: ["self": getpid()])
         #expect(snapshot.seconds["machine", default: 0] > 0)
-        #expect(snapshot.seconds["postgresql", default: 0] > 0, "the test command runs a PostgreSQL server")
+        #expect(snapshot.processes["postgresql", default: [:]].values.reduce(0, +) > 0, "the test command runs a PostgreSQL server")
         let mine = snapshot.seconds["self", default: -1], benchmark = snapshot.seconds["benchmark", default: -2]
         #expect(mine > 0 && abs(mine - benchmark) < 1, "both read this process: \(mine) and \(benchmark)")
     }

@@ -42,12 +42,12 @@ public struct CPUShares: Codable, Sendable, Hashable {
 
 /// CPU counters at one instant, to subtract from a later reading (Linux `/proc`).
 public struct CPUSnapshot: Sendable {
-    /// CPU seconds so far per part.
+    /// CPU seconds so far per part of one process.
     public var seconds: [String: Double]
-    /// For a part made of many processes (`postgresql`), CPU seconds so far per process id:
-    /// the part's share is then the sum of each process's own difference. A process that exits
-    /// takes its CPU seconds with it, so the difference of the sums could fall (to zero, once
-    /// clamped) while the part was busy: the test server's backends of other suites come and go.
+    /// CPU seconds so far per process id, for a part of many processes (`postgresql`): its share
+    /// is the sum of each process's own difference. A process that exits takes its CPU seconds
+    /// with it, so a difference of sums could fall (to zero, once clamped) while the part was
+    /// busy: the test server's backends of other suites come and go.
     public var processes: [String: [Int32: Double]]
     /// When it was taken.
     public var instant: ContinuousClock.Instant
@@ -64,11 +64,9 @@ public struct CPUSnapshot: Sendable {
     /// `benchmark`, and the busy time of all CPUs as `machine`.
     public static func take(processes: [String: Int32]) -> CPUSnapshot {
         var seconds = processes.mapValues(ProcessMemory.cpuSeconds)
-        let postgres = postgresProcessSeconds()
-        seconds["postgresql"] = postgres.values.reduce(0, +)
         seconds["benchmark"] = ProcessMemory.cpuSeconds(pid: getpid())
         seconds["machine"] = machineBusySeconds()
-        return CPUSnapshot(seconds: seconds, processes: ["postgresql": postgres], instant: .now)
+        return CPUSnapshot(seconds: seconds, processes: ["postgresql": postgresProcessSeconds()], instant: .now)
     }
 
     /// Cores used per part between `earlier` and this reading; `other` is the machine's busy
@@ -78,12 +76,12 @@ public struct CPUSnapshot: Sendable {
         var cores: [String: Double] = [:]
         for (name, value) in seconds {
             guard let before = earlier.seconds[name] else { continue }
-            if let now = processes[name], let then = earlier.processes[name] {
-                // Processes started since count from zero; a reused id that reads less counts nothing.
-                cores[name] = now.reduce(0) { $0 + max(0, $1.value - then[$1.key, default: 0]) } / elapsed
-            } else {
-                cores[name] = max(0, value - before) / elapsed
-            }
+            cores[name] = max(0, value - before) / elapsed
+        }
+        for (name, now) in processes {
+            guard let then = earlier.processes[name] else { continue }
+            // Processes started since count from zero; a reused id that reads less counts nothing.
+            cores[name] = now.reduce(0) { $0 + max(0, $1.value - then[$1.key, default: 0]) } / elapsed
         }
         if let machine = cores["machine"] {
             cores["other"] = max(0, machine - cores.filter { $0.key != "machine" }.values.reduce(0, +))
