@@ -51,6 +51,14 @@ import Testing
             let total = (result["score_change"] as? [String: Any])?["count"] as? Int
             #expect(!seconds.isEmpty && seconds.compactMap { $0["count"] as? Int }.reduce(0, +) == total)
         }
+        // The split at scoring's producer: every score change has it, and it comes before the
+        // consumer has the message (Kafka timestamps are whole milliseconds, rounded down).
+        for level in [report.latency.at50pct, report.latency.at80pct] {
+            let whole = level.scoreChange, produced = level.scoreChangeProduced
+            #expect(produced.count == whole.count && produced.count > 0)
+            #expect(produced.p50Ms > 0 && produced.p50Ms <= whole.p50Ms + 1 && produced.p99Ms <= whole.p99Ms + 1,
+                    "produced \(produced), whole \(whole)")
+        }
         #expect(report.latency.at50pct.targetEventsPerS == 150 && report.latency.at80pct.targetEventsPerS == 240)
         #expect(number("parameters.full_load_rate") == 300)
         // Where the CPU went: every service, PostgreSQL, this process and the machine.

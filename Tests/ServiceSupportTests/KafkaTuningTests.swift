@@ -4,12 +4,12 @@ import Testing
 
 /// The broker-dependent Kafka settings every service reads.
 @Suite struct KafkaTuningTests {
-    @Test func unsetVariablesKeepTheLibraryDefaults() throws {
+    @Test func unsetVariablesKeepTheDefaults() throws {
         let tuning = try KafkaTuning.fromEnvironment(EnvironmentReader([:]))
-        #expect(tuning == KafkaTuning(fetchWaitMaxMs: 10, maxInFlightRequests: 1, batchLingerMs: 2, producerLingerMs: 1))
+        #expect(tuning == KafkaTuning(fetchWaitMaxMs: 5, maxInFlightRequests: 1, batchLingerMs: 2, producerLingerMs: 1))
         #expect(tuning.batchLinger == .milliseconds(2))
         let consumer = tuning.consumer(bootstrapServers: "b:9092", groupID: "g")
-        #expect(consumer.rdKafkaProperties.contains { $0 == ("fetch.wait.max.ms", "10") })
+        #expect(consumer.rdKafkaProperties.contains { $0 == ("fetch.wait.max.ms", "5") })
         #expect(consumer.groupID == "g" && consumer.bootstrapServers == "b:9092")
     }
 

@@ -16,6 +16,10 @@ public actor LatencyCollector {
     private var scored: Set<String> = []
     private var decided: Set<String> = []
     private var scoreLatency = LatencyHistogram()
+    private var producedLatency = LatencyHistogram()
+    /// The wall clock at `clockBase`: Kafka timestamps are wall-clock milliseconds.
+    private let wallBase = Date()
+    private let clockBase = ContinuousClock.now
     private var scoreTimeline = LatencyTimeline()
     private var firstPublication: ContinuousClock.Instant?
     private var decisionLatency = LatencyHistogram()
@@ -86,8 +90,20 @@ public actor LatencyCollector {
         await consumer.close()
         if let failure { throw failure }
         return LatencyResult(published: publishedAt.count, scoreChange: LatencySummary(scoreLatency),
+                             scoreChangeProduced: LatencySummary(producedLatency),
                              scoreChangeBySecond: scoreTimeline.summaries, decision: LatencySummary(decisionLatency),
                              exactDecisions: tracer.exactDecisions, unmatchedDecisions: unmatched)
+    }
+
+    /// From `instant` to the wall-clock time `date` (same machine, so the clocks agree to well
+    /// under the millisecond resolution of Kafka timestamps).
+    private func wallDuration(from instant: ContinuousClock.Instant, to date: Date) -> Duration {
+        let publishedWall = wallBase.addingTimeInterval(Self.seconds(instant - clockBase))
+        return .nanoseconds(Int64((date.timeIntervalSince(publishedWall) * 1e9).rounded()))
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private func handle(_ batch: [KafkaMessage], at now: ContinuousClock.Instant) {
@@ -98,6 +114,9 @@ public actor LatencyCollector {
                 guard let published = publishedAt[change.eventID] else { continue }
                 if scored.insert(change.eventID).inserted {
                     scoreLatency.record(now - published)
+                    if let produced = message.timestamp {
+                        producedLatency.record(max(.zero, wallDuration(from: published, to: produced)))
+                    }
                     scoreTimeline.record(now - published, publishedAfter: published - (firstPublication ?? published))
                 }
             } else if message.topic == Topics.sanctionsDecisions {
@@ -150,6 +169,10 @@ public struct LatencyResult: Codable, Sendable, Hashable {
     public var published: Int
     /// Publication → first score change of the event.
     public var scoreChange: LatencySummary
+    /// Publication → that score change handed to scoring's producer (its Kafka timestamp, in
+    /// whole milliseconds): ingest, two hops and scoring; the rest of `scoreChange` is the last
+    /// hop, from scoring's producer through the broker to a consumer.
+    public var scoreChangeProduced: LatencySummary
     /// The same, by the second of the run in which the events were published.
     public var scoreChangeBySecond: [LatencySecond]
     /// Publication → decision (one sample per case and action).
@@ -162,6 +185,7 @@ public struct LatencyResult: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case published
         case scoreChange = "score_change"
+        case scoreChangeProduced = "score_change_produced"
         case scoreChangeBySecond = "score_change_by_second"
         case decision
         case exactDecisions = "decisions_traced_by_case"

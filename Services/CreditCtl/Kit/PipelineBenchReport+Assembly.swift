@@ -48,6 +48,7 @@ extension PipelineBenchReport.LoadLevel {
             return result
         }
         self.init(targetEventsPerS: median(\.targetEventsPerS), scoreChange: summary(\.scoreChange),
+                  scoreChangeProduced: summary(\.scoreChangeProduced),
                   decision: summary(\.decision), scoreChangeP99Spread: Spread(runs.map(\.result.scoreChange.p99Ms)),
                   cpu: CPUShares.median(runs.compactMap(\.cpu)))
     }

@@ -89,6 +89,8 @@ public struct PipelineBenchReport: Codable, Sendable {
         public var targetEventsPerS: Double
         /// Publication → score change.
         public var scoreChange: LatencySummary
+        /// Publication → the score change handed to scoring's producer (the rest is the last hop).
+        public var scoreChangeProduced: LatencySummary
         /// Publication → decision.
         public var decision: LatencySummary
         /// Spread of the score-change p99.

@@ -34,6 +34,7 @@ public enum PipelineBenchTable {
         for (label, level) in [("50%", report.latency.at50pct), ("80%", report.latency.at80pct)] {
             row(label == "50%" ? "latency" : "", "\(label) load (\(number(level.targetEventsPerS)) ev/s) score change", "",
                 milliseconds(level.scoreChange))
+            row("", "  until scoring produced it", "", milliseconds(level.scoreChangeProduced))
             row("", "\(label) load decision", "", milliseconds(level.decision))
         }
         row("", "p99 at 50% load", String(format: "%.1f ms", report.latency.p99MsAt50pct),
