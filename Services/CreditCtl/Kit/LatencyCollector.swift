@@ -98,12 +98,7 @@ public actor LatencyCollector {
     /// From `instant` to the wall-clock time `date` (same machine, so the clocks agree to well
     /// under the millisecond resolution of Kafka timestamps).
     private func wallDuration(from instant: ContinuousClock.Instant, to date: Date) -> Duration {
-        let publishedWall = wallBase.addingTimeInterval(Self.seconds(instant - clockBase))
-        return .nanoseconds(Int64((date.timeIntervalSince(publishedWall) * 1e9).rounded()))
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        .seconds(date.timeIntervalSince(wallBase.addingTimeInterval((instant - clockBase).timeInterval)))
     }
 
     private func handle(_ batch: [KafkaMessage], at now: ContinuousClock.Instant) {
@@ -115,6 +110,7 @@ public actor LatencyCollector {
                 if scored.insert(change.eventID).inserted {
                     scoreLatency.record(now - published)
                     if let produced = message.timestamp {
+                        // The timestamp is rounded down to the millisecond: never before publication.
                         producedLatency.record(max(.zero, wallDuration(from: published, to: produced)))
                     }
                     scoreTimeline.record(now - published, publishedAfter: published - (firstPublication ?? published))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CreditCtlKit
+import CreditModel
 import Foundation
 import Logging
 import PostgresClient
@@ -100,8 +101,7 @@ struct BenchCopy: AsyncParsableCommand {
         let elapsed = try await clock.measure { try await write() }
         let count: Int = try await connection.query("SELECT count(*) FROM \(identifier: table)")[0].decode(at: 0)
         guard count == rows else { throw ValidationError("expected \(rows) rows, found \(count)") }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Double(rows) / seconds
+        return Double(rows) / elapsed.timeInterval
     }
 
     /// Deterministic event rows.

@@ -60,8 +60,7 @@ struct ClockCommand: AsyncParsableCommand {
 
         func run() throws {
             let interval = DurationText.parse(duration)!
-            let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-            let offset = try SharedOffsetClock.advance(options.url, by: seconds)
+            let offset = try SharedOffsetClock.advance(options.url, by: interval.timeInterval)
             if json { return print(Show.json(offset)) }
             print("dev clock advanced by \(duration): now \(ISO8601DateFormatter().string(from: Date().addingTimeInterval(offset))) (offset \(Show.describe(offset)))")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CreditModel
 import Foundation
 import PostgresClient
 
@@ -47,7 +48,6 @@ struct EncodeBench: ParsableCommand {
             }
         }
         precondition(bytes > 0)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return seconds * 1e9 / Double(rounds * elements)
+        return elapsed.timeInterval * 1e9 / Double(rounds * elements)
     }
 }

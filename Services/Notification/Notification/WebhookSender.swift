@@ -1,3 +1,4 @@
+import CreditModel
 import Foundation
 import Synchronization
 #if canImport(FoundationNetworking)

@@ -91,7 +91,7 @@ public struct SanctionsBenchmark: Sendable {
         }
         let cpu = try await BenchmarkCPU.sample(pool).since(cpuBefore)
         let (rows, copy, copyCPU) = try await copyBaseline()
-        return Result(messages: input.count, rows: rows, seconds: Self.seconds(consuming), copySeconds: Self.seconds(copy),
+        return Result(messages: input.count, rows: rows, seconds: consuming.timeInterval, copySeconds: copy.timeInterval,
                       cpu: cpu, copyCPU: copyCPU)
     }
 
@@ -175,7 +175,4 @@ public struct SanctionsBenchmark: Sendable {
         case noCitizenScheme
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }

@@ -101,7 +101,7 @@ public struct ScoringBenchmark: Sendable {
         }
         let copy = clock.now - started
         let copyCPU = try await BenchmarkCPU.sample(pool).since(copyCPUBefore)
-        return Result(events: events, ledgerRows: rows.count, scoringSeconds: Self.seconds(scoring), copySeconds: Self.seconds(copy),
+        return Result(events: events, ledgerRows: rows.count, scoringSeconds: scoring.timeInterval, copySeconds: copy.timeInterval,
                       cpu: cpu, copyCPU: copyCPU)
     }
 
@@ -131,9 +131,5 @@ public struct ScoringBenchmark: Sendable {
         try writer.append(entry.expiresAt)
         try writer.append(entry.reverses)
         try writer.endRow()
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

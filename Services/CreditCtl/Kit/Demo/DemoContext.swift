@@ -102,8 +102,7 @@ public struct DemoContext: Sendable {
         while ContinuousClock.now - start < timeout {
             do {
                 if let value = try await probe() {
-                    let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
-                        + Double((ContinuousClock.now - start).components.seconds)
+                    let seconds = (ContinuousClock.now - start).timeInterval
                     await record(.wait, "waited \(String(format: "%.1f", seconds))s for \(what)")
                     return value
                 }

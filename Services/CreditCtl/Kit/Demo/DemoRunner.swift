@@ -100,9 +100,8 @@ public struct DemoRunner: Sendable {
             failure = "\(part == "conclude" ? "after the clock advance" : "before the clock advance"): \(error)"
             await demo.say("✗ \(error)")
         }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Outcome(story: story.name, title: story.title, passed: failure == nil, failure: failure, seconds: seconds)
+        return Outcome(story: story.name, title: story.title, passed: failure == nil, failure: failure,
+                       seconds: (ContinuousClock.now - start).timeInterval)
     }
 
     private func heading(_ text: String) async {
