@@ -140,6 +140,7 @@ extension PostgresConnection {
             guard sent == 1 else { throw abandonPipeline(conn, sql: query.sql) }
         }
         guard PQpipelineSync(conn) == 1 else { throw abandonPipeline(conn, sql: queries.last?.sql) }
+        roundTrips += 1
         var failure: PostgresError?
         var results = Array(repeating: PostgresResult.empty, count: queries.count)
         for (index, query) in queries.enumerated() {

@@ -31,6 +31,12 @@ public actor PostgresConnection {
     /// Whether the open transaction has switched to generic plans (see
     /// ``PostgresQuery/genericPlan(_:)``); every transaction starts in the session's mode.
     var transactionUsesGenericPlans = false
+    /// How many times this connection has sent statements and waited for the server's answer
+    /// (one pipeline, one statement alone, one script, one PREPARE): the cost that batching
+    /// exists to save, so tests can hold a batch path to its round trips.
+    public internal(set) var roundTrips = 0
+    /// How many of those round trips prepared a statement (once per statement and session).
+    public private(set) var preparations = 0
 
     /// A connection that opens on first use (or on ``connect()``).
     public init(configuration: PostgresConfiguration, logger: Logger) {
@@ -141,6 +147,7 @@ public actor PostgresConnection {
         let conn = try ensureConnected()
         let count = Int32(query.bindings.count)
         let name = try statementName(for: query, conn: conn)
+        roundTrips += 1
         let result = Self.withParameters(query.bindings) { types, values, lengths, formats in
             if let name {
                 PQexecPrepared(conn, name, count, values, lengths, formats, 0)
@@ -158,6 +165,8 @@ public actor PostgresConnection {
         let key = PreparedStatements.Key(sql: query.sql, types: query.bindings.map(\.type.rawValue))
         if let name = prepared.name(for: key) { return name }
         guard let name = prepared.reserveName(for: key) else { return nil }
+        roundTrips += 1
+        preparations += 1
         _ = try consume(PQprepare(conn, name, query.sql, Int32(key.types.count), key.types), conn: conn, sql: query.sql)
         prepared.add(key, name: name)
         return name
@@ -178,6 +187,7 @@ public actor PostgresConnection {
 
     /// `PQexec` of `sql` on `conn`, without sending deferred statements first.
     private func runScript(_ sql: String, on conn: OpaquePointer) throws {
+        roundTrips += 1
         _ = try consume(PQexec(conn, sql), conn: conn, sql: sql)
     }
 

@@ -12,16 +12,20 @@ public enum CaseInput: Sendable {
     case receipt(NoticeReceipt)
 }
 
-/// What the engine reads once per consumed batch instead of once per message: which messages
-/// are new (one `processed_messages` insert for the batch), the stored policy conditions of
-/// the batch's (subject, state policy) pairs (one select), kept in memory while the batch is
-/// applied in order and written back with one upsert at the end, and which of those pairs have
-/// an open case (one select, locking those cases until commit), so a change that leaves a
-/// condition unmet looks for a case to close only where there is one. Cases themselves are
-/// still read and written per message: they change only when a threshold is crossed or an
-/// event opens or lifts one.
+/// What the engine reads once per consumed batch instead of once per message, in two round
+/// trips: which messages are new (one `processed_messages` insert), then, in one pipeline, the
+/// stored policy conditions of the new score changes' (subject, state policy) pairs, the open
+/// cases of every pair a new message may open or close a case of (state, event-triggered and
+/// lifting policies), and the cases new notice receipts name, both locked until commit.
+///
+/// The batch then answers the engine's case lookups from memory and learns every case the
+/// engine writes (``note(_:)``), so a later message of the same batch sees an earlier one's
+/// change; conditions set by the batch are written back with one upsert at the end. Opening,
+/// closing and a receipt's update cost no round trip of their own: their writes go out with
+/// the next statement (at the latest the commit). Only a retraction's lookup of the cases its
+/// target caused still reads on its own (rare).
 struct CaseBatch {
-    /// A (subject, state policy) pair.
+    /// A (subject, policy) pair.
     struct ConditionKey: Hashable {
         var subject: String
         var policyID: String
@@ -41,35 +45,75 @@ struct CaseBatch {
     private var conditions: [ConditionKey: Bool]
     /// Conditions set by the batch, written at the end.
     private(set) var updates: [ConditionKey: ConditionUpdate] = [:]
-    /// Pairs with an open case (stored and locked, or opened by the batch).
-    private var openCases: Set<ConditionKey>
+    /// The pairs whose open case is known (loaded, or looked up later in the batch).
+    private var knownPairs: Set<ConditionKey>
+    /// The open case of each known pair that has one, as the batch left it.
+    private var openCases: [ConditionKey: SanctionCase]
+    /// Cases by id, as the batch left them: those receipts name (nil: no such case), and every
+    /// case the batch wrote.
+    private var casesByID: [String: SanctionCase?]
 
-    /// Marks the batch's inputs processed and loads the conditions their score changes touch.
+    /// Marks the batch's inputs processed and loads what the new ones touch.
     init(_ inputs: [CaseInput], engine: CaseEngine, on connection: isolated PostgresConnection) throws {
         let keys = inputs.map { engine.processedKey(of: $0) }
         var first = Set<String>()
         let firstOccurrence = keys.map { key in key.map { first.insert($0).inserted } ?? false }
         let inserted = try engine.store.markProcessed(Array(first), on: connection)
         isFresh = zip(keys, firstOccurrence).map { key, isFirst in isFirst && key.map(inserted.contains) == true }
-        var pairs = Set<ConditionKey>()
+        var statePairs = Set<ConditionKey>(), casePairs = Set<ConditionKey>(), caseIDs = Set<String>()
         for (input, fresh) in zip(inputs, isFresh) where fresh {
-            guard case .scoreChange(let change) = input else { continue }
-            for (policy, _) in engine.policies.statePolicies(scheme: change.scheme, for: change.subject.type) {
-                pairs.insert(ConditionKey(subject: change.subject.rawValue, policyID: policy.id))
+            switch input {
+            case .scoreChange(let change):
+                for (policy, _) in engine.policies.statePolicies(scheme: change.scheme, for: change.subject.type) {
+                    statePairs.insert(ConditionKey(subject: change.subject.rawValue, policyID: policy.id))
+                }
+            case .acceptedEvent(let event):
+                for policy in engine.policiesOpenedOrLifted(by: event) {
+                    casePairs.insert(ConditionKey(subject: event.subject.rawValue, policyID: policy.id))
+                }
+            case .receipt(let receipt):
+                if UUID(uuidString: receipt.caseID) != nil { caseIDs.insert(receipt.caseID.lowercased()) }
             }
         }
-        (conditions, openCases) = try engine.store.conditionsAndOpenCases(of: Array(pairs), on: connection)
+        knownPairs = statePairs.union(casePairs)
+        let loaded = try engine.store.batchState(conditionsOf: Array(statePairs), openCasesOf: Array(knownPairs),
+                                                 cases: Array(caseIDs), on: connection)
+        conditions = loaded.conditions
+        openCases = loaded.openCases
+        casesByID = Dictionary(uniqueKeysWithValues: caseIDs.map { ($0, nil) })
+        for record in loaded.cases { casesByID[record.id] = record }
     }
 
-    /// Whether `subject` has an open case under state policy `policyID`.
-    func hasOpenCase(subject: SubjectCode, policyID: String) -> Bool {
-        openCases.contains(ConditionKey(subject: subject.rawValue, policyID: policyID))
-    }
-
-    /// Records that `subject`'s case under state policy `policyID` was opened or closed.
-    mutating func setOpenCase(subject: SubjectCode, policyID: String, _ isOpen: Bool) {
+    /// The open case of `subject` under `policyID`, locked (read when the batch did not load it).
+    mutating func openCase(subject: SubjectCode, policyID: String, store: CaseStore,
+                           on connection: isolated PostgresConnection) throws -> SanctionCase? {
         let key = ConditionKey(subject: subject.rawValue, policyID: policyID)
-        if isOpen { openCases.insert(key) } else { openCases.remove(key) }
+        if !knownPairs.contains(key) {
+            knownPairs.insert(key)
+            openCases[key] = try store.lockOpen(subject: subject, policyID: policyID, on: connection)
+        }
+        return openCases[key]
+    }
+
+    /// The case `id`, locked; nil when there is none (read when the batch did not load it).
+    mutating func existingCase(_ id: String, store: CaseStore, on connection: isolated PostgresConnection) throws -> SanctionCase? {
+        let id = id.lowercased()
+        if let known = casesByID[id] { return known }
+        let record = try store.lock(id, on: connection)
+        casesByID[id] = .some(record)
+        return record
+    }
+
+    /// Records a case the engine just wrote, so later messages of the batch see it as it is now.
+    mutating func note(_ record: SanctionCase) {
+        casesByID[record.id] = record
+        let key = ConditionKey(subject: record.subject.rawValue, policyID: record.policyID)
+        knownPairs.insert(key)
+        if record.state.isOpen {
+            openCases[key] = record
+        } else if openCases[key]?.id == record.id {
+            openCases[key] = nil
+        }
     }
 
     /// Whether the condition held after the subject's last change, or nil if never stored.

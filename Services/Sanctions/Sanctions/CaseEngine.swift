@@ -42,8 +42,8 @@ public struct CaseEngine: Sendable {
         for (input, fresh) in zip(inputs, batch.isFresh) where fresh {
             switch input {
             case .scoreChange(let change): outgoing += try applyNew(change, now: now, batch: &batch, on: connection)
-            case .acceptedEvent(let event): outgoing += try applyNew(event, now: now, on: connection)
-            case .receipt(let receipt): outgoing += try applyNew(receipt, now: now, on: connection)
+            case .acceptedEvent(let event): outgoing += try applyNew(event, now: now, batch: &batch, on: connection)
+            case .receipt(let receipt): outgoing += try applyNew(receipt, now: now, batch: &batch, on: connection)
             }
         }
         try store.saveConditions(batch.updates, on: connection)
@@ -80,6 +80,14 @@ public struct CaseEngine: Sendable {
         }
     }
 
+    /// The policies whose open case `event` may open or close (not a retraction's: it undoes an
+    /// event, it never lifts or triggers).
+    func policiesOpenedOrLifted(by event: AcceptedEvent) -> [Policy] {
+        guard event.retracts == nil else { return [] }
+        return policies.policies(liftedBy: event.kind, for: event.subject.type)
+            + policies.policies(triggeredBy: event.kind, for: event.subject.type)
+    }
+
     /// A `score-change/1`: state policies on its scheme open a case when their threshold is
     /// entered, and close the open case when it is left (recovery, retraction, expiry).
     private func applyNew(_ change: ScoreChange, now: Date, batch: inout CaseBatch,
@@ -98,16 +106,15 @@ public struct CaseEngine: Sendable {
             }
             let state = "\(change.scheme) \(condition) (now \(change.pointsAfter) points\(change.gradeAfter.map { ", grade \($0)" } ?? ""))"
             if holds && !before {
-                let opened = try open(policy, subject: change.subject, cause: MessageID.sanctionsCaseCause(scoreChange: change.id),
-                                      reasons: [policy.reason, PolicyEvaluator.describe(change)], now: now, on: connection)
-                if !opened.isEmpty { batch.setOpenCase(subject: change.subject, policyID: policy.id, true) }
-                outgoing += opened
-            } else if !holds, batch.hasOpenCase(subject: change.subject, policyID: policy.id),
-                      let open = try store.lockOpen(subject: change.subject, policyID: policy.id, on: connection) {
-                outgoing += try close(open, actor: "policy:\(policy.id)@\(policy.version)",
-                                      reason: "The condition no longer holds: \(state). \(PolicyEvaluator.describe(change))",
-                                      now: now, on: connection)
-                batch.setOpenCase(subject: change.subject, policyID: policy.id, false)
+                outgoing += try open(policy, subject: change.subject, cause: MessageID.sanctionsCaseCause(scoreChange: change.id),
+                                     reasons: [policy.reason, PolicyEvaluator.describe(change)], now: now, batch: &batch,
+                                     on: connection)
+            } else if !holds, let open = try batch.openCase(subject: change.subject, policyID: policy.id, store: store, on: connection) {
+                let (closed, messages) = try close(open, actor: "policy:\(policy.id)@\(policy.version)",
+                                                   reason: "The condition no longer holds: \(state). \(PolicyEvaluator.describe(change))",
+                                                   now: now, on: connection)
+                batch.note(closed)
+                outgoing += messages
             }
         }
         return outgoing
@@ -115,7 +122,8 @@ public struct CaseEngine: Sendable {
 
     /// An `accepted-event/1`: a retraction closes the cases its target caused; an event policy's
     /// kind opens a case; a lifting kind closes the policy's open case.
-    private func applyNew(_ event: AcceptedEvent, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+    private func applyNew(_ event: AcceptedEvent, now: Date, batch: inout CaseBatch,
+                          on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
         // A retraction carries the retracted event's kind: it undoes that event, it never lifts.
         let lifting = event.retracts == nil ? policies.policies(liftedBy: event.kind, for: event.subject.type) : []
         let triggered = event.retracts == nil ? policies.policies(triggeredBy: event.kind, for: event.subject.type) : []
@@ -123,28 +131,34 @@ public struct CaseEngine: Sendable {
         if let target = event.retracts {
             for open in try store.lockOpen(subject: event.subject, cause: MessageID.sanctionsCaseCause(agency: event.agency, eventID: target),
                                            on: connection) {
-                outgoing += try close(open, actor: "agency:\(event.agency)",
-                                      reason: "\(event.agency) retracted event \(target) (retraction \(event.eventID)).",
-                                      now: now, on: connection)
+                // The table is current here: the batch's earlier writes went out before this read.
+                let (closed, messages) = try close(open, actor: "agency:\(event.agency)",
+                                                   reason: "\(event.agency) retracted event \(target) (retraction \(event.eventID)).",
+                                                   now: now, on: connection)
+                batch.note(closed)
+                outgoing += messages
             }
         }
         for policy in lifting {
-            guard let open = try store.lockOpen(subject: event.subject, policyID: policy.id, on: connection) else { continue }
-            outgoing += try close(open, actor: "agency:\(event.agency)",
-                                  reason: "Lifting event: \(PolicyEvaluator.describe(event)).", now: now, on: connection)
+            guard let open = try batch.openCase(subject: event.subject, policyID: policy.id, store: store, on: connection) else { continue }
+            let (closed, messages) = try close(open, actor: "agency:\(event.agency)",
+                                               reason: "Lifting event: \(PolicyEvaluator.describe(event)).", now: now, on: connection)
+            batch.note(closed)
+            outgoing += messages
         }
         for policy in triggered {
             outgoing += try open(policy, subject: event.subject, cause: MessageID.sanctionsCaseCause(agency: event.agency, eventID: event.eventID),
-                                 reasons: [policy.reason, PolicyEvaluator.describe(event)], now: now, on: connection)
+                                 reasons: [policy.reason, PolicyEvaluator.describe(event)], now: now, batch: &batch, on: connection)
         }
         return outgoing
     }
 
     /// A `notice-receipt/1`: a delivered sanction notice makes a proposed case `noticed`, with
     /// deadline = delivery time + appeal days; a failed one is recorded on the case.
-    private func applyNew(_ receipt: NoticeReceipt, now: Date, on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+    private func applyNew(_ receipt: NoticeReceipt, now: Date, batch: inout CaseBatch,
+                          on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
         guard receipt.requestID == MessageID.noticeRequest(caseID: receipt.caseID, kind: .sanctionNotice),
-              var record = try store.lock(receipt.caseID, on: connection), record.kind == .sanction,
+              var record = try batch.existingCase(receipt.caseID, store: store, on: connection), record.kind == .sanction,
               record.subject == receipt.subject else { return [] }
         let before = record.state
         switch receipt.status {
@@ -163,6 +177,7 @@ public struct CaseEngine: Sendable {
             record.noticeFailure = receipt.reason ?? "delivery failed"
             try store.update(record, from: before, actor: "notification", reason: "", at: now, on: connection)
         }
+        batch.note(record)
         return []
     }
 
@@ -193,7 +208,7 @@ public struct CaseEngine: Sendable {
         for record in expired {
             let end = record.expiresAt.map(RFC3339.format) ?? "?"
             outgoing += try close(record, actor: "system:duration",
-                                  reason: "The measures' duration ended on \(end).", now: now, on: connection)
+                                  reason: "The measures' duration ended on \(end).", now: now, on: connection).messages
         }
         return (expired.count, outgoing)
     }
@@ -243,11 +258,14 @@ public struct CaseEngine: Sendable {
 
     // MARK: - Transitions
 
-    /// Opens a case of `policy` for `subject` unless that cause already opened one or the
-    /// (subject, policy) has an open case: sanctions `proposed` with a notice, rewards `active`
-    /// with `granted` decisions and an informational notice.
-    func open(_ policy: Policy, subject: SubjectCode, cause: String, reasons: [String], now: Date,
+    /// Opens a case of `policy` for `subject` unless the (subject, policy) has an open case:
+    /// sanctions `proposed` with a notice, rewards `active` with `granted` decisions and an
+    /// informational notice. The insert goes out with the next statement; a cause that already
+    /// opened a case (impossible while `processed_messages` keeps every applied message) fails
+    /// the transaction there rather than announce a case that was not stored.
+    func open(_ policy: Policy, subject: SubjectCode, cause: String, reasons: [String], now: Date, batch: inout CaseBatch,
               on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        guard try batch.openCase(subject: subject, policyID: policy.id, store: store, on: connection) == nil else { return [] }
         let kind: CaseKind = policy.grantsRewards ? .reward : .sanction
         let record = SanctionCase(id: Self.caseID(subject: subject, policyID: policy.id, cause: cause), subject: subject,
                                   policyID: policy.id, policyVersion: policy.version, kind: kind,
@@ -255,8 +273,9 @@ public struct CaseEngine: Sendable {
                                   reasons: reasons, appealDays: kind == .reward ? 0 : policy.appealDays, openedAt: now,
                                   activeSince: kind == .reward ? now : nil, durationDays: policy.durationDays)
         let code = kind == .sanction ? AppealCode.generate() : nil
-        guard try store.insert(record, appealCodeHash: code.map(AppealCode.hash), actor: "policy:\(record.policyReference)",
-                               reason: reasons.joined(separator: " "), on: connection) else { return [] }
+        try store.insert(record, appealCodeHash: code.map(AppealCode.hash), actor: "policy:\(record.policyReference)",
+                         reason: reasons.joined(separator: " "), on: connection)
+        batch.note(record)
         if let code { return [try messages.sanctionNotice(for: record, appealCode: code, at: now)] }
         return try messages.decisions(for: record, action: .granted, reason: policy.reason, at: now)
             + [try messages.rewardNotice(for: record, at: now)]
@@ -276,9 +295,10 @@ public struct CaseEngine: Sendable {
     }
 
     /// Ends an open case: `active` → `lifted` (decisions `lifted`, or `revoked` for rewards);
-    /// a pending sanction → `withdrawn` (nothing was published, so no decision). The subject is told.
+    /// a pending sanction → `withdrawn` (nothing was published, so no decision). The subject is
+    /// told. Returns the closed case and the messages.
     func close(_ record: SanctionCase, actor: String, reason: String, now: Date,
-               on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+               on connection: isolated PostgresConnection) throws -> (closed: SanctionCase, messages: [OutboxMessage]) {
         var next = record
         next.state = record.state == .active ? .lifted : .withdrawn
         next.closedAt = now
@@ -287,7 +307,7 @@ public struct CaseEngine: Sendable {
         if record.state == .active {
             outgoing += try messages.decisions(for: next, action: record.kind == .reward ? .revoked : .lifted, reason: reason, at: now)
         }
-        return outgoing + [try messages.closingNotice(for: next, reason: reason, at: now)]
+        return (next, outgoing + [try messages.closingNotice(for: next, reason: reason, at: now)])
     }
 }
 

@@ -18,23 +18,21 @@ public struct CaseStore: Sendable {
         duration_days
         """
 
-    /// Inserts `record` with its opening transition; false (and nothing written) when a case with
-    /// the same id exists or the (subject, policy) already has an open case.
+    /// Inserts `record` with its opening transition (both deferred to the next round trip). The
+    /// caller has checked that its (subject, policy) has no open case; a case with the same id
+    /// or another open one fails the transaction when the insert goes out.
     public func insert(_ record: SanctionCase, appealCodeHash: String?, actor: String, reason: String,
-                       on connection: isolated PostgresConnection) throws -> Bool {
-        let inserted = try connection.execute(.genericPlan("""
+                       on connection: isolated PostgresConnection) throws {
+        try connection.executeDeferred(.genericPlan("""
             INSERT INTO \(identifier: schema).cases (case_id, subject, policy_id, policy_version, kind, state, cause, measures,
                 reasons, appeal_days, appeal_code_hash, opened_at, active_since, duration_days)
             VALUES (\(record.id)::uuid, \(record.subject.rawValue), \(record.policyID), \(record.policyVersion),
                     \(record.kind.rawValue), \(record.state.rawValue), \(record.cause), \(PostgresJSON(record.measures.map(\.rawValue))),
                     \(PostgresJSON(record.reasons)), \(record.appealDays), \(appealCodeHash), \(record.openedAt), \(record.activeSince),
                     \(record.durationDays))
-            ON CONFLICT DO NOTHING
             """))
-        guard inserted == 1 else { return false }
         try addTransition(caseID: record.id, from: nil, to: record.state, at: record.openedAt, actor: actor, reason: reason,
                           on: connection)
-        return true
     }
 
     /// The case `id`, locked for update; nil when there is none.
@@ -164,40 +162,60 @@ public struct CaseStore: Sendable {
         return UUID(uuid: (d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]))
     }
 
-    /// For the (subject, state policy) pairs: whether the policy's condition held after the
-    /// subject's last change (the pairs that have one stored), and which have an open case,
-    /// locking those cases until commit. Two statements in one round trip, each one probe per
-    /// pair (a LATERAL subquery; OFFSET 0 and FOR UPDATE keep the planner from turning it into
-    /// a join that scans the whole table).
-    func conditionsAndOpenCases(of pairs: [CaseBatch.ConditionKey], on connection: isolated PostgresConnection) throws
-        -> (conditions: [CaseBatch.ConditionKey: Bool], openCases: Set<CaseBatch.ConditionKey>)
+    /// What a consumer batch reads in one round trip (`CaseBatch`): for `conditionsOf` (subject,
+    /// state policy) pairs whether the condition held after the subject's last change (those
+    /// that have one stored); the open case of each `openCasesOf` pair that has one; and the
+    /// `cases` by id (those that exist). Cases are locked until commit, in a fixed order so two
+    /// transactions lock alike. Each statement probes its index once per key (a LATERAL
+    /// subquery; OFFSET 0 and FOR UPDATE keep the planner from turning it into a join that
+    /// scans the whole table).
+    func batchState(conditionsOf statePairs: [CaseBatch.ConditionKey], openCasesOf casePairs: [CaseBatch.ConditionKey],
+                    cases ids: [String], on connection: isolated PostgresConnection) throws
+        -> (conditions: [CaseBatch.ConditionKey: Bool], openCases: [CaseBatch.ConditionKey: SanctionCase], cases: [SanctionCase])
     {
-        guard !pairs.isEmpty else { return ([:], []) }
-        // In a fixed order, so two transactions lock in the same order. The state list is the
-        // `cases_one_open` index's predicate, so each pair is one probe of that index.
-        let sorted = pairs.sorted { ($0.subject, $0.policyID) < ($1.subject, $1.policyID) }
-        let results = try connection.queries([
-            .genericPlan("""
+        var statements: [PostgresQuery] = []
+        if !statePairs.isEmpty {
+            statements.append(.genericPlan("""
                 SELECT c.subject, c.policy_id, c.holds
-                FROM unnest(\(pairs.map(\.subject))::text[], \(pairs.map(\.policyID))::text[]) AS k(subject, policy_id)
+                FROM unnest(\(statePairs.map(\.subject))::text[], \(statePairs.map(\.policyID))::text[]) AS k(subject, policy_id)
                 CROSS JOIN LATERAL (SELECT subject, policy_id, holds FROM \(identifier: schema).policy_conditions c
                                     WHERE c.subject = k.subject AND c.policy_id = k.policy_id OFFSET 0) c
-                """),
-            .genericPlan("""
-                SELECT c.subject, c.policy_id
-                FROM unnest(\(sorted.map(\.subject))::text[], \(sorted.map(\.policyID))::text[]) AS k(subject, policy_id)
-                CROSS JOIN LATERAL (SELECT subject, policy_id FROM \(identifier: schema).cases c
+                """))
+        }
+        if !casePairs.isEmpty {
+            // The state list is the `cases_one_open` index's predicate: one probe of it per pair.
+            let sorted = casePairs.sorted { ($0.subject, $0.policyID) < ($1.subject, $1.policyID) }
+            statements.append(.genericPlan("""
+                SELECT c.* FROM unnest(\(sorted.map(\.subject))::text[], \(sorted.map(\.policyID))::text[]) AS k(subject, policy_id)
+                CROSS JOIN LATERAL (SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).cases c
                                     WHERE c.subject = k.subject AND c.policy_id = k.policy_id
                                       AND c.state IN ('proposed', 'noticed', 'under_appeal', 'active')
                                     FOR UPDATE) c
-                """),
-        ])
-        func key(_ row: PostgresRow) throws -> CaseBatch.ConditionKey {
-            CaseBatch.ConditionKey(subject: try row.decode(String.self, at: 0), policyID: try row.decode(String.self, at: 1))
+                """))
         }
+        if !ids.isEmpty {
+            statements.append(.genericPlan("""
+                SELECT \(unsafeRaw: Self.columns) FROM \(identifier: schema).cases
+                WHERE case_id = ANY(\(ids.sorted())::uuid[]) ORDER BY case_id FOR UPDATE
+                """))
+        }
+        guard !statements.isEmpty else { return ([:], [:], []) }
+        var results = try connection.queries(statements)[...]
         var conditions: [CaseBatch.ConditionKey: Bool] = [:]
-        for row in results[0] { conditions[try key(row)] = try row.decode(Bool.self, at: 2) }
-        return (conditions, Set(try results[1].map(key)))
+        if !statePairs.isEmpty, let rows = results.popFirst() {
+            for row in rows {
+                let key = CaseBatch.ConditionKey(subject: try row.decode(String.self, at: 0), policyID: try row.decode(String.self, at: 1))
+                conditions[key] = try row.decode(Bool.self, at: 2)
+            }
+        }
+        var openCases: [CaseBatch.ConditionKey: SanctionCase] = [:]
+        if !casePairs.isEmpty, let rows = results.popFirst() {
+            for record in try rows.map(Self.decode) {
+                openCases[CaseBatch.ConditionKey(subject: record.subject.rawValue, policyID: record.policyID)] = record
+            }
+        }
+        let cases = try ids.isEmpty ? [] : results.popFirst()?.map(Self.decode) ?? []
+        return (conditions, openCases, cases)
     }
 
     /// Stores whether each state policy's condition holds for the subject after the change
