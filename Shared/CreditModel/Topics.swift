@@ -18,10 +18,11 @@ public enum Topics {
 
     /// The agency whose report topic `topic` is (the inverse of ``agencyEvents(_:)``), or nil
     /// when `topic` is not `agency.<agency-id>.events`.
-    public static func agencyID(ofEventsTopic topic: some StringProtocol) -> String? {
-        guard topic.hasPrefix("agency."), topic.hasSuffix(".events") else { return nil }
-        let id = topic.dropFirst("agency.".count).dropLast(".events".count)
-        return id.isEmpty ? nil : String(id)
+    public static func agencyID(ofEventsTopic topic: String) -> String? {
+        let bytes = topic.utf8, prefix = "agency.".utf8, suffix = ".events".utf8
+        guard bytes.count > prefix.count + suffix.count, bytes.starts(with: prefix),
+              bytes.reversed().starts(with: suffix.reversed()) else { return nil }
+        return String(decoding: bytes.dropFirst(prefix.count).dropLast(suffix.count), as: UTF8.self)
     }
 
     /// The regular expression (librdkafka pattern subscription) matching every agency topic.

@@ -66,6 +66,7 @@ import Testing
     }
     @Test func agencyTopicNamesItsAgency() {
         #expect(Topics.agencyID(ofEventsTopic: Topics.agencyEvents("jinan-dogs")) == "jinan-dogs")
+        #expect(Topics.agencyID(ofEventsTopic: "agency.x.events") == "x")
         for other in [Topics.eventsAccepted, Topics.scoresChanged, "agency..events", "agency.events", "t1.agency.court.events"] {
             #expect(Topics.agencyID(ofEventsTopic: other) == nil, "\(other)")
         }

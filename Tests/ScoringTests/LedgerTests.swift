@@ -8,6 +8,31 @@ import Testing
 
 /// The ledger in PostgreSQL: idempotency, retraction, expiry, append-only.
 @Suite struct LedgerTests {
+    /// The consumer hands over the events as consumed: each is kept byte for byte (not encoded
+    /// again), aligned with its event when the batch repeats one, and replay reads it back.
+    @Test func consumedPayloadsAreKeptAsTheyCame() async throws {
+        let db = try await DatabaseFixture.make()
+        let first = Fixtures.event("court.order_ignored", "c1"), second = Fixtures.event("dog.unleashed", "d1", agency: "jinan-dogs")
+        // Spaced JSON: what a producer may send, and never what our encoder writes.
+        func spaced(_ event: AcceptedEvent) throws -> [UInt8] {
+            Array(String(decoding: try MessageCoding.encode(event), as: UTF8.self).replacingOccurrences(of: ",", with: ", ").utf8)
+        }
+        let payloads = [try spaced(first), try spaced(second), Array(try MessageCoding.encode(first))]
+        let scorer = db.scorer
+        let messages = try await db.pool.withTransaction { connection in
+            try scorer.score([first, second, first], payloads: payloads, on: connection)
+        }
+        #expect(messages.count == 2)
+        let stored = try await db.pool.query(
+            "SELECT event_id, payload FROM \(identifier: db.schema).accepted_events ORDER BY seq"
+        ).map { (try $0.decode(String.self, at: 0), Array(try $0.decode(Data.self, at: 1))) }
+        #expect(stored.map(\.0) == ["c1", "d1"])
+        #expect(stored.map(\.1) == [payloads[0], payloads[1]])
+        let consumed = try await db.pool.withTransaction { try scorer.ledger.consumedEvents(after: 0, limit: 10, on: $0) }
+        #expect(consumed.map(\.event.id) == [first.id, second.id])
+        await db.shutdown()
+    }
+
     @Test func batchDeliveredTwiceChangesNothing() async throws {
         let db = try await DatabaseFixture.make()
         let batch = [

@@ -23,8 +23,9 @@ public struct AgencyTopics: Sendable, Hashable {
 
     /// The agency a topic names, or nil when the name is not `<prefix>agency.<id>.events`.
     public func agency(fromTopic topic: String) -> String? {
+        if prefix.isEmpty { return Topics.agencyID(ofEventsTopic: topic) }
         guard topic.hasPrefix(prefix) else { return nil }
-        return Topics.agencyID(ofEventsTopic: topic.dropFirst(prefix.count))
+        return Topics.agencyID(ofEventsTopic: String(topic.dropFirst(prefix.count)))
     }
 
     /// Escapes the characters a POSIX extended regular expression treats specially.

@@ -24,7 +24,15 @@ public struct IngestHandler: BatchHandler {
     /// Validates, de-duplicates and stores `batch`; returns the accepted and rejected messages.
     public func handle(_ batch: [KafkaMessage], on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
         let start = ContinuousClock.now
-        let outcome = try intake.process(batch.map(submission), now: clock.now(), on: connection)
+        // A batch holds runs of messages from one partition: each run's topic is parsed once.
+        var last: (topic: String, agency: String?)?
+        let submissions = batch.map { message in
+            if let last, last.topic == message.topic { return submission(message, agency: last.agency) }
+            let agency = topics.agency(fromTopic: message.topic)
+            last = (message.topic, agency)
+            return submission(message, agency: agency)
+        }
+        let outcome = try intake.process(submissions, now: clock.now(), on: connection)
         IngestMetrics.recordBatch(transport: .kafka, nanoseconds: (ContinuousClock.now - start).nanoseconds)
         return outcome.outbox
     }
@@ -37,8 +45,8 @@ public struct IngestHandler: BatchHandler {
         return try intake.reject(submission(message), error: refusal, now: clock.now(), on: connection)
     }
 
-    private func submission(_ message: KafkaMessage) -> Submission {
-        Submission(agency: topics.agency(fromTopic: message.topic),
+    private func submission(_ message: KafkaMessage, agency: String?? = nil) -> Submission {
+        Submission(agency: agency ?? topics.agency(fromTopic: message.topic),
                    source: .kafka(topic: message.topic, partition: message.partition, offset: message.offset),
                    body: .bytes(message.value))
     }

@@ -61,7 +61,7 @@ public struct Submission: Sendable {
     /// PostgreSQL text and jsonb cannot hold a NUL character (`\u0000`); such an event is refused
     /// here rather than failing the batch's transaction.
     static func checkStorable(_ event: AgencyEvent) throws(MessageError) {
-        if event.evidence?.contains("\0") == true {
+        if event.evidence.map(Self.hasNUL) == true {
             throw MessageError(.invalidField, "evidence must not contain a NUL character", field: "evidence")
         }
         if containsNUL(.object(event.attributes)) {
@@ -69,11 +69,15 @@ public struct Submission: Sendable {
         }
     }
 
+    /// Looks for a zero byte: `String.contains("\0")` goes through Foundation's `NSString`,
+    /// which was 2 % of ingest's CPU (every string of every event is checked).
+    private static func hasNUL(_ text: String) -> Bool { text.utf8.contains(0) }
+
     private static func containsNUL(_ value: JSONValue) -> Bool {
         switch value {
-        case .string(let text): text.contains("\0")
+        case .string(let text): hasNUL(text)
         case .array(let elements): elements.contains(where: containsNUL)
-        case .object(let members): members.contains { $0.key.contains("\0") || containsNUL($0.value) }
+        case .object(let members): members.contains { hasNUL($0.key) || containsNUL($0.value) }
         default: false
         }
     }

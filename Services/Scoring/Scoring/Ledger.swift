@@ -11,12 +11,12 @@ public struct Ledger: Sendable {
     /// Creates the ledger of `schema`.
     public init(schema: String) { self.schema = schema }
 
-    /// The statement that keeps the consumed `events` (non-empty; for replay) and returns the
-    /// ids of those not seen before (an event already kept, a redelivery, is skipped by the
-    /// caller), to send with the state reads in one round trip. Read it with ``kept(from:)``.
-    func keepQuery(_ events: [AcceptedEvent]) throws -> PostgresQuery {
-        let payloads = try events.map { try MessageCoding.encode($0) }
-        return .genericPlan("""
+    /// The statement that keeps the consumed `events` (non-empty; for replay) with their
+    /// `payloads` (their `accepted-event/1` JSON, one each) and returns the ids of those not
+    /// seen before (an event already kept, a redelivery, is skipped by the caller), to send with
+    /// the state reads in one round trip. Read it with ``kept(from:)``.
+    func keepQuery(_ events: [AcceptedEvent], payloads: [Data]) -> PostgresQuery {
+        .genericPlan("""
             INSERT INTO \(identifier: schema).accepted_events (id, agency, event_id, subject, kind, occurred_at, retracts, payload)
             SELECT * FROM unnest(\(events.map { UUID(canonicalText: $0.id) ?? UUID() })::uuid[], \(events.map(\.agency))::text[],
                                  \(events.map(\.eventID))::text[], \(events.map(\.subject.rawValue))::text[],

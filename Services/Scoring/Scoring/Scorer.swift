@@ -27,17 +27,25 @@ public struct Scorer: Sendable {
     /// delivered twice changes nothing. Keeping the events and reading the states of their
     /// subjects is one round trip: the states are read for every subject of the batch, a
     /// redelivered event's too (rare, and harmless: its subject is only locked).
-    public func score(_ events: [AcceptedEvent], on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+    ///
+    /// `payloads`, when given, are the events as consumed (one per event, in order): they are
+    /// kept as they came instead of being encoded again (that encoding was 5 % of scoring's CPU
+    /// at 2,500 events/s).
+    public func score(_ events: [AcceptedEvent], payloads: [[UInt8]]? = nil,
+                      on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+        precondition(payloads == nil || payloads?.count == events.count, "one payload per event")
         var seen = Set<String>()
-        let unique = events.filter { seen.insert($0.id).inserted }
+        let firsts = events.indices.filter { seen.insert(events[$0].id).inserted }
+        let unique = firsts.map { events[$0] }
         guard !unique.isEmpty else { return [] }
+        let kept = try payloads.map { payloads in firsts.map { Data(payloads[$0]) } } ?? unique.map { try MessageCoding.encode($0) }
         let since = engine.rulebook.longestLookback.before(unique.map(\.occurredAt).min() ?? Date())
         let scope = Ledger.HistoryScope.scoring(
             since: since, cappedRules: engine.rulebook.rules.filter { $0.cap != nil }.map(\.id),
             retracted: unique.compactMap { event in event.retracts.map { (event.agency, $0) } },
             historyOf: Set(unique.filter(engine.needsHistory).map(\.subject)))
         let subjects = Array(Set(unique.map(\.subject))).sorted()
-        let results = try connection.queries([try ledger.keepQuery(unique)] + ledger.stateQueries(of: subjects, scope: scope))
+        let results = try connection.queries([ledger.keepQuery(unique, payloads: kept)] + ledger.stateQueries(of: subjects, scope: scope))
         let fresh = try ledger.kept(from: results[0])
         let toScore = unique.filter { fresh.contains($0.id) }
         guard !toScore.isEmpty else { return [] }

@@ -20,7 +20,7 @@ public struct ScoringHandler: BatchHandler {
     /// Decodes and scores `batch`.
     public func handle(_ batch: [KafkaMessage], on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
         let events = try batch.map { try MessageCoding.decode(AcceptedEvent.self, from: $0.value) }
-        return try scorer.score(events, on: connection)
+        return try scorer.score(events, payloads: batch.map(\.value), on: connection)
     }
 
     /// Records an undecodable message; nothing is published (ingest owns `events.rejected`).
