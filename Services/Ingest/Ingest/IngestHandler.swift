@@ -42,11 +42,12 @@ public struct IngestHandler: BatchHandler {
     public func deadLetter(_ message: KafkaMessage, error: any Error,
                            on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
         let refusal = MessageError(.invalidField, "the event's content cannot be stored (for example a NUL character in a string)")
-        return try intake.reject(submission(message), error: refusal, now: clock.now(), on: connection)
+        return try intake.reject(submission(message, agency: topics.agency(fromTopic: message.topic)), error: refusal,
+                                 now: clock.now(), on: connection)
     }
 
-    private func submission(_ message: KafkaMessage, agency: String?? = nil) -> Submission {
-        Submission(agency: agency ?? topics.agency(fromTopic: message.topic),
+    private func submission(_ message: KafkaMessage, agency: String?) -> Submission {
+        Submission(agency: agency,
                    source: .kafka(topic: message.topic, partition: message.partition, offset: message.offset),
                    body: .bytes(message.value))
     }
