@@ -60,7 +60,7 @@ struct CaseBatch {
         let firstOccurrence = keys.map { key in key.map { first.insert($0).inserted } ?? false }
         let inserted = try engine.store.markProcessed(Array(first), on: connection)
         isFresh = zip(keys, firstOccurrence).map { key, isFirst in isFirst && key.map(inserted.contains) == true }
-        var statePairs = Set<ConditionKey>(), casePairs = Set<ConditionKey>(), caseIDs = Set<String>()
+        var statePairs = Set<ConditionKey>(), eventPairs = Set<ConditionKey>(), caseIDs = Set<String>()
         for (input, fresh) in zip(inputs, isFresh) where fresh {
             switch input {
             case .scoreChange(let change):
@@ -68,14 +68,15 @@ struct CaseBatch {
                     statePairs.insert(ConditionKey(subject: change.subject.rawValue, policyID: policy.id))
                 }
             case .acceptedEvent(let event):
-                for policy in engine.policiesOpenedOrLifted(by: event) {
-                    casePairs.insert(ConditionKey(subject: event.subject.rawValue, policyID: policy.id))
+                let (lifting, triggered) = engine.casePolicies(of: event)
+                for policy in lifting + triggered {
+                    eventPairs.insert(ConditionKey(subject: event.subject.rawValue, policyID: policy.id))
                 }
             case .receipt(let receipt):
                 if UUID(uuidString: receipt.caseID) != nil { caseIDs.insert(receipt.caseID.lowercased()) }
             }
         }
-        knownPairs = statePairs.union(casePairs)
+        knownPairs = statePairs.union(eventPairs)
         let loaded = try engine.store.batchState(conditionsOf: Array(statePairs), openCasesOf: Array(knownPairs),
                                                  cases: Array(caseIDs), on: connection)
         conditions = loaded.conditions

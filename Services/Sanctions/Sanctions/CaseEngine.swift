@@ -70,22 +70,22 @@ public struct CaseEngine: Sendable {
     func processedKey(of input: CaseInput) -> String? {
         switch input {
         case .scoreChange(let change):
-            policies.statePolicies(scheme: change.scheme, for: change.subject.type).isEmpty ? nil : "score-change:\(change.id)"
+            return policies.statePolicies(scheme: change.scheme, for: change.subject.type).isEmpty ? nil : "score-change:\(change.id)"
         case .acceptedEvent(let event):
-            // A retraction carries the retracted event's kind: it undoes that event, it never lifts.
-            event.retracts != nil || !policies.policies(liftedBy: event.kind, for: event.subject.type).isEmpty
-                || !policies.policies(triggeredBy: event.kind, for: event.subject.type).isEmpty
-                ? "accepted-event:\(event.id)" : nil
-        case .receipt(let receipt): "notice-receipt:\(receipt.id)"
+            let (lifting, triggered) = casePolicies(of: event)
+            return event.retracts != nil || !lifting.isEmpty || !triggered.isEmpty ? "accepted-event:\(event.id)" : nil
+        case .receipt(let receipt):
+            return "notice-receipt:\(receipt.id)"
         }
     }
 
-    /// The policies whose open case `event` may open or close (not a retraction's: it undoes an
-    /// event, it never lifts or triggers).
-    func policiesOpenedOrLifted(by event: AcceptedEvent) -> [Policy] {
-        guard event.retracts == nil else { return [] }
-        return policies.policies(liftedBy: event.kind, for: event.subject.type)
-            + policies.policies(triggeredBy: event.kind, for: event.subject.type)
+    /// The policies whose open case `event` closes (`lifting`) or that open a case for it
+    /// (`triggered`); none for a retraction, which carries the retracted event's kind: it undoes
+    /// that event, it never lifts or triggers.
+    func casePolicies(of event: AcceptedEvent) -> (lifting: [Policy], triggered: [Policy]) {
+        guard event.retracts == nil else { return ([], []) }
+        return (policies.policies(liftedBy: event.kind, for: event.subject.type),
+                policies.policies(triggeredBy: event.kind, for: event.subject.type))
     }
 
     /// A `score-change/1`: state policies on its scheme open a case when their threshold is
@@ -124,9 +124,7 @@ public struct CaseEngine: Sendable {
     /// kind opens a case; a lifting kind closes the policy's open case.
     private func applyNew(_ event: AcceptedEvent, now: Date, batch: inout CaseBatch,
                           on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
-        // A retraction carries the retracted event's kind: it undoes that event, it never lifts.
-        let lifting = event.retracts == nil ? policies.policies(liftedBy: event.kind, for: event.subject.type) : []
-        let triggered = event.retracts == nil ? policies.policies(triggeredBy: event.kind, for: event.subject.type) : []
+        let (lifting, triggered) = casePolicies(of: event)
         var outgoing: [OutboxMessage] = []
         if let target = event.retracts {
             for open in try store.lockOpen(subject: event.subject, cause: MessageID.sanctionsCaseCause(agency: event.agency, eventID: target),

@@ -29,8 +29,8 @@ public struct Scorer: Sendable {
     /// redelivered event's too (rare, and harmless: its subject is only locked).
     ///
     /// `payloads`, when given, are the events as consumed (one per event, in order): they are
-    /// kept as they came instead of being encoded again (that encoding was 5 % of scoring's CPU
-    /// at 2,500 events/s).
+    /// kept as they came instead of being encoded again (perf at 2,500 events/s: keeping a batch's
+    /// events took 4.7 % of scoring's CPU, 3.2 % of it that encoding; 1.4 % without it).
     public func score(_ events: [AcceptedEvent], payloads: [[UInt8]]? = nil,
                       on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
         precondition(payloads == nil || payloads?.count == events.count, "one payload per event")
