@@ -61,6 +61,7 @@ import Testing
         }
         #expect(report.latency.at50pct.targetEventsPerS == 150 && report.latency.at80pct.targetEventsPerS == 240)
         #expect(number("parameters.full_load_rate") == 300)
+        #expect(number("parameters.publish_interval_ms") == 40)
         // Where the CPU went: every service, PostgreSQL, this process and the machine.
         for shares in [report.throughput.cpu, report.latency.at50pct.cpu] {
             let cores = try #require(shares?.cores)

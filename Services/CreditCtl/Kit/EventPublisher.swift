@@ -11,11 +11,16 @@ public struct EventPublisher: Sendable {
     public let producer: KafkaProducer
     /// Most events per batch handed to the producer.
     public let batchSize: Int
+    /// How often a paced run hands a batch to the producer: each batch holds the events due in
+    /// one interval (on the dev broker each batch is one message set per agency topic, and every
+    /// message set costs each consumer group a walk of the partition's list).
+    public let interval: Duration
 
     /// A publisher over `producer`.
-    public init(producer: KafkaProducer, batchSize: Int = 1000) {
+    public init(producer: KafkaProducer, batchSize: Int = 1000, interval: Duration = .milliseconds(10)) {
         self.producer = producer
         self.batchSize = max(1, batchSize)
+        self.interval = max(interval, .milliseconds(1))
     }
 
     /// What a run sent.
@@ -65,6 +70,14 @@ public struct EventPublisher: Sendable {
         return Summary(events: sent.events, seconds: sent.seconds, perAgency: encoded.perAgency)
     }
 
+    /// The events of each batch: unpaced, `limit`; paced at `rate`, one `interval`'s worth (at
+    /// least one, at most `limit`). Never more than `window`, or the first batch would wait for
+    /// itself.
+    public static func eventsPerBatch(rate: Double?, interval: Duration, limit: Int, window: Int?) -> Int {
+        let paced = rate.map { max(1, min(limit, Int(($0 * (interval / .seconds(1))).rounded(.up)))) }
+        return min(paced ?? limit, window ?? .max)
+    }
+
     /// Sends the batches `next` makes (each at most the size it is given) until it returns nil;
     /// returns the events acknowledged and the seconds from the first send to the last
     /// acknowledgement.
@@ -73,9 +86,7 @@ public struct EventPublisher: Sendable {
                       next: (Int) throws -> ([KafkaOutgoingMessage], [String])?) async throws -> (events: Int, seconds: Double) {
         let clock = ContinuousClock()
         let start = clock.now
-        // Paced: batches of about 10 ms worth of events, each sent at its due time.
-        // A batch never exceeds the window, or the first one would wait for itself.
-        let size = min(rate.map { max(1, min(batchSize, Int(($0 / 100).rounded(.up)))) } ?? batchSize, window?.events ?? .max)
+        let size = Self.eventsPerBatch(rate: rate, interval: interval, limit: batchSize, window: window?.events)
         var sent = 0, acknowledged = 0
         var absorbed = 0
         let producer = producer

@@ -158,6 +158,9 @@ public struct PipelineBenchParameters: Codable, Sendable {
     public var repetitions: Int
     /// Seconds of each latency run.
     public var latencySeconds: Double
+    /// Milliseconds between the latency runs' batches of agency events (nil in reports made
+    /// before it was a parameter, when it was 10).
+    public var publishIntervalMs: Int?
     /// The generator's seed.
     public var seed: UInt64
     /// Quick (smoke) sizes.

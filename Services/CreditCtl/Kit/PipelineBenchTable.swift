@@ -37,6 +37,9 @@ public enum PipelineBenchTable {
             row("", "  until scoring produced it", "", milliseconds(level.scoreChangeProduced))
             row("", "\(label) load decision", "", milliseconds(level.decision))
         }
+        if let interval = report.parameters.publishIntervalMs {
+            row("", "agency events published", "every \(interval) ms", "the events due in each interval, as one batch")
+        }
         row("", "p99 at 50% load", String(format: "%.1f ms", report.latency.p99MsAt50pct),
             report.latency.meetsTarget ? "target <= 50 ms met" : "target <= 50 ms NOT met")
         for (label, shares) in [("throughput run", t.cpu), ("50% load run", report.latency.at50pct.cpu),

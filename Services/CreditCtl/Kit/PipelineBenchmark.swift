@@ -24,6 +24,16 @@ public struct PipelineBenchmark: Sendable {
         public var repetitions = 3
         /// Seconds of each latency run.
         public var latencySeconds = 20.0
+        /// How often the latency runs hand the agencies' due events to the producer (see
+        /// ``EventPublisher/interval``). The dev broker answers a fetch with one message set per
+        /// partition, found by walking the partition's list of sets from the oldest: each batch
+        /// costs ingest's fetches a walk per agency topic, over a list that grows through the run.
+        /// At 10 ms that was the largest cost of the load generator, not of the pipeline: at a
+        /// paced 2,500 events/s the broker used 0.26 and 0.25 cores against 0.11 and 0.10 at
+        /// 40 ms, the machine 1.69 and 1.58 against 1.34 and 1.21, and the score-change p99
+        /// grew through each run (51 to 184 ms by second) instead of staying flat (p99 103.4 and
+        /// 85.0 ms against 69.6 and 65.5). Apache Kafka finds a set by an offset index.
+        public var publishInterval: Duration = .milliseconds(40)
         /// The rate (events/s) the latency runs take 50 % and 80 % of; nil: each repetition's
         /// measured throughput to decisions. Fixing it compares two builds at the same offered
         /// load: a build with a higher maximum is otherwise measured at a higher rate.
@@ -165,6 +175,7 @@ public struct PipelineBenchmark: Sendable {
         #endif
         return PipelineBenchParameters(subjects: options.subjects, events: options.events, warmupEvents: options.warmupEvents,
                                        repetitions: options.repetitions, latencySeconds: options.latencySeconds,
+                                       publishIntervalMs: Int(options.publishInterval / .milliseconds(1)),
                                        seed: options.seed, quick: options.quick, growth: options.growth,
                                        growthSubjects: options.growthSubjects, backlogWindow: options.backlogWindow, build: build,
                                        fullLoadRate: options.fullLoadRate)
@@ -237,7 +248,7 @@ public struct PipelineBenchmark: Sendable {
                                  topology: PipelineTopology, produce: Double, consume: Double) async throws -> Repetition {
         let drain = PipelineDrain(probe: probe, topology: topology)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: stack.bootstrap), logger: logger)
-        let publisher = EventPublisher(producer: producer)
+        let publisher = EventPublisher(producer: producer, interval: options.publishInterval)
         var streams = StreamPlanner(population: population, registry: registry, seed: options.seed &+ UInt64(index) * 1000,
                                     anchor: SyntheticTraffic.anchor(for: Date()))
         do {
@@ -269,8 +280,9 @@ public struct PipelineBenchmark: Sendable {
                 let paced = try EncodedTraffic(&stream)
                 let run = try await measureLatency(paced, rate: rate, events: events, stack: stack, probe: probe,
                                                    drain: drain, publisher: publisher, alive: alive)
-                say(String(format: "  latency at %.0f%% (%.0f events/s): score change p50 %.1f p99 %.1f p99.9 %.1f ms "
+                say(String(format: "  latency at %.0f%% (%.0f events/s, published every %.0f ms): score change p50 %.1f p99 %.1f p99.9 %.1f ms "
                            + "(produced by scoring: p50 %.1f p99 %.1f); decision p50 %.1f p99 %.1f ms (%d)", share * 100, rate,
+                           options.publishInterval / .milliseconds(1),
                            run.result.scoreChange.p50Ms, run.result.scoreChange.p99Ms, run.result.scoreChange.p999Ms,
                            run.result.scoreChangeProduced.p50Ms, run.result.scoreChangeProduced.p99Ms,
                            run.result.decision.p50Ms, run.result.decision.p99Ms, run.result.decision.count))
@@ -371,7 +383,7 @@ public struct PipelineBenchmark: Sendable {
             let drain = PipelineDrain(probe: probe, topology: topology)
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: stack.bootstrap),
                                              logger: logger)
-            let publisher = EventPublisher(producer: producer)
+            let publisher = EventPublisher(producer: producer, interval: options.publishInterval)
             var streams = StreamPlanner(population: population, registry: registry, seed: options.seed,
                                         anchor: SyntheticTraffic.anchor(for: Date()))
             let (result, memory, _) = try await warmUpAndMeasure("g\(subjects)", stack: stack, drain: drain,

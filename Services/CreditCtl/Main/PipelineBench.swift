@@ -28,6 +28,8 @@ struct PipelineBench: AsyncParsableCommand {
     var latencySeconds: Double?
     @Option(help: "Events/s the latency runs take 50 % and 80 % of (default: each repetition's measured throughput); fixed, it compares builds at the same offered load.")
     var fullLoadRate: Double?
+    @Option(help: "Milliseconds between the latency runs' batches of agency events (default: 10).")
+    var publishIntervalMs: Int?
     @Option(help: "Seed of the population and the events.")
     var seed: UInt64 = 7
     @Option(help: "Partitions of each pipeline topic (default: 1).")
@@ -56,6 +58,9 @@ struct PipelineBench: AsyncParsableCommand {
         if let fullLoadRate, !(fullLoadRate > 0) {
             throw ValidationError("--full-load-rate must be a positive number of events/s, got \(fullLoadRate)")
         }
+        if let publishIntervalMs, !(1...1_000).contains(publishIntervalMs) {
+            throw ValidationError("--publish-interval-ms must be 1 to 1000, got \(publishIntervalMs)")
+        }
         if let backlogWindow, backlogWindow < 1 {
             throw ValidationError("--backlog-window must be at least 1, got \(backlogWindow)")
         }
@@ -71,6 +76,7 @@ struct PipelineBench: AsyncParsableCommand {
         if let repetitions { options.repetitions = repetitions }
         if let latencySeconds { options.latencySeconds = latencySeconds }
         options.fullLoadRate = fullLoadRate
+        if let publishIntervalMs { options.publishInterval = .milliseconds(publishIntervalMs) }
         options.partitions = partitions
         options.agencyPartitions = agencyPartitions
         if let backlogWindow { options.backlogWindow = backlogWindow }
