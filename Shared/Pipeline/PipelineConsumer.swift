@@ -19,6 +19,10 @@ public struct PipelineConsumerConfiguration: Sendable {
     /// (transaction, round trips, produce request, thread switches) dominate; a few
     /// milliseconds more per hop let them fill.
     public var batchLinger: Duration = .zero
+    /// A batch lingers only while it holds fewer messages than this (like Kafka's
+    /// `fetch.min.bytes`): a batch this large has spread its fixed costs already, and waiting
+    /// would only add latency. A burst (agencies that publish in batches) then goes at once.
+    public var lingerWhileBelow: Int = 64
     /// Retry policy for transient failures.
     public var backoff = Backoff()
     /// How often the consumer lag metric is refreshed.
@@ -114,7 +118,8 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
                     continue
                 }
                 pollFailures = 0
-                if !batch.isEmpty && batch.count < configuration.maxBatch && configuration.batchLinger > .zero {
+                if !batch.isEmpty && batch.count < min(configuration.maxBatch, configuration.lingerWhileBelow)
+                    && configuration.batchLinger > .zero {
                     // A sleep, then a poll of what was fetched meanwhile, is cheaper than lingering
                     // inside a blocking poll, where each partition's arrival wakes the polling
                     // thread: on the embedded stack at a paced 3,000 events/s, ingest switched

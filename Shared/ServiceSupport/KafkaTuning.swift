@@ -21,6 +21,9 @@ import KafkaClient
 ///   2 against 168, 109 and 199 at 0, with PostgreSQL at 0.68 cores against 0.74).
 ///   Notification's batches (a request or two) do not wait; the embedded stack and compose
 ///   give sanctions, off the score path, 20 ms.
+/// - `PIPELINE_BATCH_LINGER_BELOW` (64): only a batch with fewer messages lingers; a larger one
+///   (a burst) has spread its fixed costs already and goes at once. Sanctions, off the score
+///   path, always lingers on the embedded stack and compose.
 public struct KafkaTuning: Sendable, Equatable {
     /// `fetch.wait.max.ms` of the consumers.
     public var fetchWaitMaxMs: Int
@@ -30,27 +33,34 @@ public struct KafkaTuning: Sendable, Equatable {
     public var batchLingerMs: Int
     /// `linger.ms` of the producers.
     public var producerLingerMs: Int
+    /// Only a consumer batch with fewer messages lingers.
+    public var batchLingerWhileBelow: Int
 
     /// The client library's defaults for the Kafka settings, a fetch wait of 5 ms and a batch
     /// linger of 2 ms.
     public init(fetchWaitMaxMs: Int = 5,
                 maxInFlightRequests: Int = KafkaProducerConfiguration(bootstrapServers: "").maxInFlightRequests,
                 batchLingerMs: Int = 2,
-                producerLingerMs: Int = KafkaProducerConfiguration(bootstrapServers: "").lingerMs) {
+                producerLingerMs: Int = KafkaProducerConfiguration(bootstrapServers: "").lingerMs,
+                batchLingerWhileBelow: Int = 64) {
         self.fetchWaitMaxMs = fetchWaitMaxMs
         self.maxInFlightRequests = maxInFlightRequests
         self.batchLingerMs = batchLingerMs
         self.producerLingerMs = producerLingerMs
+        self.batchLingerWhileBelow = batchLingerWhileBelow
     }
 
-    /// Reads `KAFKA_FETCH_WAIT_MAX_MS`, `KAFKA_MAX_IN_FLIGHT`, `KAFKA_LINGER_MS` and
-    /// `PIPELINE_BATCH_LINGER_MS`; a value out of range is an error that names the variable.
+    /// Reads `KAFKA_FETCH_WAIT_MAX_MS`, `KAFKA_MAX_IN_FLIGHT`, `KAFKA_LINGER_MS`,
+    /// `PIPELINE_BATCH_LINGER_MS` and `PIPELINE_BATCH_LINGER_BELOW`; a value out of range is an
+    /// error that names the variable.
     public static func fromEnvironment(_ env: EnvironmentReader) throws(ConfigurationError) -> KafkaTuning {
         let defaults = KafkaTuning()
         return KafkaTuning(fetchWaitMaxMs: try env.int("KAFKA_FETCH_WAIT_MAX_MS", default: defaults.fetchWaitMaxMs, in: 1...30_000),
                            maxInFlightRequests: try env.int("KAFKA_MAX_IN_FLIGHT", default: defaults.maxInFlightRequests, in: 1...5),
                            batchLingerMs: try env.int("PIPELINE_BATCH_LINGER_MS", default: defaults.batchLingerMs, in: 0...1_000),
-                           producerLingerMs: try env.int("KAFKA_LINGER_MS", default: defaults.producerLingerMs, in: 0...1_000))
+                           producerLingerMs: try env.int("KAFKA_LINGER_MS", default: defaults.producerLingerMs, in: 0...1_000),
+                           batchLingerWhileBelow: try env.int("PIPELINE_BATCH_LINGER_BELOW", default: defaults.batchLingerWhileBelow,
+                                                              in: 1...1_000_000))
     }
 
     /// A consumer configuration for `group` with these settings.

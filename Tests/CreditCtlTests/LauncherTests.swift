@@ -87,6 +87,10 @@ import Testing
         #expect(sanctions["PIPELINE_BATCH_LINGER_MS"] == inheritedLinger ?? "20")
         #expect(ingest["PIPELINE_BATCH_LINGER_MS"] == inheritedLinger)
         #expect(configuration.environment(for: .scoring)["PIPELINE_BATCH_LINGER_MS"] == inheritedLinger)
+        // ... whatever their size, while a burst on the score path goes at once.
+        let inheritedBelow = ProcessInfo.processInfo.environment["PIPELINE_BATCH_LINGER_BELOW"]
+        #expect(sanctions["PIPELINE_BATCH_LINGER_BELOW"] == inheritedBelow ?? "2001")
+        #expect(ingest["PIPELINE_BATCH_LINGER_BELOW"] == inheritedBelow)
         let notification = configuration.environment(for: .notification)
         #expect(notification["NOTIFICATION_HTTP_PORT"] == "18084")
         #expect(notification["NOTIFICATION_MAILBOX_DIR"] == "/srv/run/mailbox")

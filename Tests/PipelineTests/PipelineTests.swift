@@ -112,7 +112,7 @@ final class RecordingHandler: BatchHandler {
         /// Runs consumer and publisher until `done` holds, then stops them as a shutdown would;
         /// returns how many messages the publisher sent as the consumer handed them over.
         @discardableResult
-        func run(handler: RecordingHandler, linger: Duration = .zero,
+        func run(handler: RecordingHandler, linger: Duration = .zero, lingerWhileBelow: Int = 64,
                  until done: @escaping @Sendable () async throws -> Bool) async throws -> Int {
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrap), logger: logger)
             let publisher = OutboxPublisher(pool: pool, producer: producer, schema: schema, logger: logger)
@@ -121,6 +121,7 @@ final class RecordingHandler: BatchHandler {
             var configuration = PipelineConsumerConfiguration(topics: [input], schema: schema)
             configuration.maxBatch = 50
             configuration.batchLinger = linger
+            configuration.lingerWhileBelow = lingerWhileBelow
             configuration.backoff = Backoff(initial: .milliseconds(10), maximum: .milliseconds(50))
             let consumer = PipelineConsumer(configuration: configuration, kafka: kafka, pool: pool, handler: handler,
                                             publisher: publisher, logger: logger)
@@ -191,6 +192,21 @@ final class RecordingHandler: BatchHandler {
         try await producing.value
         // Without the linger: [1, 2] (the first message goes alone).
         #expect(handler.batchSizes.withLock { $0 } == [3])
+    }
+
+    @Test func aBatchLargeEnoughGoesWithoutLingering() async throws {
+        let fixture = try await Fixture.make(partitions: 1)
+        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output)
+        let producing = Task {
+            try await Task.sleep(for: .seconds(6))  // the consumer has joined and waits
+            try await fixture.produce(["a", "b"])  // one message set: one poll takes both
+            try await Task.sleep(for: .milliseconds(100))
+            try await fixture.produce(["c"])
+        }
+        try await fixture.run(handler: handler, linger: .seconds(1), lingerWhileBelow: 2) { try await fixture.processedCount() >= 3 }
+        try await producing.value
+        // Lingering, the first batch would have waited for "c": [3].
+        #expect(handler.batchSizes.withLock { $0 } == [2, 1])
     }
 
     @Test func everyMessageProcessedOnceAcrossARestart() async throws {

@@ -6,7 +6,8 @@ import Testing
 @Suite struct KafkaTuningTests {
     @Test func unsetVariablesKeepTheDefaults() throws {
         let tuning = try KafkaTuning.fromEnvironment(EnvironmentReader([:]))
-        #expect(tuning == KafkaTuning(fetchWaitMaxMs: 5, maxInFlightRequests: 1, batchLingerMs: 2, producerLingerMs: 1))
+        #expect(tuning == KafkaTuning(fetchWaitMaxMs: 5, maxInFlightRequests: 1, batchLingerMs: 2, producerLingerMs: 1,
+                                      batchLingerWhileBelow: 64))
         #expect(tuning.batchLinger == .milliseconds(2))
         let consumer = tuning.consumer(bootstrapServers: "b:9092", groupID: "g")
         #expect(consumer.rdKafkaProperties.contains { $0 == ("fetch.wait.max.ms", "5") })
@@ -20,6 +21,7 @@ import Testing
         let producer = tuning.producer(bootstrapServers: "b").rdKafkaProperties
         #expect(producer.contains { $0 == ("max.in.flight.requests.per.connection", "5") })
         #expect(producer.contains { $0 == ("linger.ms", "7") })
+        #expect(try KafkaTuning.fromEnvironment(EnvironmentReader(["PIPELINE_BATCH_LINGER_BELOW": "2001"])).batchLingerWhileBelow == 2001)
     }
 
     @Test func valuesOutOfRangeNameTheVariable() {
@@ -31,6 +33,9 @@ import Testing
         }
         #expect { try KafkaTuning.fromEnvironment(EnvironmentReader(["KAFKA_LINGER_MS": "-1"])) } throws: {
             ($0 as? ConfigurationError)?.variable == "KAFKA_LINGER_MS"
+        }
+        #expect { try KafkaTuning.fromEnvironment(EnvironmentReader(["PIPELINE_BATCH_LINGER_BELOW": "0"])) } throws: {
+            ($0 as? ConfigurationError)?.variable == "PIPELINE_BATCH_LINGER_BELOW"
         }
     }
 }

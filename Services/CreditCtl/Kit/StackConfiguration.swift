@@ -77,9 +77,10 @@ public struct StackConfiguration: Sendable {
     /// `SCORING_RULEBOOK`, `SANCTIONS_OFFICER_TOKEN` + `SANCTIONS_ENFORCER_TOKEN` +
     /// `SANCTIONS_RULEBOOK`, `NOTIFICATION_MAILBOX_DIR` + `NOTIFICATION_TEMPLATES_DIR`
     /// (deploy files as absolute paths into ``workingDirectory``), and `SERVICE_NICE` 10 for
-    /// sanctions and notification and `PIPELINE_BATCH_LINGER_MS` 20 for sanctions unless
-    /// inherited (they are off the score path: see `ProcessPriority` and
-    /// ``offPathBatchLinger``); then ``extraEnvironment`` and ``serviceEnvironment``.
+    /// sanctions and notification, and `PIPELINE_BATCH_LINGER_MS` 20 and
+    /// `PIPELINE_BATCH_LINGER_BELOW` 2001 for sanctions, unless inherited (they are off the score
+    /// path: see `ProcessPriority`, ``offPathBatchLinger`` and ``offPathLingerBelow``); then
+    /// ``extraEnvironment`` and ``serviceEnvironment``.
     public func environment(for service: StackService) -> [String: String] {
         var environment = ServiceEnvironment.inherited()
         environment["DATABASE_URL"] = databaseURL
@@ -101,6 +102,7 @@ public struct StackConfiguration: Sendable {
             environment["SANCTIONS_RULEBOOK"] = "\(deploy)/rulebooks/default.yaml"
             environment["SERVICE_NICE"] = environment["SERVICE_NICE"] ?? Self.offPathNice
             environment["PIPELINE_BATCH_LINGER_MS"] = environment["PIPELINE_BATCH_LINGER_MS"] ?? Self.offPathBatchLinger
+            environment["PIPELINE_BATCH_LINGER_BELOW"] = environment["PIPELINE_BATCH_LINGER_BELOW"] ?? Self.offPathLingerBelow
         case .notification:
             environment["NOTIFICATION_MAILBOX_DIR"] = mailboxDirectory
             environment["NOTIFICATION_TEMPLATES_DIR"] = "\(deploy)/templates"
@@ -121,6 +123,11 @@ public struct StackConfiguration: Sendable {
     /// against 20.3 and 19.6 %, PostgreSQL 49.8 and 51.9 % against 56.8 and 53.7 % (two runs each).
     static let offPathBatchLinger = "20"
 
+    /// `PIPELINE_BATCH_LINGER_BELOW` of sanctions: its batches linger whatever their size (its
+    /// largest batch is 2,000), so a burst of accepted events waits for the score changes that
+    /// follow it, and both go in one transaction.
+    static let offPathLingerBelow = "2001"
+
     /// `path` made absolute against the current directory.
     static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
 }
@@ -133,6 +140,7 @@ public enum ServiceEnvironment {
     /// `SERVICE_NICE` (`SERVICE_NICE=0 creditctl bench` runs every service at 0).
     public static let inheritedNames: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "TERM",
                                                      "KAFKA_FETCH_WAIT_MAX_MS", "KAFKA_MAX_IN_FLIGHT", "KAFKA_LINGER_MS", "PIPELINE_BATCH_LINGER_MS",
+                                                     "PIPELINE_BATCH_LINGER_BELOW",
                                                      "SERVICE_NICE"]
 
     /// The inherited basics of the current process (plus `LC_*`).

@@ -55,6 +55,7 @@ public struct IngestService: Sendable {
         var consumerConfiguration = PipelineConsumerConfiguration(topics: [configuration.topics.pattern], schema: schema)
         consumerConfiguration.maxBatch = configuration.maxBatch
         consumerConfiguration.batchLinger = configuration.kafkaTuning.batchLinger
+        consumerConfiguration.lingerWhileBelow = configuration.kafkaTuning.batchLingerWhileBelow
         var kafka = configuration.kafkaTuning.consumer(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.groupID)
         kafka.clientID = "ingest"
         kafka.properties["topic.metadata.refresh.interval.ms"] = "2000"  // see new agency topics quickly

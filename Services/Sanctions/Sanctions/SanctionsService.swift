@@ -35,6 +35,7 @@ public struct SanctionsService: Sendable {
         publisher = OutboxPublisher(pool: pool, producer: producer, schema: configuration.schema, logger: logger)
         var consumerConfiguration = PipelineConsumerConfiguration(topics: configuration.topics.consumed, schema: configuration.schema)
         consumerConfiguration.batchLinger = configuration.kafkaTuning.batchLinger
+        consumerConfiguration.lingerWhileBelow = configuration.kafkaTuning.batchLingerWhileBelow
         consumer = PipelineConsumer(
             configuration: consumerConfiguration,
             kafka: configuration.kafkaTuning.consumer(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.groupID),

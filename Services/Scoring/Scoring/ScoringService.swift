@@ -84,6 +84,7 @@ public enum ScoringService {
         let publisher = OutboxPublisher(pool: pool, producer: producer, schema: configuration.schema, logger: logger)
         var consumerConfiguration = PipelineConsumerConfiguration(topics: [configuration.inputTopic], schema: configuration.schema)
         consumerConfiguration.batchLinger = configuration.kafkaTuning.batchLinger
+        consumerConfiguration.lingerWhileBelow = configuration.kafkaTuning.batchLingerWhileBelow
         let consumer = PipelineConsumer(
             configuration: consumerConfiguration,
             kafka: configuration.kafkaTuning.consumer(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.group),
