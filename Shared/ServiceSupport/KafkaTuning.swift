@@ -37,7 +37,7 @@ public struct KafkaTuning: Sendable, Equatable {
     public var batchLingerWhileBelow: Int
 
     /// The client library's defaults for the Kafka settings, a fetch wait of 5 ms and a batch
-    /// linger of 2 ms.
+    /// linger of 2 ms for batches of fewer than 64 messages.
     public init(fetchWaitMaxMs: Int = 5,
                 maxInFlightRequests: Int = KafkaProducerConfiguration(bootstrapServers: "").maxInFlightRequests,
                 batchLingerMs: Int = 2,

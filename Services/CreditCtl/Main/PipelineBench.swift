@@ -28,7 +28,7 @@ struct PipelineBench: AsyncParsableCommand {
     var latencySeconds: Double?
     @Option(help: "Events/s the latency runs take 50 % and 80 % of (default: each repetition's measured throughput); fixed, it compares builds at the same offered load.")
     var fullLoadRate: Double?
-    @Option(help: "Milliseconds between the latency runs' batches of agency events (default: 10).")
+    @Option(help: "Milliseconds between the latency runs' batches of agency events (default: 40).")
     var publishIntervalMs: Int?
     @Option(help: "Seed of the population and the events.")
     var seed: UInt64 = 7
