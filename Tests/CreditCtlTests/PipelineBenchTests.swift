@@ -50,6 +50,14 @@ import Testing
             let seconds = try #require(result["score_change_by_second"] as? [[String: Any]])
             let total = (result["score_change"] as? [String: Any])?["count"] as? Int
             #expect(!seconds.isEmpty && seconds.compactMap { $0["count"] as? Int }.reduce(0, +) == total)
+            // ... and where the CPU went in each whole second of it.
+            let cpu = try #require((repetition["latency_at_50pct"] as? [String: Any])?["cpu_by_second"] as? [[String: Any]])
+            #expect(!cpu.isEmpty)
+            for second in cpu {
+                let cores = try #require(second["cores"] as? [String: Double])
+                #expect(cores["machine", default: 0] > 0 && cores["scoring"] != nil, "\(cores)")
+                #expect(abs((second["seconds"] as? Double ?? 0) - 1) < 0.5, "\(second)")
+            }
         }
         // The split at scoring's producer: every score change has it, and it comes before the
         // consumer has the message (Kafka timestamps are whole milliseconds, rounded down).

@@ -256,6 +256,9 @@ public struct LatencyRun: Codable, Sendable {
     public var result: LatencyResult
     /// Where the CPU went while the run was published and drained, in cores.
     public var cpu: CPUShares?
+    /// The same for each whole second of the run, in order (nil in reports made before it was
+    /// recorded).
+    public var cpuBySecond: [CPUShares]?
 }
 
 /// One throughput run: events/s from the agency topics to committed ledger rows and to

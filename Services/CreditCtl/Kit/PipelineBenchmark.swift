@@ -288,6 +288,10 @@ public struct PipelineBenchmark: Sendable {
                            run.result.decision.p50Ms, run.result.decision.p99Ms, run.result.decision.count))
                 say("    score change p99 by second of publication (ms): "
                     + run.result.scoreChangeBySecond.map { String(format: "%.0f", $0.p99Ms) }.joined(separator: " "))
+                for part in ["machine", "postgresql"] {
+                    say("    \(part) cores by second: "
+                        + (run.cpuBySecond ?? []).map { String(format: "%.2f", $0.cores[part] ?? 0) }.joined(separator: " "))
+                }
                 latency.append(run)
             }
             await producer.shutdown()
@@ -359,15 +363,39 @@ public struct PipelineBenchmark: Sendable {
                                              statePolicies: LatencyCollector.statePolicies(of: rulebook), logger: logger)
         try await collector.start()
         let baseline = await drain.baseline()
-        let before = CPUSnapshot.take(processes: stack.cpuProcesses)
+        let processes = stack.cpuProcesses
+        let before = CPUSnapshot.take(processes: processes)
+        let sampler = Task { await Self.cpuBySecond(processes: processes, from: before) }
         async let drained = drain.wait(events: events, baseline: baseline, alive: alive)
-        let offered = try await publisher.publish(traffic, rate: rate, published: { ids, instant in
-            await collector.published(ids, at: instant)
-        })
-        _ = try await drained
-        let cpu = CPUSnapshot.take(processes: stack.cpuProcesses).shares(since: before)
+        let offered: EventPublisher.Summary
+        do {
+            offered = try await publisher.publish(traffic, rate: rate, published: { ids, instant in
+                await collector.published(ids, at: instant)
+            })
+            _ = try await drained
+        } catch {
+            sampler.cancel()
+            throw error
+        }
+        let cpu = CPUSnapshot.take(processes: processes).shares(since: before)
+        sampler.cancel()
+        let bySecond = await sampler.value
         try await Task.sleep(for: .milliseconds(300))  // the last decisions reach the collector
-        return LatencyRun(targetEventsPerS: rate, publishedEventsPerS: offered.rate, result: try await collector.finish(), cpu: cpu)
+        return LatencyRun(targetEventsPerS: rate, publishedEventsPerS: offered.rate, result: try await collector.finish(), cpu: cpu,
+                          cpuBySecond: bySecond)
+    }
+
+    /// Where the CPU went in each whole second from `start` until cancelled: a slow second of
+    /// the latency timeline then shows which part was busy (or that none was).
+    private static func cpuBySecond(processes: [String: Int32], from start: CPUSnapshot) async -> [CPUShares] {
+        var samples: [CPUShares] = []
+        var previous = start
+        while true {
+            do { try await Task.sleep(until: previous.instant + .seconds(1), clock: .continuous) } catch { return samples }
+            let now = CPUSnapshot.take(processes: processes)
+            samples.append(now.shares(since: previous))
+            previous = now
+        }
     }
 
     /// The throughput run alone at another population size, with the services' memory.
