@@ -21,7 +21,7 @@ public enum Topics {
     public static func agencyID(ofEventsTopic topic: String) -> String? {
         let bytes = topic.utf8, prefix = "agency.".utf8, suffix = ".events".utf8
         guard bytes.count > prefix.count + suffix.count, bytes.starts(with: prefix),
-              bytes.reversed().starts(with: suffix.reversed()) else { return nil }
+              bytes.suffix(suffix.count).elementsEqual(suffix) else { return nil }
         return String(decoding: bytes.dropFirst(prefix.count).dropLast(suffix.count), as: UTF8.self)
     }
 

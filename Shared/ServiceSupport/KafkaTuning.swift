@@ -33,7 +33,8 @@ public struct KafkaTuning: Sendable, Equatable {
     public var batchLingerMs: Int
     /// `linger.ms` of the producers.
     public var producerLingerMs: Int
-    /// Only a consumer batch with fewer messages lingers.
+    /// Only a consumer batch with fewer messages lingers (`PipelineConsumerConfiguration`'s
+    /// `lingerWhileBelow`, whose default, 64, this repeats: this module does not import `Pipeline`).
     public var batchLingerWhileBelow: Int
 
     /// The client library's defaults for the Kafka settings, a fetch wait of 5 ms and a batch

@@ -23,9 +23,8 @@ public struct AgencyTopics: Sendable, Hashable {
 
     /// The agency a topic names, or nil when the name is not `<prefix>agency.<id>.events`.
     public func agency(fromTopic topic: String) -> String? {
-        if prefix.isEmpty { return Topics.agencyID(ofEventsTopic: topic) }
-        guard topic.hasPrefix(prefix) else { return nil }
-        return Topics.agencyID(ofEventsTopic: String(topic.dropFirst(prefix.count)))
+        guard topic.utf8.starts(with: prefix.utf8) else { return nil }
+        return Topics.agencyID(ofEventsTopic: String(decoding: topic.utf8.dropFirst(prefix.utf8.count), as: UTF8.self))
     }
 
     /// Escapes the characters a POSIX extended regular expression treats specially.

@@ -26,7 +26,7 @@ public enum CaseInput: Sendable {
 /// target caused still reads on its own (rare).
 struct CaseBatch {
     /// A (subject, policy) pair.
-    struct ConditionKey: Hashable {
+    struct SubjectPolicy: Hashable {
         var subject: String
         var policyID: String
     }
@@ -42,13 +42,13 @@ struct CaseBatch {
     /// For each input, whether the engine applies it (new, and its first occurrence in the batch).
     private(set) var isFresh: [Bool]
     /// Known conditions (stored, or set earlier in the batch).
-    private var conditions: [ConditionKey: Bool]
+    private var conditions: [SubjectPolicy: Bool]
     /// Conditions set by the batch, written at the end.
-    private(set) var updates: [ConditionKey: ConditionUpdate] = [:]
+    private(set) var updates: [SubjectPolicy: ConditionUpdate] = [:]
     /// The pairs whose open case is known (loaded, or looked up later in the batch).
-    private var knownPairs: Set<ConditionKey>
+    private var knownPairs: Set<SubjectPolicy>
     /// The open case of each known pair that has one, as the batch left it.
-    private var openCases: [ConditionKey: SanctionCase]
+    private var openCases: [SubjectPolicy: SanctionCase]
     /// Cases by id, as the batch left them: those receipts name (nil: no such case), and every
     /// case the batch wrote.
     private var casesByID: [String: SanctionCase?]
@@ -60,17 +60,17 @@ struct CaseBatch {
         let firstOccurrence = keys.map { key in key.map { first.insert($0).inserted } ?? false }
         let inserted = try engine.store.markProcessed(Array(first), on: connection)
         isFresh = zip(keys, firstOccurrence).map { key, isFirst in isFirst && key.map(inserted.contains) == true }
-        var statePairs = Set<ConditionKey>(), eventPairs = Set<ConditionKey>(), caseIDs = Set<String>()
+        var statePairs = Set<SubjectPolicy>(), eventPairs = Set<SubjectPolicy>(), caseIDs = Set<String>()
         for (input, fresh) in zip(inputs, isFresh) where fresh {
             switch input {
             case .scoreChange(let change):
                 for (policy, _) in engine.policies.statePolicies(scheme: change.scheme, for: change.subject.type) {
-                    statePairs.insert(ConditionKey(subject: change.subject.rawValue, policyID: policy.id))
+                    statePairs.insert(SubjectPolicy(subject: change.subject.rawValue, policyID: policy.id))
                 }
             case .acceptedEvent(let event):
                 let (lifting, triggered) = engine.casePolicies(of: event)
                 for policy in lifting + triggered {
-                    eventPairs.insert(ConditionKey(subject: event.subject.rawValue, policyID: policy.id))
+                    eventPairs.insert(SubjectPolicy(subject: event.subject.rawValue, policyID: policy.id))
                 }
             case .receipt(let receipt):
                 if UUID(uuidString: receipt.caseID) != nil { caseIDs.insert(receipt.caseID.lowercased()) }
@@ -88,7 +88,7 @@ struct CaseBatch {
     /// The open case of `subject` under `policyID`, locked (read when the batch did not load it).
     mutating func openCase(subject: SubjectCode, policyID: String, store: CaseStore,
                            on connection: isolated PostgresConnection) throws -> SanctionCase? {
-        let key = ConditionKey(subject: subject.rawValue, policyID: policyID)
+        let key = SubjectPolicy(subject: subject.rawValue, policyID: policyID)
         if !knownPairs.contains(key) {
             knownPairs.insert(key)
             openCases[key] = try store.lockOpen(subject: subject, policyID: policyID, on: connection)
@@ -108,7 +108,7 @@ struct CaseBatch {
     /// Records a case the engine just wrote, so later messages of the batch see it as it is now.
     mutating func note(_ record: SanctionCase) {
         casesByID[record.id] = record
-        let key = ConditionKey(subject: record.subject.rawValue, policyID: record.policyID)
+        let key = SubjectPolicy(subject: record.subject.rawValue, policyID: record.policyID)
         knownPairs.insert(key)
         if record.state.isOpen {
             openCases[key] = record
@@ -119,12 +119,12 @@ struct CaseBatch {
 
     /// Whether the condition held after the subject's last change, or nil if never stored.
     func condition(subject: SubjectCode, policyID: String) -> Bool? {
-        conditions[ConditionKey(subject: subject.rawValue, policyID: policyID)]
+        conditions[SubjectPolicy(subject: subject.rawValue, policyID: policyID)]
     }
 
     /// Records whether the condition holds after `changeID`.
     mutating func setCondition(subject: SubjectCode, policyID: String, holds: Bool, changeID: String, at: Date) {
-        let key = ConditionKey(subject: subject.rawValue, policyID: policyID)
+        let key = SubjectPolicy(subject: subject.rawValue, policyID: policyID)
         conditions[key] = holds
         updates[key] = ConditionUpdate(holds: holds, changeID: changeID, at: at)
     }

@@ -169,9 +169,9 @@ public struct CaseStore: Sendable {
     /// transactions lock alike. Each statement probes its index once per key (a LATERAL
     /// subquery; OFFSET 0 and FOR UPDATE keep the planner from turning it into a join that
     /// scans the whole table).
-    func batchState(conditionsOf statePairs: [CaseBatch.ConditionKey], openCasesOf casePairs: [CaseBatch.ConditionKey],
+    func batchState(conditionsOf statePairs: [CaseBatch.SubjectPolicy], openCasesOf casePairs: [CaseBatch.SubjectPolicy],
                     cases ids: [String], on connection: isolated PostgresConnection) throws
-        -> (conditions: [CaseBatch.ConditionKey: Bool], openCases: [CaseBatch.ConditionKey: SanctionCase], cases: [SanctionCase])
+        -> (conditions: [CaseBatch.SubjectPolicy: Bool], openCases: [CaseBatch.SubjectPolicy: SanctionCase], cases: [SanctionCase])
     {
         var statements: [PostgresQuery] = []
         if !statePairs.isEmpty {
@@ -201,17 +201,17 @@ public struct CaseStore: Sendable {
         }
         guard !statements.isEmpty else { return ([:], [:], []) }
         var results = try connection.queries(statements)[...]
-        var conditions: [CaseBatch.ConditionKey: Bool] = [:]
+        var conditions: [CaseBatch.SubjectPolicy: Bool] = [:]
         if !statePairs.isEmpty, let rows = results.popFirst() {
             for row in rows {
-                let key = CaseBatch.ConditionKey(subject: try row.decode(String.self, at: 0), policyID: try row.decode(String.self, at: 1))
+                let key = CaseBatch.SubjectPolicy(subject: try row.decode(String.self, at: 0), policyID: try row.decode(String.self, at: 1))
                 conditions[key] = try row.decode(Bool.self, at: 2)
             }
         }
-        var openCases: [CaseBatch.ConditionKey: SanctionCase] = [:]
+        var openCases: [CaseBatch.SubjectPolicy: SanctionCase] = [:]
         if !casePairs.isEmpty, let rows = results.popFirst() {
             for record in try rows.map(Self.decode) {
-                openCases[CaseBatch.ConditionKey(subject: record.subject.rawValue, policyID: record.policyID)] = record
+                openCases[CaseBatch.SubjectPolicy(subject: record.subject.rawValue, policyID: record.policyID)] = record
             }
         }
         let cases = try ids.isEmpty ? [] : results.popFirst()?.map(Self.decode) ?? []
@@ -220,7 +220,7 @@ public struct CaseStore: Sendable {
 
     /// Stores whether each state policy's condition holds for the subject after the change
     /// named in `updates` (one statement).
-    func saveConditions(_ updates: [CaseBatch.ConditionKey: CaseBatch.ConditionUpdate],
+    func saveConditions(_ updates: [CaseBatch.SubjectPolicy: CaseBatch.ConditionUpdate],
                         on connection: isolated PostgresConnection) throws {
         guard !updates.isEmpty else { return }
         let entries = Array(updates)
