@@ -23,6 +23,14 @@ public struct PipelineConsumerConfiguration: Sendable {
     /// `fetch.min.bytes`): a batch this large has spread its fixed costs already, and waiting
     /// would only add latency. A burst (agencies that publish in batches) then goes at once.
     public var lingerWhileBelow: Int = 64
+    /// Transactions a batch is split into, run at once on as many connections, so that a burst
+    /// is applied in about 1/`lanes` of the time when the database has cores to spare. The split
+    /// is by message key (the subject code): one key's messages stay in one lane, in order,
+    /// which is the only order the topics promise (DESIGN §2). 1: every batch is one transaction.
+    public var lanes: Int = 1
+    /// A batch is split only into lanes of at least this many messages: below it, a
+    /// transaction's fixed costs (round trips, commit, thread switches) outweigh the overlap.
+    public var messagesPerLane: Int = 32
     /// Retry policy for transient failures.
     public var backoff = Backoff()
     /// How often the consumer lag metric is refreshed.
@@ -132,7 +140,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
                         lingerFailure = error
                     }
                 }
-                if !batch.isEmpty { try await commit(batch) }
+                if !batch.isEmpty { try await commitInLanes(batch) }
                 if ContinuousClock.now - lastLag > configuration.lagInterval {
                     lastLag = .now
                     await reportLag(consumer)
@@ -174,14 +182,46 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
         }
     }
 
+    /// Commits `batch`, in one transaction or, when it is large enough, in lanes (``BatchLanes``)
+    /// at once. Lanes commit without the offsets; one more transaction stores them once every
+    /// lane committed. A failure between the two leaves the offsets behind what committed, so
+    /// those messages are seen again, which the handlers' unique constraints absorb (as after a
+    /// crash). Storing the offsets in a lane instead could let a crash skip another lane's
+    /// messages; waiting inside one lane for the others could wait on a row lock they hold.
+    private func commitInLanes(_ batch: [KafkaMessage]) async throws {
+        let lanes = BatchLanes.split(batch, into: configuration.lanes, atLeast: configuration.messagesPerLane)
+        guard lanes.count > 1 else { return try await commit(batch, savingOffsets: true) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in lanes { group.addTask { try await self.commit(lane, savingOffsets: false) } }
+            try await group.waitForAll()
+        }
+        let offsets = offsets, next = Self.nextOffsets(batch)
+        var attempt = 0
+        while true {
+            do {
+                return try await pool.withTransaction { connection in
+                    try connection.commitWithoutWaitingForFlush()
+                    try offsets.save(next, on: connection)
+                }
+            } catch where Retriable.isRetriable(error) && !Task.isShuttingDownGracefully && !Task.isCancelled {
+                metrics.retries.increment()
+                logger.warning("storing a batch's offsets failed with a transient error; retrying",
+                               metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                try? await Task.sleep(for: configuration.backoff.delay(attempt: attempt))
+                attempt += 1
+            }
+        }
+    }
+
     /// Applies `batch` with retries and hands its messages to the publisher; isolates and
-    /// dead-letters a message that fails permanently.
-    private func commit(_ batch: [KafkaMessage]) async throws {
+    /// dead-letters a message that fails permanently. With `savingOffsets` the same
+    /// transactions store the batch's offsets (and a dead letter's).
+    private func commit(_ batch: [KafkaMessage], savingOffsets: Bool) async throws {
         var attempt = 0
         while true {
             do {
                 let start = ContinuousClock.now
-                let enqueued = try await apply(batch)
+                let enqueued = try await apply(batch, savingOffsets: savingOffsets)
                 metrics.batchDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
                 metrics.messages.increment(by: batch.count)
                 publisher?.publish(enqueued)
@@ -197,34 +237,36 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
                 attempt += 1
             } catch {
                 guard batch.count > 1 else {
-                    try await deadLetter(batch[0], error: error)
+                    try await deadLetter(batch[0], error: error, savingOffsets: savingOffsets)
                     return
                 }
                 logger.warning("batch failed with a permanent error; isolating the message that causes it",
                                metadata: ["error": "\(error)", "batch": "\(batch.count)"])
                 let half = batch.count / 2
-                try await commit(Array(batch[..<half]))
-                try await commit(Array(batch[half...]))
+                try await commit(Array(batch[..<half]), savingOffsets: savingOffsets)
+                try await commit(Array(batch[half...]), savingOffsets: savingOffsets)
                 return
             }
         }
     }
 
-    /// One transaction: the handler's state change, its outgoing messages, the offsets. It
-    /// commits without waiting for the WAL flush: the offsets inside make it replayable.
-    private func apply(_ batch: [KafkaMessage]) async throws -> Outbox.Enqueued {
+    /// One transaction: the handler's state change, its outgoing messages and, unless it is one
+    /// lane of several, the offsets. It commits without waiting for the WAL flush: a commit
+    /// lost in a crash takes its offsets with it (or, for lanes, the later offsets transaction,
+    /// whose commit record comes after theirs in the WAL), so its messages are read again.
+    private func apply(_ batch: [KafkaMessage], savingOffsets: Bool) async throws -> Outbox.Enqueued {
         let handler = handler, outbox = outbox, offsets = offsets
         return try await pool.withTransaction { connection in
             try connection.commitWithoutWaitingForFlush()
             let outgoing = try handler.handle(batch, on: connection)
             let enqueued = try outbox.enqueue(outgoing, on: connection)
-            try offsets.save(Self.nextOffsets(batch), on: connection)
+            if savingOffsets { try offsets.save(Self.nextOffsets(batch), on: connection) }
             return enqueued
         }
     }
 
     /// Records a message that fails alone as a dead letter and moves past it.
-    private func deadLetter(_ message: KafkaMessage, error: any Error) async throws {
+    private func deadLetter(_ message: KafkaMessage, error: any Error, savingOffsets: Bool) async throws {
         metrics.deadLetters.increment()
         logger.error("message failed permanently; recorded as a dead letter", metadata: [
             "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)",
@@ -236,7 +278,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
                 try await pool.withTransaction { connection in
                     try connection.commitWithoutWaitingForFlush()
                     try outbox.enqueue(try handler.deadLetter(message, error: error, on: connection), on: connection)
-                    try offsets.save(Self.nextOffsets([message]), on: connection)
+                    if savingOffsets { try offsets.save(Self.nextOffsets([message]), on: connection) }
                 }
                 publisher?.wake()
                 return

@@ -24,6 +24,10 @@ import KafkaClient
 /// - `PIPELINE_BATCH_LINGER_BELOW` (64): only a batch with fewer messages lingers; a larger one
 ///   (a burst) has spread its fixed costs already and goes at once. Sanctions, off the score
 ///   path, always lingers on the embedded stack and compose.
+/// - `PIPELINE_LANES` (2): how many transactions, on as many connections, a large batch of
+///   ingest and scoring is split into by subject, so that a burst is applied in parallel
+///   (`PipelineConsumerConfiguration.lanes`; batches under 64 messages stay whole). Sanctions and
+///   notification keep one: off the score path, and sanctions reads several topics together.
 public struct KafkaTuning: Sendable, Equatable {
     /// `fetch.wait.max.ms` of the consumers.
     public var fetchWaitMaxMs: Int
@@ -36,23 +40,27 @@ public struct KafkaTuning: Sendable, Equatable {
     /// Only a consumer batch with fewer messages lingers (`PipelineConsumerConfiguration`'s
     /// `lingerWhileBelow`, whose default, 64, this repeats: this module does not import `Pipeline`).
     public var batchLingerWhileBelow: Int
+    /// Transactions a large consumer batch of ingest and scoring is split into.
+    public var lanes: Int
 
     /// The client library's defaults for the Kafka settings, a fetch wait of 5 ms and a batch
-    /// linger of 2 ms for batches of fewer than 64 messages.
+    /// linger of 2 ms for batches of fewer than 64 messages, and two lanes.
     public init(fetchWaitMaxMs: Int = 5,
                 maxInFlightRequests: Int = KafkaProducerConfiguration(bootstrapServers: "").maxInFlightRequests,
                 batchLingerMs: Int = 2,
                 producerLingerMs: Int = KafkaProducerConfiguration(bootstrapServers: "").lingerMs,
-                batchLingerWhileBelow: Int = 64) {
+                batchLingerWhileBelow: Int = 64,
+                lanes: Int = 2) {
         self.fetchWaitMaxMs = fetchWaitMaxMs
         self.maxInFlightRequests = maxInFlightRequests
         self.batchLingerMs = batchLingerMs
         self.producerLingerMs = producerLingerMs
         self.batchLingerWhileBelow = batchLingerWhileBelow
+        self.lanes = lanes
     }
 
     /// Reads `KAFKA_FETCH_WAIT_MAX_MS`, `KAFKA_MAX_IN_FLIGHT`, `KAFKA_LINGER_MS`,
-    /// `PIPELINE_BATCH_LINGER_MS` and `PIPELINE_BATCH_LINGER_BELOW`; a value out of range is an
+    /// `PIPELINE_BATCH_LINGER_MS`, `PIPELINE_BATCH_LINGER_BELOW` and `PIPELINE_LANES`; a value out of range is an
     /// error that names the variable.
     public static func fromEnvironment(_ env: EnvironmentReader) throws(ConfigurationError) -> KafkaTuning {
         let defaults = KafkaTuning()
@@ -61,7 +69,8 @@ public struct KafkaTuning: Sendable, Equatable {
                            batchLingerMs: try env.int("PIPELINE_BATCH_LINGER_MS", default: defaults.batchLingerMs, in: 0...1_000),
                            producerLingerMs: try env.int("KAFKA_LINGER_MS", default: defaults.producerLingerMs, in: 0...1_000),
                            batchLingerWhileBelow: try env.int("PIPELINE_BATCH_LINGER_BELOW", default: defaults.batchLingerWhileBelow,
-                                                              in: 1...1_000_000))
+                                                              in: 1...1_000_000),
+                           lanes: try env.int("PIPELINE_LANES", default: defaults.lanes, in: 1...16))
     }
 
     /// A consumer configuration for `group` with these settings.

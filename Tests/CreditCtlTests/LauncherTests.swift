@@ -102,9 +102,10 @@ import Testing
     /// Only the basics and the broker-dependent Kafka settings reach a launched service.
     @Test func launchedServicesInheritOnlyTheBasicsAndTheKafkaTuning() {
         let kept = ServiceEnvironment.inherited(from: ["PATH": "/bin", "KAFKA_FETCH_WAIT_MAX_MS": "500", "KAFKA_MAX_IN_FLIGHT": "5",
-                                                       "KAFKA_LINGER_MS": "3",
+                                                       "KAFKA_LINGER_MS": "3", "PIPELINE_LANES": "1",
                                                        "DATABASE_URL": "postgresql://elsewhere/db", "INGEST_SCHEMA": "x"])
-        #expect(kept == ["PATH": "/bin", "KAFKA_FETCH_WAIT_MAX_MS": "500", "KAFKA_MAX_IN_FLIGHT": "5", "KAFKA_LINGER_MS": "3"])
+        #expect(kept == ["PATH": "/bin", "KAFKA_FETCH_WAIT_MAX_MS": "500", "KAFKA_MAX_IN_FLIGHT": "5", "KAFKA_LINGER_MS": "3",
+                         "PIPELINE_LANES": "1"])
     }
 
     @Test func serviceListsAreParsedAndOrdered() throws {

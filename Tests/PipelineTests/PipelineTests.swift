@@ -20,6 +20,8 @@ final class RecordingHandler: BatchHandler {
     let pauseMicroseconds: UInt32
     /// The size of every batch handed over, in order.
     let batchSizes = Mutex<[Int]>([])
+    /// Batches being handled now, and the most at once.
+    let concurrency = Mutex<(now: Int, most: Int)>((0, 0))
 
     init(schema: String, outputTopic: String, transientFailures: Int = 0, pauseMicroseconds: UInt32 = 0) {
         self.schema = schema
@@ -36,6 +38,8 @@ final class RecordingHandler: BatchHandler {
         }
         if fail { throw Flaky() }
         batchSizes.withLock { $0.append(batch.count) }
+        concurrency.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+        defer { concurrency.withLock { $0.now -= 1 } }
         // Runs on the connection's own queue, never the cooperative pool: a pause is harmless.
         if pauseMicroseconds > 0 { usleep(pauseMicroseconds) }
         if batch.contains(where: { $0.valueString == "poison" }) { throw Poison() }
@@ -93,7 +97,8 @@ final class RecordingHandler: BatchHandler {
             try await pool.migrate(schema: schema, migrations: [
                 PipelineSchema.migration,
                 PostgresMigration(version: 2, name: "test", sql: """
-                    CREATE TABLE processed (topic text, partition int, "offset" bigint, value text);
+                    CREATE TABLE processed (topic text, partition int, "offset" bigint, value text,
+                                            seq bigint GENERATED ALWAYS AS IDENTITY);
                     CREATE TABLE dead (topic text, partition int, "offset" bigint, error text);
                     """),
             ] + PipelineSchema.laterMigrations)
@@ -112,7 +117,7 @@ final class RecordingHandler: BatchHandler {
         /// Runs consumer and publisher until `done` holds, then stops them as a shutdown would;
         /// returns how many messages the publisher sent as the consumer handed them over.
         @discardableResult
-        func run(handler: RecordingHandler, linger: Duration = .zero, lingerWhileBelow: Int = 64,
+        func run(handler: RecordingHandler, linger: Duration = .zero, lingerWhileBelow: Int = 64, lanes: Int = 1,
                  until done: @escaping @Sendable () async throws -> Bool) async throws -> Int {
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrap), logger: logger)
             let publisher = OutboxPublisher(pool: pool, producer: producer, schema: schema, logger: logger)
@@ -122,6 +127,8 @@ final class RecordingHandler: BatchHandler {
             configuration.maxBatch = 50
             configuration.batchLinger = linger
             configuration.lingerWhileBelow = lingerWhileBelow
+            configuration.lanes = lanes
+            configuration.messagesPerLane = 4
             configuration.backoff = Backoff(initial: .milliseconds(10), maximum: .milliseconds(50))
             let consumer = PipelineConsumer(configuration: configuration, kafka: kafka, pool: pool, handler: handler,
                                             publisher: publisher, logger: logger)
@@ -233,6 +240,39 @@ final class RecordingHandler: BatchHandler {
         #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox") == 0)
         let output = try await fixture.distinctOutputIDs(expected: 1000)
         #expect(output.distinct.count == 1000)
+        await fixture.pool.shutdown()
+    }
+
+    /// Lanes commit a batch's parts at once, and the offsets after all of them: a restart
+    /// part-way neither repeats nor skips a message (the handler has no unique constraint, so a
+    /// repeat would show), and each key's messages are handled in their order.
+    @Test func lanesCommitAtOnceAndEveryMessageOnceAcrossARestart() async throws {
+        let fixture = try await Fixture.make()
+        let values = (0..<1000).map { "m\($0)" }
+        try await fixture.produce(values)
+        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output, pauseMicroseconds: 30_000)
+        try await fixture.run(handler: handler, lanes: 2) { try await fixture.processedCount() >= 300 }
+        let midway = try await fixture.processedCount()
+        #expect(midway >= 300 && midway < 1000, "the first incarnation should stop part-way, processed \(midway)")
+        try await fixture.run(handler: handler, lanes: 2) {
+            let processed = try await fixture.processedCount()
+            let waiting = try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).outbox")
+            return processed >= 1000 && waiting == 0
+        }
+        #expect(handler.concurrency.withLock { $0.most } == 2, "two lanes should have been handled at once")
+        #expect(try await fixture.processedCount() == 1000)
+        #expect(try await fixture.count("SELECT count(DISTINCT value)::int FROM \(identifier: fixture.schema).processed") == 1000)
+        // Each key's messages (value m<i> has key subject-<i % 16>) in offset order.
+        var lastOffset: [Int: Int64] = [:]
+        var outOfOrder = 0
+        for row in try await fixture.pool.query("SELECT value, \"offset\" FROM \(identifier: fixture.schema).processed ORDER BY seq") {
+            let key = Int(try row.decode(String.self, at: 0).dropFirst())! % 16
+            let offset = try row.decode(Int64.self, at: 1)
+            if let last = lastOffset[key], offset < last { outOfOrder += 1 }
+            lastOffset[key] = offset
+        }
+        #expect(outOfOrder == 0)
+        #expect(try await fixture.distinctOutputIDs(expected: 1000).distinct.count == 1000)
         await fixture.pool.shutdown()
     }
 

@@ -7,7 +7,7 @@ import Testing
     @Test func unsetVariablesKeepTheDefaults() throws {
         let tuning = try KafkaTuning.fromEnvironment(EnvironmentReader([:]))
         #expect(tuning == KafkaTuning(fetchWaitMaxMs: 5, maxInFlightRequests: 1, batchLingerMs: 2, producerLingerMs: 1,
-                                      batchLingerWhileBelow: 64))
+                                      batchLingerWhileBelow: 64, lanes: 2))
         #expect(tuning.batchLinger == .milliseconds(2))
         let consumer = tuning.consumer(bootstrapServers: "b:9092", groupID: "g")
         #expect(consumer.rdKafkaProperties.contains { $0 == ("fetch.wait.max.ms", "5") })
@@ -22,6 +22,7 @@ import Testing
         #expect(producer.contains { $0 == ("max.in.flight.requests.per.connection", "5") })
         #expect(producer.contains { $0 == ("linger.ms", "7") })
         #expect(try KafkaTuning.fromEnvironment(EnvironmentReader(["PIPELINE_BATCH_LINGER_BELOW": "2001"])).batchLingerWhileBelow == 2001)
+        #expect(try KafkaTuning.fromEnvironment(EnvironmentReader(["PIPELINE_LANES": "1"])).lanes == 1)
     }
 
     @Test func valuesOutOfRangeNameTheVariable() {
@@ -36,6 +37,9 @@ import Testing
         }
         #expect { try KafkaTuning.fromEnvironment(EnvironmentReader(["PIPELINE_BATCH_LINGER_BELOW": "0"])) } throws: {
             ($0 as? ConfigurationError)?.variable == "PIPELINE_BATCH_LINGER_BELOW"
+        }
+        #expect { try KafkaTuning.fromEnvironment(EnvironmentReader(["PIPELINE_LANES": "17"])) } throws: {
+            ($0 as? ConfigurationError)?.variable == "PIPELINE_LANES"
         }
     }
 }

@@ -140,7 +140,7 @@ public enum ServiceEnvironment {
     /// `SERVICE_NICE` (`SERVICE_NICE=0 creditctl bench` runs every service at 0).
     public static let inheritedNames: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "TERM",
                                                      "KAFKA_FETCH_WAIT_MAX_MS", "KAFKA_MAX_IN_FLIGHT", "KAFKA_LINGER_MS", "PIPELINE_BATCH_LINGER_MS",
-                                                     "PIPELINE_BATCH_LINGER_BELOW",
+                                                     "PIPELINE_BATCH_LINGER_BELOW", "PIPELINE_LANES",
                                                      "SERVICE_NICE"]
 
     /// The inherited basics of the current process (plus `LC_*`).

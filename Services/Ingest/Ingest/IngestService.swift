@@ -28,7 +28,8 @@ public struct IngestService: Sendable {
     public static func prepare(configuration: IngestConfiguration, clock: any WallClock,
                                logger: Logger) async throws -> IngestService {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: configuration.databaseURL,
-                                                                     poolSize: configuration.poolSize,
+                                                                     poolSize: max(configuration.poolSize,
+                                                                                   configuration.kafkaTuning.lanes + 2),
                                                                      applicationName: "ingest"), logger: logger)
         do {
             return try await assemble(configuration: configuration, pool: pool, clock: clock, logger: logger)
@@ -56,6 +57,7 @@ public struct IngestService: Sendable {
         consumerConfiguration.maxBatch = configuration.maxBatch
         consumerConfiguration.batchLinger = configuration.kafkaTuning.batchLinger
         consumerConfiguration.lingerWhileBelow = configuration.kafkaTuning.batchLingerWhileBelow
+        consumerConfiguration.lanes = configuration.kafkaTuning.lanes
         var kafka = configuration.kafkaTuning.consumer(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.groupID)
         kafka.clientID = "ingest"
         kafka.properties["topic.metadata.refresh.interval.ms"] = "2000"  // see new agency topics quickly

@@ -74,7 +74,9 @@ public enum ScoringService {
     /// Loads the rulebook, migrates the schema and builds the parts.
     public static func makeParts(_ configuration: Configuration, clock: any WallClock, logger: Logger) async throws -> Parts {
         let rulebook = try Rulebook.load(contentsOf: URL(fileURLWithPath: configuration.rulebookPath))
-        let pool = PostgresPool(configuration: PostgresConfiguration(url: configuration.databaseURL, poolSize: 4,
+        // The consumer's lanes, the publisher, and one for the expiry job and the routes.
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: configuration.databaseURL,
+                                                                     poolSize: max(4, configuration.kafkaTuning.lanes + 2),
                                                                      applicationName: "scoring"), logger: logger)
         try await pool.migrate(schema: configuration.schema, migrations: ScoringSchema.migrations)
         let ledger = Ledger(schema: configuration.schema)
@@ -85,6 +87,7 @@ public enum ScoringService {
         var consumerConfiguration = PipelineConsumerConfiguration(topics: [configuration.inputTopic], schema: configuration.schema)
         consumerConfiguration.batchLinger = configuration.kafkaTuning.batchLinger
         consumerConfiguration.lingerWhileBelow = configuration.kafkaTuning.batchLingerWhileBelow
+        consumerConfiguration.lanes = configuration.kafkaTuning.lanes
         let consumer = PipelineConsumer(
             configuration: consumerConfiguration,
             kafka: configuration.kafkaTuning.consumer(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.group),
