@@ -25,9 +25,11 @@ import KafkaClient
 ///   (a burst) has spread its fixed costs already and goes at once. Sanctions, off the score
 ///   path, always lingers on the embedded stack and compose.
 /// - `PIPELINE_LANES` (2): how many transactions, on as many connections, a large batch of
-///   ingest and scoring is split into by subject, so that a burst is applied in parallel
-///   (`PipelineConsumerConfiguration.lanes`; batches under 64 messages stay whole). Sanctions and
-///   notification keep one: off the score path, and sanctions reads several topics together.
+///   scoring is split into by subject (the message key), so that a burst is applied in parallel
+///   (`PipelineConsumerConfiguration.lanes`; batches under 64 messages stay whole). Only scoring
+///   reads it: its input's keys are ingest's, always the subject code, while ingest's keys are
+///   the agencies' own; sanctions reads several topics together; notification's batches are
+///   small.
 public struct KafkaTuning: Sendable, Equatable {
     /// `fetch.wait.max.ms` of the consumers.
     public var fetchWaitMaxMs: Int
@@ -40,7 +42,7 @@ public struct KafkaTuning: Sendable, Equatable {
     /// Only a consumer batch with fewer messages lingers (`PipelineConsumerConfiguration`'s
     /// `lingerWhileBelow`, whose default, 64, this repeats: this module does not import `Pipeline`).
     public var batchLingerWhileBelow: Int
-    /// Transactions a large consumer batch of ingest and scoring is split into.
+    /// Transactions a large consumer batch of scoring is split into.
     public var lanes: Int
 
     /// The client library's defaults for the Kafka settings, a fetch wait of 5 ms and a batch

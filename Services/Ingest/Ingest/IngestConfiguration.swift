@@ -38,8 +38,7 @@ public struct IngestConfiguration: Sendable {
     public var http = HTTPConfiguration(port: 8081)
     /// Limits of `POST /v1/events`.
     public var httpLimits = HTTPLimits()
-    /// Database connections (at least the consumer's lanes and two more: the outbox publisher
-    /// and the HTTP routes).
+    /// Database connections.
     public var poolSize = 4
     /// Kafka client settings (`KAFKA_FETCH_WAIT_MAX_MS`, `KAFKA_MAX_IN_FLIGHT`).
     public var kafkaTuning = KafkaTuning()

@@ -28,8 +28,7 @@ public struct IngestService: Sendable {
     public static func prepare(configuration: IngestConfiguration, clock: any WallClock,
                                logger: Logger) async throws -> IngestService {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: configuration.databaseURL,
-                                                                     poolSize: max(configuration.poolSize,
-                                                                                   configuration.kafkaTuning.lanes + 2),
+                                                                     poolSize: configuration.poolSize,
                                                                      applicationName: "ingest"), logger: logger)
         do {
             return try await assemble(configuration: configuration, pool: pool, clock: clock, logger: logger)
@@ -57,7 +56,6 @@ public struct IngestService: Sendable {
         consumerConfiguration.maxBatch = configuration.maxBatch
         consumerConfiguration.batchLinger = configuration.kafkaTuning.batchLinger
         consumerConfiguration.lingerWhileBelow = configuration.kafkaTuning.batchLingerWhileBelow
-        consumerConfiguration.lanes = configuration.kafkaTuning.lanes
         var kafka = configuration.kafkaTuning.consumer(bootstrapServers: configuration.kafkaBootstrap, groupID: configuration.groupID)
         kafka.clientID = "ingest"
         kafka.properties["topic.metadata.refresh.interval.ms"] = "2000"  // see new agency topics quickly
