@@ -196,17 +196,22 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
             try await group.waitForAll()
         }
         let offsets = offsets, next = Self.nextOffsets(batch)
+        try await transactionRetried("storing a batch's offsets") { connection in
+            try connection.commitWithoutWaitingForFlush()
+            try offsets.save(next, on: connection)
+        }
+    }
+
+    /// Runs `body` in a transaction until it commits, retrying a transient failure with
+    /// backoff (logged and counted as a retry), unless the service is shutting down.
+    private func transactionRetried(_ what: String, _ body: @Sendable (isolated PostgresConnection) throws -> Void) async throws {
         var attempt = 0
         while true {
             do {
-                return try await pool.withTransaction { connection in
-                    try connection.commitWithoutWaitingForFlush()
-                    try offsets.save(next, on: connection)
-                }
+                return try await pool.withTransaction { try body($0) }
             } catch where Retriable.isRetriable(error) && !Task.isShuttingDownGracefully && !Task.isCancelled {
                 metrics.retries.increment()
-                logger.warning("storing a batch's offsets failed with a transient error; retrying",
-                               metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                logger.warning("\(what) failed with a transient error; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
                 try? await Task.sleep(for: configuration.backoff.delay(attempt: attempt))
                 attempt += 1
             }
@@ -272,21 +277,12 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
             "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)",
         ])
         let handler = handler, outbox = outbox, offsets = offsets
-        var attempt = 0
-        while true {
-            do {
-                try await pool.withTransaction { connection in
-                    try connection.commitWithoutWaitingForFlush()
-                    try outbox.enqueue(try handler.deadLetter(message, error: error, on: connection), on: connection)
-                    if savingOffsets { try offsets.save(Self.nextOffsets([message]), on: connection) }
-                }
-                publisher?.wake()
-                return
-            } catch where Retriable.isRetriable(error) && !Task.isShuttingDownGracefully {
-                try? await Task.sleep(for: configuration.backoff.delay(attempt: attempt))
-                attempt += 1
-            }
+        try await transactionRetried("recording a dead letter") { connection in
+            try connection.commitWithoutWaitingForFlush()
+            try outbox.enqueue(try handler.deadLetter(message, error: error, on: connection), on: connection)
+            if savingOffsets { try offsets.save(Self.nextOffsets([message]), on: connection) }
         }
+        publisher?.wake()
     }
 
     private func reportLag(_ consumer: KafkaConsumer) async {
