@@ -221,6 +221,31 @@ import TestSupport
         await pool.shutdown()
     }
 
+    /// Score changes that cross no state policy's condition are neither recorded nor read for:
+    /// only the crossing ones leave a `processed_messages` row, and cases follow the crossings.
+    @Test func onlyCrossingScoreChangesAreRecordedAndTheyOpenAndCloseCases() async throws {
+        let fixture = try await Fixtures.make()
+        let steps: [(id: String, delta: Int, after: Int)] = [
+            ("a1", -10, 990), ("a2", -20, 970), ("b1", -100, 870),  // A, A, B: nothing watched
+            ("c1", -100, 770),  // enters grade C
+            ("c2", -50, 720), ("c3", +30, 750),  // stays in C
+            ("b2", +120, 870),  // recovers: leaves C
+        ]
+        var notices: [NoticeRequest] = []
+        for step in steps {
+            notices += try Fixtures.notices(try await fixture.apply(Fixtures.change(eventID: step.id, delta: step.delta,
+                                                                                    pointsAfter: step.after)))
+        }
+        let recorded = try await fixture.pool.query("SELECT count(*) FROM \(identifier: fixture.schema).processed_messages")
+            .map { try $0.decode(Int.self, at: 0) }
+        #expect(recorded == [2], "only c1 and b2 crossed a condition")
+        #expect(notices.map(\.kind) == [.sanctionNotice, .liftInfo])
+        let cases = try await fixture.cases()
+        #expect(cases.map(\.policyID) == ["citizen.grade-c"])
+        #expect(cases.map(\.state) == [.withdrawn])
+        await fixture.shutdown()
+    }
+
     @Test func theSameScoreChangeTwiceOpensOneCase() async throws {
         let fixture = try await Fixtures.make()
         let change = Fixtures.change(eventID: "twice", delta: -450, pointsAfter: 550)

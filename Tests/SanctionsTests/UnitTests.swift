@@ -41,6 +41,29 @@ import Testing
         #expect(found > 0)  // the default rulebook has policies of both sorts
     }
 
+    /// A score change crosses a state policy when the state before it (`pointsAfter - delta`)
+    /// and the state after it disagree on a watched condition; a grade change between unwatched
+    /// grades, or a change on a scheme nothing watches for its subject's type, crosses none.
+    @Test func aScoreChangeCrossesAStatePolicyOnlyWhenAWatchedConditionFlips() throws {
+        let evaluator = PolicyEvaluator(rulebook: Fixtures.rulebook)
+        func crosses(_ scheme: String, _ before: Int, _ after: Int, subject: SubjectCode = Fixtures.person) -> Bool {
+            evaluator.crossesStatePolicy(Fixtures.change(scheme: scheme, eventID: "e", subject: subject, delta: after - before,
+                                                         pointsAfter: after))
+        }
+        #expect(!crosses("citizen", 1000, 990))  // A to A
+        #expect(!crosses("citizen", 965, 950))  // A to B: no policy watches either
+        #expect(crosses("citizen", 860, 840))  // B to C: enters grade C
+        #expect(crosses("citizen", 700, 550))  // C to D: leaves C, enters D
+        #expect(crosses("citizen", 590, 610))  // D to C, the way back
+        #expect(crosses("citizen", 1040, 1060))  // AA to AAA
+        #expect(!crosses("citizen", 550, 550))  // held at a bound: nothing moved
+        #expect(crosses("dog-owner", 3, 0))  // reaching 0 points
+        #expect(!crosses("dog-owner", 12, 9))
+        #expect(!crosses("corporate", 1000, 500))  // no corporate policy applies to persons
+        var rng = SplitMix64(seed: 3)
+        #expect(crosses("corporate", 700, 500, subject: SubjectCode.randomCompany(using: &rng)))
+    }
+
     @Test func onlyTheTransitionsOfDesignSectionSevenAreAllowed() {
         let allowed = CaseState.allCases.flatMap { from in
             CaseState.allCases.filter { from.allows($0, kind: .sanction) }.map { "\(from.rawValue)>\($0.rawValue)" }

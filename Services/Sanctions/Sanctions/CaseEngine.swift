@@ -65,12 +65,12 @@ public struct CaseEngine: Sendable {
         try apply([.receipt(receipt)], now: now, on: connection)
     }
 
-    /// The `processed_messages` key of `input` (stored as its digest), or nil when the input concerns no policy (it is
-    /// then not recorded: most score changes of schemes without state policies, most event kinds).
+    /// The `processed_messages` key of `input` (stored as its digest), or nil when the input cannot open or close a case
+    /// (it is then neither recorded nor applied: score changes that cross no state policy's condition, most event kinds).
     func processedKey(of input: CaseInput) -> String? {
         switch input {
         case .scoreChange(let change):
-            return policies.statePolicies(scheme: change.scheme, for: change.subject.type).isEmpty ? nil : "score-change:\(change.id)"
+            return policies.crossesStatePolicy(change) ? "score-change:\(change.id)" : nil
         case .acceptedEvent(let event):
             let (lifting, triggered) = casePolicies(of: event)
             return event.retracts != nil || !lifting.isEmpty || !triggered.isEmpty ? "accepted-event:\(event.id)" : nil
