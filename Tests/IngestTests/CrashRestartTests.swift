@@ -31,7 +31,7 @@ import TestSupport
 
         let first = try ServiceProcess.start(fixture: fixture, port: port, maxBatch: 100)
         try await IngestFixture.waitUntil("the first run to store some events") { try await stored() >= 1500 }
-        first.kill(signal: SIGKILL)
+        await first.kill(signal: SIGKILL)
         let midway = try await stored()
         #expect(midway < Self.total, "the kill should land mid-stream (stored \(midway))")
 
@@ -49,7 +49,7 @@ import TestSupport
         #expect(accepted >= Double(Self.total - midway) && accepted <= Double(Self.total),
                 "accepted counted \(accepted), expected \(Self.total - midway)")
         #expect(!metrics.contains(#"status="rejected""#))
-        second.kill(signal: SIGTERM)
+        await second.kill(signal: SIGTERM)
 
         #expect(try await stored() == Self.total)
         #expect(try await fixture.count(pool, "SELECT count(DISTINCT event_id)::int FROM \(identifier: fixture.schema).events") == Self.total)
@@ -90,9 +90,12 @@ struct ServiceProcess {
         return ServiceProcess(process: process)
     }
 
-    func kill(signal: Int32) {
+    /// Sends `signal` and waits for the process to end, without blocking a thread of the
+    /// cooperative pool: `waitUntilExit` would hold one of its two threads for the whole graceful
+    /// shutdown, stalling every other suite running in parallel.
+    func kill(signal: Int32) async {
         Foundation.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     static func get(_ url: String) async throws -> String {
