@@ -70,6 +70,33 @@ import Testing
         }
     }
 
+    /// Case messages with every optional member present and absent, and awkward text.
+    static func caseMessages(count: Int) -> [(NoticeRequest, NoticeReceipt, Decision)] {
+        var rng = SplitMix64(seed: 9)
+        return (0..<count).map { index in
+            let subject = index % 3 == 0 ? SubjectCode.random(.company, using: &rng) : SubjectCode.randomPerson(using: &rng)
+            let caseID = MessageID.derive("case", [String(index)])
+            let at = Date(timeIntervalSince1970: 1_767_225_600 + Double(index) * 3600.125)
+            let request = NoticeRequest(caseID: caseID, subject: subject, kind: NoticeRequest.Kind.allCases[index % 3],
+                                        measures: Array(["travel.flight_ban", "list.public_blacklist", "dog.confiscation"]
+                                            .prefix(index % 4)).map(Measure.init(rawValue:)),
+                                        title: awkward[index % awkward.count],
+                                        reasons: Array(awkward.shuffled(using: &rng).prefix(index % 3)),
+                                        appealDays: index % 2 == 0 ? 10 : nil, appealCode: index % 2 == 0 ? "K7Q-\(index)" : nil,
+                                        requestedAt: at)
+            let delivered = index % 4 != 0
+            let receipt = NoticeReceipt(request: request, status: delivered ? .delivered : .failed,
+                                        deliveredAt: delivered ? at.addingTimeInterval(1.5) : nil,
+                                        reason: delivered ? nil : awkward[index % awkward.count],
+                                        channel: NoticeReceipt.Channel.allCases[index % 2])
+            let decision = Decision(caseID: caseID, subject: subject, measure: "travel.flight_ban",
+                                    action: Decision.Action.allCases[index % 4], reason: awkward[(index + 1) % awkward.count],
+                                    effectiveAt: at, expiresAt: index % 3 == 0 ? nil : at.addingTimeInterval(86400 * 730),
+                                    policy: "dishonest-debtor.person@\(index % 3 + 1)")
+            return (request, receipt, decision)
+        }
+    }
+
     func foundation(_ value: some Encodable) throws -> [UInt8] { Array(try MessageCoding.makeEncoder().encode(value)) }
 
     @Test func agencyEventBytesMatchFoundation() throws {
@@ -100,6 +127,57 @@ import Testing
     @Test func scoreChangeBytesMatchFoundation() throws {
         for change in Self.changes(count: 200) {
             #expect(try MessageCoding.encodeBytes(change) == foundation(change))
+        }
+    }
+
+    @Test func caseMessageBytesMatchFoundation() throws {
+        for (request, receipt, decision) in Self.caseMessages(count: 200) {
+            #expect(try MessageCoding.encodeBytes(request) == foundation(request))
+            #expect(try MessageCoding.encodeBytes(receipt) == foundation(receipt))
+            #expect(try MessageCoding.encodeBytes(decision) == foundation(decision))
+        }
+    }
+
+    @Test func caseMessagesDecodeFastAsFoundationDoes() throws {
+        func check<Message: MessageSchema & MessageJSONReadable>(_ message: Message) throws {
+            let data = try MessageCoding.encode(message)
+            let fast = try #require(Message(json: try JSONValue.parse(data)))
+            #expect(fast == message)
+            #expect(fast == (try MessageCoding.makeDecoder().decode(Message.self, from: data)))
+        }
+        for (request, receipt, decision) in Self.caseMessages(count: 200) {
+            try check(request)
+            try check(receipt)
+            try check(decision)
+        }
+        // PostgreSQL's jsonb text (spaces, its own key order) reads the same.
+        let request = try #require(Self.caseMessages(count: 3).last?.0)
+        func json(_ value: some Encodable) throws -> String { String(decoding: try MessageCoding.encodeBytes(value), as: UTF8.self) }
+        let jsonb = """
+            {"id": "\(request.id)", "kind": "\(request.kind.rawValue)", "title": \(try json(request.title)), \
+            "reasons": \(try json(request.reasons)), "schema": "notice-request/1", "case_id": "\(request.caseID)", \
+            "subject": "\(request.subject.rawValue)", "measures": ["travel.flight_ban", "list.public_blacklist"], \
+            "appeal_code": "K7Q-2", "appeal_days": 10, "requested_at": "\(RFC3339.format(request.requestedAt))"}
+            """
+        #expect(NoticeRequest(json: try JSONValue.parse(Data(jsonb.utf8))) == request)
+    }
+
+    /// A case message the fast reader refuses falls back to `Decodable`, whose errors stay.
+    @Test func invalidCaseMessagesStillFailAsDecodingErrors() throws {
+        let (request, receipt, _) = try #require(Self.caseMessages(count: 3).last)
+        var object = try #require(try JSONValue.parse(MessageCoding.encode(request)).objectValue)
+        for (key, bad) in [("schema", JSONValue.string("notice-request/2")), ("measures", [1]), ("appeal_days", "ten"),
+                           ("requested_at", "soon"), ("kind", "poem"), ("case_id", nil)] {
+            let saved = object[key]
+            object[key] = bad
+            let data = try MessageCoding.encode(JSONValue.object(object))
+            #expect(throws: DecodingError.self) { try MessageCoding.decode(NoticeRequest.self, from: data) }
+            object[key] = saved
+        }
+        var receiptObject = try #require(try JSONValue.parse(MessageCoding.encode(receipt)).objectValue)
+        receiptObject["status"] = "lost"
+        #expect(throws: DecodingError.self) {
+            try MessageCoding.decode(NoticeReceipt.self, from: MessageCoding.encode(JSONValue.object(receiptObject)))
         }
     }
 

@@ -60,10 +60,10 @@ public struct NoticeStore: Sendable {
                 SELECT request_id FROM \(identifier: schema).notices
                 WHERE status = 'pending' AND next_attempt_at <= clock_timestamp()
                 ORDER BY next_attempt_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-            RETURNING request, attempts
+            RETURNING request::text, attempts
             """)
         return try rows.map { row in
-            ClaimedNotice(request: try row.decodeJSON(NoticeRequest.self, at: 0, decoder: MessageCoding.makeDecoder()),
+            ClaimedNotice(request: try MessageCoding.decode(NoticeRequest.self, from: Data(try row.decode(String.self, at: 0).utf8)),
                           attempt: try row.decode(Int.self, at: 1))
         }
     }

@@ -126,6 +126,16 @@ public struct MessageJSONWriter {
     public mutating func member(_ key: String, _ value: Date) { self.key(key); date(value) }
     /// A date member, left out when nil.
     public mutating func member(_ key: String, _ value: Date?) { if let value { member(key, value) } }
+    /// A member holding an array of strings.
+    public mutating func member(_ key: String, _ values: [String]) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            string(value)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
 }
 
 /// A message that writes its own JSON with `MessageJSONWriter`, byte-for-byte what its

@@ -54,6 +54,19 @@ public struct NoticeReceipt: MessageSchema {
         self.channel = channel
     }
 
+    /// Creates a receipt from all its members (as read from a message; nothing is derived).
+    init(id: String, requestID: String, caseID: String, subject: SubjectCode, status: Status, deliveredAt: Date?,
+         reason: String?, channel: Channel) {
+        self.id = id
+        self.requestID = requestID
+        self.caseID = caseID
+        self.subject = subject
+        self.status = status
+        self.deliveredAt = deliveredAt
+        self.reason = reason
+        self.channel = channel
+    }
+
     /// The JSON keys.
     enum CodingKeys: String, CodingKey {
         case schema, id
