@@ -64,6 +64,37 @@ import TestSupport
         await fixture.shutdown()
     }
 
+    /// A batch's case writes go out together at its end (`CaseWrites`): a case closed and a new
+    /// one opened for the same (subject, policy) in one batch (the close must reach the table
+    /// first, or the second open case breaks `cases_one_open`), a case opened and retracted in one
+    /// batch (the retraction reads the table, which must hold the new case), and every
+    /// transition in order.
+    @Test func writesGatheredInABatchKeepTheirOrderAndAreSeenByARetraction() async throws {
+        let fixture = try await Fixtures.make()
+        let opened = try await fixture.apply(Fixtures.change(eventID: "c1", delta: -200, pointsAfter: 800))
+        let first = try #require(try Fixtures.notices(opened).first)
+        try await fixture.deliver(first)
+        let inputs: [CaseInput] = [
+            .scoreChange(Fixtures.change(eventID: "up", kind: "deed.volunteering", delta: 100, pointsAfter: 900)),
+            .scoreChange(Fixtures.change(eventID: "c2", delta: -100, pointsAfter: 800)),
+            .acceptedEvent(Fixtures.event("court.order_ignored", id: "court-1")),
+            .acceptedEvent(Fixtures.event("court.order_ignored", id: "court-1-retracted", retracts: "court-1")),
+        ]
+        let outgoing = try await fixture.run { engine, now, connection in try engine.apply(inputs, now: now, on: connection) }
+        #expect(try Fixtures.notices(outgoing).map(\.kind) == [.liftInfo, .sanctionNotice, .sanctionNotice, .liftInfo])
+        let cases = try await fixture.cases()
+        let gradeC = cases.filter { $0.policyID == "citizen.grade-c" }
+        #expect(gradeC.count == 2)
+        let old = try #require(gradeC.first { $0.id == first.caseID }), new = try #require(gradeC.first { $0.id != first.caseID })
+        #expect(old.state == .withdrawn && new.state == .proposed)
+        #expect(try await fixture.transitions(old.id).map(\.to) == [CaseState.proposed, .noticed, .withdrawn])
+        #expect(try await fixture.transitions(new.id).map(\.to) == [CaseState.proposed])
+        let court = try #require(cases.first { $0.policyID == "dishonest-debtor.person" })
+        #expect(court.state == .withdrawn)
+        #expect(try await fixture.transitions(court.id).map(\.actor) == ["policy:\(court.policyReference)", "agency:court"])
+        await fixture.shutdown()
+    }
+
     /// The batch knows the open case of each pair it touches: a second event of a policy whose
     /// case the batch itself opened opens nothing, as a stored open case would.
     @Test func anOpenCaseFromEarlierInTheBatchIsNotOpenedAgain() async throws {

@@ -21,9 +21,10 @@ public enum CaseInput: Sendable {
 /// The batch then answers the engine's case lookups from memory and learns every case the
 /// engine writes (``note(_:)``), so a later message of the same batch sees an earlier one's
 /// change; conditions set by the batch are written back with one upsert at the end. Opening,
-/// closing and a receipt's update cost no round trip of their own: their writes go out with
-/// the next statement (at the latest the commit). Only a retraction's lookup of the cases its
-/// target caused still reads on its own (rare).
+/// closing and a receipt's update cost no round trip of their own: they are gathered
+/// (``writes``) and go out at the end as at most three statements, with the commit. Only a
+/// retraction's lookup of the cases its target caused still reads on its own (rare), after
+/// sending what the batch wrote so far.
 struct CaseBatch {
     /// A (subject, policy) pair.
     struct SubjectPolicy: Hashable {
@@ -45,6 +46,9 @@ struct CaseBatch {
     private var conditions: [SubjectPolicy: Bool]
     /// Conditions set by the batch, written at the end.
     private(set) var updates: [SubjectPolicy: ConditionUpdate] = [:]
+    /// The cases the batch opened, changed or closed, written at the end (or before a read of
+    /// the table that must see them).
+    var writes = CaseWrites()
     /// The pairs whose open case is known (loaded, or looked up later in the batch).
     private var knownPairs: Set<SubjectPolicy>
     /// The open case of each known pair that has one, as the batch left it.
@@ -103,6 +107,12 @@ struct CaseBatch {
         let record = try store.lock(id, on: connection)
         casesByID[id] = .some(record)
         return record
+    }
+
+    /// The writes gathered so far, leaving none.
+    mutating func takeWrites() -> CaseWrites {
+        defer { writes = CaseWrites() }
+        return writes
     }
 
     /// Records a case the engine just wrote, so later messages of the batch see it as it is now.

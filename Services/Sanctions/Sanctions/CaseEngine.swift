@@ -47,6 +47,7 @@ public struct CaseEngine: Sendable {
             }
         }
         try store.saveConditions(batch.updates, on: connection)
+        try store.write(batch.writes, on: connection)
         return outgoing
     }
 
@@ -112,7 +113,7 @@ public struct CaseEngine: Sendable {
             } else if !holds, let open = try batch.openCase(subject: change.subject, policyID: policy.id, store: store, on: connection) {
                 let (closed, messages) = try close(open, actor: "policy:\(policy.id)@\(policy.version)",
                                                    reason: "The condition no longer holds: \(state). \(PolicyEvaluator.describe(change))",
-                                                   now: now, on: connection)
+                                                   now: now, writes: &batch.writes)
                 batch.note(closed)
                 outgoing += messages
             }
@@ -127,12 +128,13 @@ public struct CaseEngine: Sendable {
         let (lifting, triggered) = casePolicies(of: event)
         var outgoing: [OutboxMessage] = []
         if let target = event.retracts {
+            // The read below must see the cases this batch opened or closed so far.
+            try store.write(batch.takeWrites(), on: connection)
             for open in try store.lockOpen(subject: event.subject, cause: MessageID.sanctionsCaseCause(agency: event.agency, eventID: target),
                                            on: connection) {
-                // The table is current here: the batch's earlier writes went out before this read.
                 let (closed, messages) = try close(open, actor: "agency:\(event.agency)",
                                                    reason: "\(event.agency) retracted event \(target) (retraction \(event.eventID)).",
-                                                   now: now, on: connection)
+                                                   now: now, writes: &batch.writes)
                 batch.note(closed)
                 outgoing += messages
             }
@@ -140,7 +142,8 @@ public struct CaseEngine: Sendable {
         for policy in lifting {
             guard let open = try batch.openCase(subject: event.subject, policyID: policy.id, store: store, on: connection) else { continue }
             let (closed, messages) = try close(open, actor: "agency:\(event.agency)",
-                                               reason: "Lifting event: \(PolicyEvaluator.describe(event)).", now: now, on: connection)
+                                               reason: "Lifting event: \(PolicyEvaluator.describe(event)).", now: now,
+                                               writes: &batch.writes)
             batch.note(closed)
             outgoing += messages
         }
@@ -167,13 +170,13 @@ public struct CaseEngine: Sendable {
             record.appealDeadline = deadline
             record.noticeFailure = nil
             if record.state == .proposed { record.state = .noticed }
-            try store.update(record, from: before, actor: "notification",
-                             reason: "Notice delivered by \(receipt.channel.rawValue) at \(RFC3339.format(deliveredAt)); "
+            try batch.writes.update(record, from: before, actor: "notification",
+                                    reason: "Notice delivered by \(receipt.channel.rawValue) at \(RFC3339.format(deliveredAt)); "
                                 + "appeal deadline \(RFC3339.format(deadline)) (\(record.appealDays) days).",
-                             at: now, on: connection)
+                                    at: now)
         case .failed:
             record.noticeFailure = receipt.reason ?? "delivery failed"
-            try store.update(record, from: before, actor: "notification", reason: "", at: now, on: connection)
+            try batch.writes.update(record, from: before, actor: "notification", reason: "", at: now)
         }
         batch.note(record)
         return []
@@ -186,13 +189,14 @@ public struct CaseEngine: Sendable {
     public func activateDue(now: Date, limit: Int, on connection: isolated PostgresConnection) throws
         -> (cases: Int, messages: [OutboxMessage])
     {
-        var outgoing: [OutboxMessage] = []
+        var outgoing: [OutboxMessage] = [], writes = CaseWrites()
         let due = try store.lockDue(at: now, limit: limit, on: connection)
         for record in due {
             let deadline = record.appealDeadline.map(RFC3339.format) ?? "?"
             outgoing += try activate(record, actor: "system:deadline",
-                                     reason: "The appeal deadline \(deadline) passed without an appeal.", now: now, on: connection)
+                                     reason: "The appeal deadline \(deadline) passed without an appeal.", now: now, writes: &writes)
         }
+        try store.write(writes, on: connection)
         return (due.count, outgoing)
     }
 
@@ -201,13 +205,14 @@ public struct CaseEngine: Sendable {
     public func liftExpired(now: Date, limit: Int, on connection: isolated PostgresConnection) throws
         -> (cases: Int, messages: [OutboxMessage])
     {
-        var outgoing: [OutboxMessage] = []
+        var outgoing: [OutboxMessage] = [], writes = CaseWrites()
         let expired = try store.lockExpired(at: now, limit: limit, on: connection)
         for record in expired {
             let end = record.expiresAt.map(RFC3339.format) ?? "?"
             outgoing += try close(record, actor: "system:duration",
-                                  reason: "The measures' duration ended on \(end).", now: now, on: connection).messages
+                                  reason: "The measures' duration ended on \(end).", now: now, writes: &writes).messages
         }
+        try store.write(writes, on: connection)
         return (expired.count, outgoing)
     }
 
@@ -241,8 +246,10 @@ public struct CaseEngine: Sendable {
         guard record.state == .underAppeal else { throw CaseError.invalidState(record.state) }
         switch outcome {
         case .upheld:
+            var writes = CaseWrites()
             let outgoing = try activate(record, actor: "officer:\(officer)", reason: "Appeal upheld: \(reason)", now: now,
-                                        on: connection)
+                                        writes: &writes)
+            try store.write(writes, on: connection)
             return (try store.lock(caseID, on: connection) ?? record, outgoing)
         case .overturned:
             var closed = record
@@ -271,8 +278,8 @@ public struct CaseEngine: Sendable {
                                   reasons: reasons, appealDays: kind == .reward ? 0 : policy.appealDays, openedAt: now,
                                   activeSince: kind == .reward ? now : nil, durationDays: policy.durationDays)
         let code = kind == .sanction ? AppealCode.generate() : nil
-        try store.insert(record, appealCodeHash: code.map(AppealCode.hash), actor: "policy:\(record.policyReference)",
-                         reason: reasons.joined(separator: " "), on: connection)
+        batch.writes.insert(record, appealCodeHash: code.map(AppealCode.hash), actor: "policy:\(record.policyReference)",
+                            reason: reasons.joined(separator: " "))
         batch.note(record)
         if let code { return [try messages.sanctionNotice(for: record, appealCode: code, at: now)] }
         return try messages.decisions(for: record, action: .granted, reason: policy.reason, at: now)
@@ -281,14 +288,14 @@ public struct CaseEngine: Sendable {
 
     /// Makes a pending sanction `active` and imposes its measures.
     func activate(_ record: SanctionCase, actor: String, reason: String, now: Date,
-                  on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
+                  writes: inout CaseWrites) throws -> [OutboxMessage] {
         var next = record
         next.state = .active
         next.activeSince = now
         if let days = record.durationDays {
             next.expiresAt = now.addingTimeInterval(TimeInterval(days) * 86_400)
         }
-        try store.update(next, from: record.state, actor: actor, reason: reason, at: now, on: connection)
+        try writes.update(next, from: record.state, actor: actor, reason: reason, at: now)
         return try messages.decisions(for: next, action: .imposed, reason: record.reasons.first ?? reason, at: now)
     }
 
@@ -296,11 +303,11 @@ public struct CaseEngine: Sendable {
     /// a pending sanction → `withdrawn` (nothing was published, so no decision). The subject is
     /// told. Returns the closed case and the messages.
     func close(_ record: SanctionCase, actor: String, reason: String, now: Date,
-               on connection: isolated PostgresConnection) throws -> (closed: SanctionCase, messages: [OutboxMessage]) {
+               writes: inout CaseWrites) throws -> (closed: SanctionCase, messages: [OutboxMessage]) {
         var next = record
         next.state = record.state == .active ? .lifted : .withdrawn
         next.closedAt = now
-        try store.update(next, from: record.state, actor: actor, reason: reason, at: now, on: connection)
+        try writes.update(next, from: record.state, actor: actor, reason: reason, at: now)
         var outgoing: [OutboxMessage] = []
         if record.state == .active {
             outgoing += try messages.decisions(for: next, action: record.kind == .reward ? .revoked : .lifted, reason: reason, at: now)

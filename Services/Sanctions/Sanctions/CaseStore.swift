@@ -18,21 +18,14 @@ public struct CaseStore: Sendable {
         duration_days
         """
 
-    /// Inserts `record` with its opening transition (both deferred to the next round trip). The
+    /// Inserts `record` with its opening transition (deferred to the next round trip). The
     /// caller has checked that its (subject, policy) has no open case; a case with the same id
     /// or another open one fails the transaction when the insert goes out.
     public func insert(_ record: SanctionCase, appealCodeHash: String?, actor: String, reason: String,
                        on connection: isolated PostgresConnection) throws {
-        try connection.executeDeferred(.genericPlan("""
-            INSERT INTO \(identifier: schema).cases (case_id, subject, policy_id, policy_version, kind, state, cause, measures,
-                reasons, appeal_days, appeal_code_hash, opened_at, active_since, duration_days)
-            VALUES (\(record.id)::uuid, \(record.subject.rawValue), \(record.policyID), \(record.policyVersion),
-                    \(record.kind.rawValue), \(record.state.rawValue), \(record.cause), \(PostgresJSON(record.measures.map(\.rawValue))),
-                    \(PostgresJSON(record.reasons)), \(record.appealDays), \(appealCodeHash), \(record.openedAt), \(record.activeSince),
-                    \(record.durationDays))
-            """))
-        try addTransition(caseID: record.id, from: nil, to: record.state, at: record.openedAt, actor: actor, reason: reason,
-                          on: connection)
+        var writes = CaseWrites()
+        writes.insert(record, appealCodeHash: appealCodeHash, actor: actor, reason: reason)
+        try write(writes, on: connection)
     }
 
     /// The case `id`, locked for update; nil when there is none.
@@ -88,31 +81,66 @@ public struct CaseStore: Sendable {
     }
 
     /// Writes the state and dates of `record` and the transition that led there from `from`
-    /// (both deferred to the next round trip: nothing reads their result); refuses a transition
+    /// (deferred to the next round trip: nothing reads their result); refuses a transition
     /// DESIGN §7 does not allow.
     public func update(_ record: SanctionCase, from: CaseState, actor: String, reason: String, at: Date,
                        on connection: isolated PostgresConnection) throws {
-        guard from == record.state || from.allows(record.state, kind: record.kind) else {
-            throw InvalidTransition(caseID: record.id, from: from, to: record.state)
-        }
-        try connection.executeDeferred(.genericPlan("""
-            UPDATE \(identifier: schema).cases
-            SET state = \(record.state.rawValue), delivered_at = \(record.deliveredAt), appeal_deadline = \(record.appealDeadline),
-                appealed_at = \(record.appealedAt), notice_failure = \(record.noticeFailure),
-                active_since = \(record.activeSince), closed_at = \(record.closedAt), expires_at = \(record.expiresAt)
-            WHERE case_id = \(record.id)::uuid
-            """))
-        if from != record.state {
-            try addTransition(caseID: record.id, from: from, to: record.state, at: at, actor: actor, reason: reason, on: connection)
-        }
+        var writes = CaseWrites()
+        try writes.update(record, from: from, actor: actor, reason: reason, at: at)
+        try write(writes, on: connection)
     }
 
-    private func addTransition(caseID: String, from: CaseState?, to: CaseState, at: Date, actor: String, reason: String,
-                               on connection: isolated PostgresConnection) throws {
-        try connection.executeDeferred(.genericPlan("""
-            INSERT INTO \(identifier: schema).case_transitions (case_id, from_state, to_state, at, actor, reason)
-            VALUES (\(caseID)::uuid, \(from?.rawValue), \(to.rawValue), \(at), \(actor), \(reason))
-            """))
+    /// Sends `writes` as at most three statements, deferred to the next round trip: the
+    /// updates first (a case closed here frees its (subject, policy) for a case opened here),
+    /// then the new cases, then the transitions (which reference both), in their order.
+    func write(_ writes: CaseWrites, on connection: isolated PostgresConnection) throws {
+        if !writes.updates.isEmpty {
+            let cases = writes.updates
+            try connection.executeDeferred(.genericPlan("""
+                UPDATE \(identifier: schema).cases c
+                SET state = u.state, delivered_at = u.delivered_at, appeal_deadline = u.appeal_deadline,
+                    appealed_at = u.appealed_at, notice_failure = u.notice_failure, active_since = u.active_since,
+                    closed_at = u.closed_at, expires_at = u.expires_at
+                FROM unnest(\(cases.map { UUID(uuidString: $0.id) })::uuid[], \(cases.map(\.state.rawValue))::text[],
+                            \(cases.map(\.deliveredAt))::timestamptz[], \(cases.map(\.appealDeadline))::timestamptz[],
+                            \(cases.map(\.appealedAt))::timestamptz[], \(cases.map(\.noticeFailure))::text[],
+                            \(cases.map(\.activeSince))::timestamptz[], \(cases.map(\.closedAt))::timestamptz[],
+                            \(cases.map(\.expiresAt))::timestamptz[])
+                     AS u(case_id, state, delivered_at, appeal_deadline, appealed_at, notice_failure, active_since, closed_at,
+                          expires_at)
+                WHERE c.case_id = u.case_id
+                """))
+        }
+        if !writes.inserts.isEmpty {
+            let cases = writes.inserts.map(\.record)
+            try connection.executeDeferred(.genericPlan("""
+                INSERT INTO \(identifier: schema).cases (case_id, subject, policy_id, policy_version, kind, state, cause, measures,
+                    reasons, appeal_days, appeal_code_hash, opened_at, delivered_at, appeal_deadline, appealed_at, notice_failure,
+                    active_since, closed_at, expires_at, duration_days)
+                SELECT * FROM unnest(\(cases.map { UUID(uuidString: $0.id) })::uuid[], \(cases.map(\.subject.rawValue))::text[],
+                    \(cases.map(\.policyID))::text[], \(cases.map(\.policyVersion))::int[], \(cases.map(\.kind.rawValue))::text[],
+                    \(cases.map(\.state.rawValue))::text[], \(cases.map(\.cause))::text[],
+                    \(cases.map { PostgresJSON($0.measures.map(\.rawValue)) })::jsonb[], \(cases.map { PostgresJSON($0.reasons) })::jsonb[],
+                    \(cases.map(\.appealDays))::int[], \(writes.inserts.map(\.appealCodeHash))::text[],
+                    \(cases.map(\.openedAt))::timestamptz[], \(cases.map(\.deliveredAt))::timestamptz[],
+                    \(cases.map(\.appealDeadline))::timestamptz[], \(cases.map(\.appealedAt))::timestamptz[],
+                    \(cases.map(\.noticeFailure))::text[], \(cases.map(\.activeSince))::timestamptz[],
+                    \(cases.map(\.closedAt))::timestamptz[], \(cases.map(\.expiresAt))::timestamptz[],
+                    \(cases.map(\.durationDays))::int[])
+                """))
+        }
+        if !writes.transitions.isEmpty {
+            let transitions = writes.transitions
+            try connection.executeDeferred(.genericPlan("""
+                INSERT INTO \(identifier: schema).case_transitions (case_id, from_state, to_state, at, actor, reason)
+                SELECT case_id, from_state, to_state, at, actor, reason
+                FROM unnest(\(transitions.map { UUID(uuidString: $0.caseID) })::uuid[], \(transitions.map { $0.from?.rawValue })::text[],
+                            \(transitions.map(\.to.rawValue))::text[], \(transitions.map(\.at))::timestamptz[],
+                            \(transitions.map(\.actor))::text[], \(transitions.map(\.reason))::text[])
+                     WITH ORDINALITY AS t(case_id, from_state, to_state, at, actor, reason, n)
+                ORDER BY n
+                """))
+        }
     }
 
     /// Every case of `subject`, oldest first.
