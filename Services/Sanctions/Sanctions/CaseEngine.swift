@@ -265,9 +265,9 @@ public struct CaseEngine: Sendable {
 
     /// Opens a case of `policy` for `subject` unless the (subject, policy) has an open case:
     /// sanctions `proposed` with a notice, rewards `active` with `granted` decisions and an
-    /// informational notice. The insert goes out with the next statement; a cause that already
-    /// opened a case (impossible while `processed_messages` keeps every applied message) fails
-    /// the transaction there rather than announce a case that was not stored.
+    /// informational notice. The insert goes out with the batch's other case writes; a cause
+    /// that already opened a case (impossible while `processed_messages` keeps every applied
+    /// message) fails the transaction there rather than announce a case that was not stored.
     func open(_ policy: Policy, subject: SubjectCode, cause: String, reasons: [String], now: Date, batch: inout CaseBatch,
               on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
         guard try batch.openCase(subject: subject, policyID: policy.id, store: store, on: connection) == nil else { return [] }
