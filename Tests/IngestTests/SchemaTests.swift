@@ -25,4 +25,20 @@ import TestSupport
         #expect(outbox.first?.hasSuffix("(seq)") == true)
         await pool.shutdown()
     }
+
+    /// `ANALYZE` samples 3,000 rows of `events` (statistics target 10 on every column), not the
+    /// default 30,000: autovacuum analyzes the growing table often, and each full sample took
+    /// about 1 s of a core under load.
+    @Test func eventsAreAnalyzedFromASmallSample() async throws {
+        let fixture = try await IngestFixture.make()
+        try await fixture.withService { _ in }
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: try TestEnvironment.databaseURL(), poolSize: 1),
+                                logger: IngestFixture.logger)
+        let targets = try await pool.query("""
+            SELECT DISTINCT attstattarget FROM pg_attribute
+            WHERE attrelid = (quote_ident(\(fixture.schema)) || '.events')::regclass AND attnum > 0 AND NOT attisdropped
+            """).map { try $0.decode(Int.self, at: 0) }
+        #expect(targets == [10])
+        await pool.shutdown()
+    }
 }
