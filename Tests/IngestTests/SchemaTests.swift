@@ -28,7 +28,7 @@ import TestSupport
 
     /// `ANALYZE` samples 3,000 rows of `events` (statistics target 10 on every column), not the
     /// default 30,000: autovacuum analyzes the growing table often, and each full sample took
-    /// about 1 s of a core under load.
+    /// up to 1.4 s in autovacuum's bursts under load.
     @Test func eventsAreAnalyzedFromASmallSample() async throws {
         let fixture = try await IngestFixture.make()
         try await fixture.withService { _ in }

@@ -84,7 +84,8 @@ import Testing
     }
 
     /// `ANALYZE` samples 3,000 rows of the two growing tables (statistics target 10 on every
-    /// column), not the default 30,000: each full sample took about 1 s of a core under load.
+    /// column), not the default 30,000: each full sample took up to 1.4 s in autovacuum's bursts
+    /// under load.
     @Test func ledgerAndConsumedEventsAreAnalyzedFromASmallSample() async throws {
         let db = try await DatabaseFixture.make()
         for table in ["ledger", "accepted_events"] {
