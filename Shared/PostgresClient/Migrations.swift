@@ -29,6 +29,30 @@ public struct PostgresMigration: Sendable, Hashable {
         return try ordered(migrations)
     }
 
+    /// A migration that sets the statistics target of every column of `tables` (of the schema
+    /// being migrated) to `target`, so that `ANALYZE` samples 300 × `target` rows of them: for
+    /// tables that only grow and are read by key, where autovacuum's frequent analyzes of a full
+    /// sample cost more than rough statistics lose. `tables` are the code's own names (lowercase
+    /// letters, digits and `_`), never input.
+    public static func statisticsTarget(_ target: Int, of tables: [String], version: Int, name: String) -> PostgresMigration {
+        precondition((1...10_000).contains(target), "a statistics target is 1...10000")
+        precondition(!tables.isEmpty && tables.allSatisfy { table in
+            !table.isEmpty && table.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (48...57).contains($0) || (97...122).contains($0) }
+        }, "plain lowercase table names")
+        let names = tables.map { "'\($0)'" }.joined(separator: ", ")
+        return PostgresMigration(version: version, name: name, sql: """
+            DO $$
+            DECLARE c record;
+            BEGIN
+                FOR c IN SELECT attrelid::regclass AS t, attname FROM pg_attribute
+                         WHERE attrelid = ANY (ARRAY[\(names)]::regclass[]) AND attnum > 0 AND NOT attisdropped
+                LOOP
+                    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS \(target)', c.t, c.attname);
+                END LOOP;
+            END $$;
+            """)
+    }
+
     /// Sorts by version and rejects duplicates.
     static func ordered(_ migrations: [PostgresMigration]) throws -> [PostgresMigration] {
         let sorted = migrations.sorted { $0.version < $1.version }
