@@ -95,6 +95,25 @@ import TestSupport
         await fixture.shutdown()
     }
 
+    /// A case id that is not a uuid fails the write, as a single row's `::uuid` cast did; it
+    /// does not become a NULL that quietly matches no row.
+    @Test func aMalformedCaseIDFailsTheWrite() async throws {
+        let fixture = try await Fixtures.make()
+        let opened = try await fixture.apply(Fixtures.change(eventID: "c1", delta: -200, pointsAfter: 800))
+        var record = try #require(try await fixture.cases().first)
+        #expect(try Fixtures.notices(opened).count == 1)
+        record.id = "not-a-uuid"
+        record.noticeFailure = "test"
+        let store = fixture.engine.store, changed = record
+        await #expect(throws: PostgresError.self) {
+            try await fixture.pool.withTransaction { connection in
+                try store.update(changed, from: changed.state, actor: "test", reason: "", at: Fixtures.start, on: connection)
+            }
+        }
+        #expect(try await fixture.cases().map(\.noticeFailure) == [nil])
+        await fixture.shutdown()
+    }
+
     /// The batch knows the open case of each pair it touches: a second event of a policy whose
     /// case the batch itself opened opens nothing, as a stored open case would.
     @Test func anOpenCaseFromEarlierInTheBatchIsNotOpenedAgain() async throws {

@@ -92,7 +92,9 @@ public struct CaseStore: Sendable {
 
     /// Sends `writes` as at most three statements, deferred to the next round trip: the
     /// updates first (a case closed here frees its (subject, policy) for a case opened here),
-    /// then the new cases, then the transitions (which reference both), in their order.
+    /// then the new cases, then the transitions (which reference both), in their order. Case ids
+    /// go as text and PostgreSQL casts them, so a malformed one fails the statement (as a
+    /// single row's `::uuid` did) instead of becoming a NULL that matches nothing.
     func write(_ writes: CaseWrites, on connection: isolated PostgresConnection) throws {
         if !writes.updates.isEmpty {
             let cases = writes.updates
@@ -101,7 +103,7 @@ public struct CaseStore: Sendable {
                 SET state = u.state, delivered_at = u.delivered_at, appeal_deadline = u.appeal_deadline,
                     appealed_at = u.appealed_at, notice_failure = u.notice_failure, active_since = u.active_since,
                     closed_at = u.closed_at, expires_at = u.expires_at
-                FROM unnest(\(cases.map { UUID(uuidString: $0.id) })::uuid[], \(cases.map(\.state.rawValue))::text[],
+                FROM unnest(\(cases.map(\.id))::uuid[], \(cases.map(\.state.rawValue))::text[],
                             \(cases.map(\.deliveredAt))::timestamptz[], \(cases.map(\.appealDeadline))::timestamptz[],
                             \(cases.map(\.appealedAt))::timestamptz[], \(cases.map(\.noticeFailure))::text[],
                             \(cases.map(\.activeSince))::timestamptz[], \(cases.map(\.closedAt))::timestamptz[],
@@ -117,7 +119,7 @@ public struct CaseStore: Sendable {
                 INSERT INTO \(identifier: schema).cases (case_id, subject, policy_id, policy_version, kind, state, cause, measures,
                     reasons, appeal_days, appeal_code_hash, opened_at, delivered_at, appeal_deadline, appealed_at, notice_failure,
                     active_since, closed_at, expires_at, duration_days)
-                SELECT * FROM unnest(\(cases.map { UUID(uuidString: $0.id) })::uuid[], \(cases.map(\.subject.rawValue))::text[],
+                SELECT * FROM unnest(\(cases.map(\.id))::uuid[], \(cases.map(\.subject.rawValue))::text[],
                     \(cases.map(\.policyID))::text[], \(cases.map(\.policyVersion))::int[], \(cases.map(\.kind.rawValue))::text[],
                     \(cases.map(\.state.rawValue))::text[], \(cases.map(\.cause))::text[],
                     \(cases.map { PostgresJSON($0.measures.map(\.rawValue)) })::jsonb[], \(cases.map { PostgresJSON($0.reasons) })::jsonb[],
@@ -134,7 +136,7 @@ public struct CaseStore: Sendable {
             try connection.executeDeferred(.genericPlan("""
                 INSERT INTO \(identifier: schema).case_transitions (case_id, from_state, to_state, at, actor, reason)
                 SELECT case_id, from_state, to_state, at, actor, reason
-                FROM unnest(\(transitions.map { UUID(uuidString: $0.caseID) })::uuid[], \(transitions.map { $0.from?.rawValue })::text[],
+                FROM unnest(\(transitions.map(\.caseID))::uuid[], \(transitions.map { $0.from?.rawValue })::text[],
                             \(transitions.map(\.to.rawValue))::text[], \(transitions.map(\.at))::timestamptz[],
                             \(transitions.map(\.actor))::text[], \(transitions.map(\.reason))::text[])
                      WITH ORDINALITY AS t(case_id, from_state, to_state, at, actor, reason, n)
