@@ -92,9 +92,15 @@ struct ServiceProcess {
 
     /// Sends `signal` and waits for the process to end, without blocking a thread of the
     /// cooperative pool: `waitUntilExit` would hold one of its two threads for the whole graceful
-    /// shutdown, stalling every other suite running in parallel.
+    /// shutdown, stalling every other suite running in parallel. A process still running 30 s
+    /// later is a failed expectation, and is killed so the suite does not hang.
     func kill(signal: Int32) async {
         Foundation.kill(process.processIdentifier, signal)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        guard process.isRunning else { return }
+        Issue.record("ingest did not exit within 30 s of signal \(signal)")
+        Foundation.kill(process.processIdentifier, SIGKILL)
         while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
