@@ -18,16 +18,6 @@ public struct CaseStore: Sendable {
         duration_days
         """
 
-    /// Inserts `record` with its opening transition (deferred to the next round trip). The
-    /// caller has checked that its (subject, policy) has no open case; a case with the same id
-    /// or another open one fails the transaction when the insert goes out.
-    public func insert(_ record: SanctionCase, appealCodeHash: String?, actor: String, reason: String,
-                       on connection: isolated PostgresConnection) throws {
-        var writes = CaseWrites()
-        writes.insert(record, appealCodeHash: appealCodeHash, actor: actor, reason: reason)
-        try write(writes, on: connection)
-    }
-
     /// The case `id`, locked for update; nil when there is none.
     public func lock(_ id: String, on connection: isolated PostgresConnection) throws -> SanctionCase? {
         guard UUID(uuidString: id) != nil else { return nil }
