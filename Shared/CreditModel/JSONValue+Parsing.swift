@@ -22,8 +22,8 @@ extension JSONValue {
     }
 }
 
-/// A recursive-descent JSON parser over a byte buffer.
-private struct JSONParser {
+/// A recursive-descent JSON parser over a byte buffer (also the base of `MessageJSONScanner`).
+struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0

@@ -207,4 +207,89 @@ import Testing
             object[key] = saved
         }
     }
+
+    /// The message `Message` scans from `data` (nil when the scan refuses it).
+    static func scan<Message: MessageJSONScannable>(_ type: Message.Type, _ data: Data) -> Message? {
+        data.withUnsafeBytes { Message(scanning: $0.bindMemory(to: UInt8.self)) }
+    }
+
+    /// The same message laid out another way: other key order, whitespace, an unknown member.
+    static func relaid(_ data: Data) throws -> Data {
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        object["zz_unknown"] = ["nested": [1, "two", NSNull(), ["x": true]]]
+        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted])
+    }
+
+    @Test func scanningMatchesFoundation() throws {
+        for (_, accepted) in Self.events(count: 200) {
+            for data in [try MessageCoding.encode(accepted), try Self.relaid(MessageCoding.encode(accepted))] {
+                let scanned = try #require(Self.scan(AcceptedEvent.self, data))
+                #expect(scanned == (try MessageCoding.makeDecoder().decode(AcceptedEvent.self, from: data)))
+                #expect(scanned == accepted)
+            }
+        }
+        for change in Self.changes(count: 200) {
+            for data in [try MessageCoding.encode(change), try Self.relaid(MessageCoding.encode(change))] {
+                let scanned = try #require(Self.scan(ScoreChange.self, data))
+                #expect(scanned == (try MessageCoding.makeDecoder().decode(ScoreChange.self, from: data)))
+                #expect(scanned == change)
+                #expect(try MessageCoding.decode(ScoreChange.self, from: Array(data)) == change)
+            }
+        }
+    }
+
+    /// Every wrong member, and text that is not one JSON object, is refused by the scan and then
+    /// by `Decodable`, whose errors stay; what only the scan refuses (an escaped key) still decodes.
+    @Test func scanningRefusesWhatDecodableRefuses() throws {
+        let change = try #require(Self.changes(count: 7).last)
+        let encoded = try MessageCoding.encode(change)
+        var object = try #require(try JSONValue.parse(encoded).objectValue)
+        let bad: [(String, JSONValue?)] = [
+            ("schema", "score-change/2"), ("subject", "11010119900307451X"), ("delta", "5"), ("delta", 2.5),
+            ("points_after", .null), ("grade_after", 5), ("expires_at", "later"), ("clamped", "yes"), ("cause", "magic"),
+            ("reverses", 7), ("rule_version", .double(1e30)), ("occurred_at", .null), ("id", nil), ("agency", ["x"]),
+        ]
+        for (key, value) in bad {
+            let saved = object[key]
+            object[key] = value
+            let data = try MessageCoding.encode(JSONValue.object(object))
+            #expect(Self.scan(ScoreChange.self, data) == nil, "\(key): \(String(describing: value))")
+            #expect(throws: DecodingError.self) { try MessageCoding.decode(ScoreChange.self, from: data) }
+            #expect(throws: DecodingError.self) { try MessageCoding.decode(ScoreChange.self, from: Array(data)) }
+            object[key] = saved
+        }
+        let text = String(decoding: encoded, as: UTF8.self)
+        for broken in [text + " x", String(text.dropLast()), "[" + text + "]", text.replacingOccurrences(of: ":", with: "=")] {
+            #expect(Self.scan(ScoreChange.self, Data(broken.utf8)) == nil)
+            #expect(throws: (any Error).self) { try MessageCoding.decode(ScoreChange.self, from: Data(broken.utf8)) }
+        }
+        // Optional members may be missing or null.
+        object["grade_after"] = .null
+        object["expires_at"] = nil
+        object["reverses"] = nil
+        let sparse = try MessageCoding.encode(JSONValue.object(object))
+        let scanned = try #require(Self.scan(ScoreChange.self, sparse))
+        #expect(scanned == (try MessageCoding.makeDecoder().decode(ScoreChange.self, from: sparse)))
+        #expect(scanned.gradeAfter == nil && scanned.expiresAt == nil && scanned.reverses == nil)
+        // An escaped key is left to the slower readers, which decode it.
+        let escaped = Data(text.replacingOccurrences(of: "\"scheme\"", with: "\"sch\\u0065me\"").utf8)
+        #expect(Self.scan(ScoreChange.self, escaped) == nil)
+        #expect(try MessageCoding.decode(ScoreChange.self, from: escaped) == change)
+        // A repeated key: the last value stays, as in the `JSONValue` tree.
+        let repeated = Data(text.replacingOccurrences(of: "{\"agency\"", with: "{\"delta\":123456,\"agency\"").utf8)
+        #expect(Self.scan(ScoreChange.self, repeated) == ScoreChange(json: try JSONValue.parse(repeated)))
+        #expect(Self.scan(ScoreChange.self, repeated) == change)
+        // The same for an accepted event's nested members.
+        let accepted = try #require(Self.events(count: 3).last?.1)
+        var event = try #require(try JSONValue.parse(MessageCoding.encode(accepted)).objectValue)
+        for (key, value) in [("source", JSONValue.object(["transport": "pigeon"])), ("attributes", .null),
+                             ("subject_type", "robot"), ("retracts", 5), ("received_at", "now")] {
+            let saved = event[key]
+            event[key] = value
+            let data = try MessageCoding.encode(JSONValue.object(event))
+            #expect(Self.scan(AcceptedEvent.self, data) == nil, "\(key)")
+            #expect(throws: DecodingError.self) { try MessageCoding.decode(AcceptedEvent.self, from: data) }
+            event[key] = saved
+        }
+    }
 }

@@ -82,6 +82,16 @@ public enum MessageCoding {
 
     /// Decodes a trusted pipeline message (produced by one of our services); the schema is checked.
     public static func decode<Message: MessageSchema>(_ type: Message.Type, from data: Data) throws -> Message {
+        if let scannable = type as? any MessageJSONScannable.Type,
+           let message = data.withUnsafeBytes({ scannable.init(scanning: $0.bindMemory(to: UInt8.self)) }) as? Message {
+            return message
+        }
+        return try decodeParsed(type, from: data)
+    }
+
+    /// Decodes through the `JSONValue` tree, then `Decodable`: for messages that cannot scan
+    /// themselves, and for those whose scan failed (so that errors are `DecodingError`s).
+    private static func decodeParsed<Message: MessageSchema>(_ type: Message.Type, from data: Data) throws -> Message {
         if let readable = type as? any MessageJSONReadable.Type, let value = try? JSONValue.parse(data),
            let message = readable.init(json: value) as? Message {
             return message
@@ -91,7 +101,11 @@ public enum MessageCoding {
 
     /// Decodes a trusted pipeline message from bytes (e.g. a Kafka message's value).
     public static func decode<Message: MessageSchema>(_ type: Message.Type, from bytes: [UInt8]) throws -> Message {
-        try decode(type, from: Data(bytes))
+        if let scannable = type as? any MessageJSONScannable.Type,
+           let message = bytes.withUnsafeBufferPointer({ scannable.init(scanning: $0) }) as? Message {
+            return message
+        }
+        return try decodeParsed(type, from: Data(bytes))
     }
 
     private static func write(_ value: any MessageJSONWritable) throws -> [UInt8] {

@@ -1,0 +1,61 @@
+import ArgumentParser
+import CreditModel
+import Foundation
+
+/// `creditctl bench decode`: what reading one consumed hot message costs, in three ways on the
+/// same messages in the same run: `JSONDecoder` (the baseline), the `JSONValue` tree read
+/// (`init?(json:)`, the fast path before), and the member scan (`MessageCoding.decode` now).
+struct DecodeBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode", abstract: "Message decoding per message: JSONDecoder (baseline), JSONValue tree, member scan.")
+
+    @Option(help: "Distinct messages per type.")
+    var messages = 2_000
+
+    @Option(help: "Passes over them per way.")
+    var rounds = 20
+
+    func run() throws {
+        guard messages > 0, rounds > 0 else { throw ValidationError("--messages and --rounds must be positive") }
+        var rng = SplitMix64(seed: 11)
+        let time = Date(timeIntervalSince1970: 1_767_225_600)
+        let changes = try (0..<messages).map { index in
+            try MessageCoding.encodeBytes(ScoreChange(
+                agency: "traffic-police", eventID: "tp-\(index * 7_919)", subject: .randomPerson(using: &rng),
+                kind: "traffic.red_light", scheme: "citizen", ruleID: "traffic-red-light", ruleVersion: 1,
+                delta: -5, pointsAfter: 995 - index % 40, gradeAfter: "A", reason: "Ran a red light",
+                occurredAt: time + Double(index), expiresAt: time + 86_400 * 365 + Double(index)))
+        }
+        let events = try (0..<messages).map { index in
+            let event = AgencyEvent(eventID: "tp-\(index * 7_919)", subject: .randomPerson(using: &rng), kind: "traffic.red_light",
+                                    occurredAt: time + Double(index),
+                                    attributes: ["location": .string("Ring Road 3, km \(index % 90)"), "speed_kmh": .int(Int64(40 + index % 60))],
+                                    evidence: "camera-\(index % 500)", retracts: nil)
+            return try MessageCoding.encodeBytes(AcceptedEvent(
+                event: event, agency: "traffic-police", receivedAt: time + Double(index) + 0.25,
+                source: .kafka(topic: "agency.traffic-police.events", partition: 0, offset: Int64(index))))
+        }
+        print("message          JSONDecoder ns  tree ns  scan ns  decoder/scan  tree/scan")
+        try compare("score-change/1", ScoreChange.self, changes)
+        try compare("accepted-event/1", AcceptedEvent.self, events)
+    }
+
+    private func compare<Message: MessageSchema & MessageJSONReadable>(_ name: String, _ type: Message.Type,
+                                                                      _ encoded: [[UInt8]]) throws {
+        let datas = encoded.map { Data($0) }
+        let decoder = MessageCoding.makeDecoder()
+        let foundation = try nanoseconds(datas.count) { for data in datas { _ = try decoder.decode(type, from: data) } }
+        let tree = try nanoseconds(datas.count) {
+            for data in datas { guard Message(json: try JSONValue.parse(data)) != nil else { throw ValidationError("tree refused") } }
+        }
+        let scan = try nanoseconds(encoded.count) { for bytes in encoded { _ = try MessageCoding.decode(type, from: bytes) } }
+        print(name.padding(toLength: 17, withPad: " ", startingAt: 0)
+              + String(format: "%14.0f  %7.0f  %7.0f  %12.1f  %9.1f", foundation, tree, scan, foundation / scan, tree / scan))
+    }
+
+    private func nanoseconds(_ count: Int, _ body: () throws -> Void) throws -> Double {
+        try body()  // warm-up
+        let elapsed = try ContinuousClock().measure { for _ in 0..<rounds { try body() } }
+        return elapsed.timeInterval * 1e9 / Double(rounds * count)
+    }
+}
