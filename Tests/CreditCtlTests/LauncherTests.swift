@@ -95,6 +95,13 @@ import Testing
         #expect(notification["NOTIFICATION_HTTP_PORT"] == "18084")
         #expect(notification["NOTIFICATION_MAILBOX_DIR"] == "/srv/run/mailbox")
         #expect(notification["NOTIFICATION_TEMPLATES_DIR"] == "/srv/checkout/deploy/templates")
+        // Off the score path, sanctions and notification fetch less often, while ingest and
+        // scoring keep the short wait.
+        let inheritedWait = ProcessInfo.processInfo.environment["KAFKA_FETCH_WAIT_MAX_MS"]
+        #expect(sanctions["KAFKA_FETCH_WAIT_MAX_MS"] == inheritedWait ?? "50")
+        #expect(notification["KAFKA_FETCH_WAIT_MAX_MS"] == inheritedWait ?? "50")
+        #expect(ingest["KAFKA_FETCH_WAIT_MAX_MS"] == inheritedWait)
+        #expect(configuration.environment(for: .scoring)["KAFKA_FETCH_WAIT_MAX_MS"] == inheritedWait)
         #expect(configuration.environment(for: .scoring)["SCORING_RULEBOOK"] == "/srv/checkout/deploy/rulebooks/default.yaml")
         #expect(configuration.url(of: .scoring) == "http://127.0.0.1:18082")
     }

@@ -160,6 +160,24 @@ import Testing
         await db.shutdown()
     }
 
+    /// A repeated entry is not skipped: it fails the transaction on the unique key (SQLSTATE
+    /// 23505), so the balances cannot move for an entry the ledger did not take.
+    @Test func aRepeatedEntryFailsTheTransaction() async throws {
+        let db = try await DatabaseFixture.make()
+        let event = Fixtures.event("court.order_ignored", "c1")
+        try await db.score([event])
+        let entries = try await db.pool.withTransaction { connection in
+            try db.scorer.ledger.entries(of: event.subject, on: connection)
+        }
+        #expect(entries.count == 1)
+        let ledger = db.scorer.ledger
+        await #expect { try await db.pool.withTransaction { try ledger.append(entries, on: $0) } } throws: { error in
+            (error as? PostgresError)?.sqlState == "23505"
+        }
+        #expect(try await db.count("ledger") == 1)
+        await db.shutdown()
+    }
+
     @Test func ledgerIsAppendOnly() async throws {
         let db = try await DatabaseFixture.make()
         try await db.score([Fixtures.event("court.order_ignored", "c1")])

@@ -77,10 +77,11 @@ public struct StackConfiguration: Sendable {
     /// `SCORING_RULEBOOK`, `SANCTIONS_OFFICER_TOKEN` + `SANCTIONS_ENFORCER_TOKEN` +
     /// `SANCTIONS_RULEBOOK`, `NOTIFICATION_MAILBOX_DIR` + `NOTIFICATION_TEMPLATES_DIR`
     /// (deploy files as absolute paths into ``workingDirectory``), and `SERVICE_NICE` 10 for
-    /// sanctions and notification, and `PIPELINE_BATCH_LINGER_MS` 20 and
-    /// `PIPELINE_BATCH_LINGER_BELOW` 2001 for sanctions, unless inherited (they are off the score
-    /// path: see `ProcessPriority`, ``offPathBatchLinger`` and ``offPathLingerBelow``); then
-    /// ``extraEnvironment`` and ``serviceEnvironment``.
+    /// sanctions and notification, `KAFKA_FETCH_WAIT_MAX_MS` 50 for both, and
+    /// `PIPELINE_BATCH_LINGER_MS` 20 and `PIPELINE_BATCH_LINGER_BELOW` 2001 for sanctions, unless
+    /// inherited (they are off the score path: see `ProcessPriority`, ``offPathFetchWait``,
+    /// ``offPathBatchLinger`` and ``offPathLingerBelow``); then ``extraEnvironment`` and
+    /// ``serviceEnvironment``.
     public func environment(for service: StackService) -> [String: String] {
         var environment = ServiceEnvironment.inherited()
         environment["DATABASE_URL"] = databaseURL
@@ -101,12 +102,14 @@ public struct StackConfiguration: Sendable {
             environment["SANCTIONS_ENFORCER_TOKEN"] = tokens.enforcer
             environment["SANCTIONS_RULEBOOK"] = "\(deploy)/rulebooks/default.yaml"
             environment["SERVICE_NICE"] = environment["SERVICE_NICE"] ?? Self.offPathNice
+            environment["KAFKA_FETCH_WAIT_MAX_MS"] = environment["KAFKA_FETCH_WAIT_MAX_MS"] ?? Self.offPathFetchWait
             environment["PIPELINE_BATCH_LINGER_MS"] = environment["PIPELINE_BATCH_LINGER_MS"] ?? Self.offPathBatchLinger
             environment["PIPELINE_BATCH_LINGER_BELOW"] = environment["PIPELINE_BATCH_LINGER_BELOW"] ?? Self.offPathLingerBelow
         case .notification:
             environment["NOTIFICATION_MAILBOX_DIR"] = mailboxDirectory
             environment["NOTIFICATION_TEMPLATES_DIR"] = "\(deploy)/templates"
             environment["SERVICE_NICE"] = environment["SERVICE_NICE"] ?? Self.offPathNice
+            environment["KAFKA_FETCH_WAIT_MAX_MS"] = environment["KAFKA_FETCH_WAIT_MAX_MS"] ?? Self.offPathFetchWait
         }
         environment.merge(extraEnvironment) { _, extra in extra }
         environment.merge(serviceEnvironment[service] ?? [:]) { _, extra in extra }
@@ -115,6 +118,13 @@ public struct StackConfiguration: Sendable {
 
     /// The nice value of the services off the score path (sanctions, notification).
     static let offPathNice = "10"
+
+    /// The fetch wait (`KAFKA_FETCH_WAIT_MAX_MS`) of sanctions and notification, off the score
+    /// path: 50 ms instead of 5. The dev broker answers an empty fetch only when the wait ends,
+    /// so an idle consumer at 5 ms asks 200 times a second, and each fetch walks every asked
+    /// partition's list of message batches; a decision that waits out a 10-day appeal window
+    /// does not need those milliseconds.
+    static let offPathFetchWait = "50"
 
     /// The batch linger (`PIPELINE_BATCH_LINGER_MS`) of sanctions, off the score path: its
     /// batches wait 20 ms to fill instead of 2, since a decision that waits out a 10-day appeal

@@ -122,8 +122,13 @@ public struct Ledger: Sendable {
         return states
     }
 
-    /// Appends `entries` (one statement, deferred to the next round trip); an entry already
-    /// present is skipped.
+    /// Appends `entries` (one statement, deferred to the next round trip). An entry already
+    /// present fails the statement on the ledger's unique key, and with it the transaction: the
+    /// scorer writes an event's entries only in the transaction that first keeps the event, and
+    /// compensates an entry only while it is unreversed under its balance's lock, so a repeat
+    /// would be a bug to see, not a redelivery to skip (`ON CONFLICT DO NOTHING` hid it, while the
+    /// balances moved as if it had been written, and its speculative insert cost 15–25 % of the
+    /// statement: 3.3–3.9 ms against 2.7–3.0 ms per 120 rows in pgbench).
     public func append(_ entries: [LedgerEntry], on connection: isolated PostgresConnection) throws {
         guard !entries.isEmpty else { return }
         try connection.executeDeferred(.genericPlan("""
@@ -139,7 +144,6 @@ public struct Ledger: Sendable {
                 \(entries.map(\.reason))::text[], \(entries.map(\.occurredAt))::timestamptz[],
                 \(entries.map(\.effectiveAt))::timestamptz[], \(entries.map(\.expiresAt))::timestamptz[],
                 \(entries.map { $0.reverses.flatMap(UUID.init(canonicalText:)) })::uuid[])
-            ON CONFLICT DO NOTHING
             """))
     }
 
