@@ -12,6 +12,25 @@ import Testing
         events.flatMap { engine.apply($0, to: &state) }
     }
 
+    /// An entry announces itself under its own id, which is the id the message would derive
+    /// (it is not derived again), with every member as the deriving initializer sets it.
+    @Test func anEntryAnnouncesItselfUnderTheIdItsMessageWouldDerive() {
+        var state = SubjectState(subject: Fixtures.person)
+        var entries = [Fixtures.event("dog.unleashed", "d1", agency: "jinan-dogs"), Fixtures.event("court.order_ignored", "c1")]
+            .flatMap { engine.apply($0, to: &state) }
+        entries += engine.apply(Fixtures.event("dog.unleashed", "r1", day: 1, agency: "jinan-dogs", retracts: "d1"), to: &state)
+        #expect(entries.count >= 3 && entries.contains { $0.reverses != nil } && entries.contains { $0.escalationGroup != nil })
+        for entry in entries {
+            let derived = ScoreChange(agency: entry.agency, eventID: entry.eventID, subject: entry.subject, kind: entry.kind,
+                                      scheme: entry.scheme, ruleID: entry.ruleID, ruleVersion: entry.ruleVersion, delta: entry.delta,
+                                      pointsAfter: entry.pointsAfter, gradeAfter: entry.gradeAfter, reason: entry.reason,
+                                      occurredAt: entry.occurredAt, expiresAt: entry.expiresAt, clampedAmount: entry.clampedAmount,
+                                      cause: entry.cause, reverses: entry.reverses)
+            #expect(entry.scoreChange == derived)
+            #expect(entry.scoreChange.id == entry.id)
+        }
+    }
+
     @Test func jinanEscalatesWithinTwoYearsAndClampsAtZero() {
         var state = SubjectState(subject: Fixtures.person)
         let entries = run([

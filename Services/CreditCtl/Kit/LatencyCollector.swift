@@ -104,7 +104,7 @@ public actor LatencyCollector {
     private func handle(_ batch: [KafkaMessage], at now: ContinuousClock.Instant) {
         for message in batch {
             if message.topic == Topics.scoresChanged {
-                guard let change = try? MessageCoding.decode(ScoreChange.self, from: Data(message.value)) else { continue }
+                guard let change = try? MessageCoding.decode(ScoreChange.self, from: message.value) else { continue }
                 tracer.remember(change)
                 guard let published = publishedAt[change.eventID] else { continue }
                 if scored.insert(change.eventID).inserted {
@@ -116,7 +116,7 @@ public actor LatencyCollector {
                     scoreTimeline.record(now - published, publishedAfter: published - (firstPublication ?? published))
                 }
             } else if message.topic == Topics.sanctionsDecisions {
-                guard let decision = try? MessageCoding.decode(Decision.self, from: Data(message.value)),
+                guard let decision = try? MessageCoding.decode(Decision.self, from: message.value),
                       decided.insert(decision.caseID + "/" + decision.action.rawValue).inserted else { continue }
                 guard let eventID = tracer.trigger(of: decision), let published = publishedAt[eventID] else {
                     unmatched += 1

@@ -44,7 +44,7 @@ public struct NoticeRequestHandler: BatchHandler {
         for message in batch {
             let request: NoticeRequest
             do {
-                request = try MessageCoding.decode(NoticeRequest.self, from: Data(message.value))
+                request = try MessageCoding.decode(NoticeRequest.self, from: message.value)
             } catch {
                 try reject(message, reason: Self.reason(for: message), error: error, on: connection)
                 continue

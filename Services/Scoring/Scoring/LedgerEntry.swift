@@ -97,7 +97,7 @@ public struct LedgerEntry: Sendable, Hashable {
 
     /// The `score-change/1` message announcing this entry.
     public var scoreChange: ScoreChange {
-        ScoreChange(agency: agency, eventID: eventID, subject: subject, kind: kind, scheme: scheme, ruleID: ruleID,
+        ScoreChange(id: id, agency: agency, eventID: eventID, subject: subject, kind: kind, scheme: scheme, ruleID: ruleID,
                     ruleVersion: ruleVersion, delta: delta, pointsAfter: pointsAfter, gradeAfter: gradeAfter, reason: reason,
                     occurredAt: occurredAt, expiresAt: expiresAt, clampedAmount: clampedAmount, cause: cause,
                     reverses: reverses)
