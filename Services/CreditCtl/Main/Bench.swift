@@ -5,7 +5,7 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the pipeline end to end (default) or one part of it.",
-        subcommands: [PipelineBench.self, KafkaBench.self, BenchCopy.self, IngestBench.self, EncodeBench.self, DecodeBench.self],
+        subcommands: [PipelineBench.self, KafkaBench.self, BenchCopy.self, IngestBench.self, EncodeBench.self, JSONBench.self],
         defaultSubcommand: PipelineBench.self
     )
 }

@@ -18,6 +18,21 @@ public struct MessageJSONWriter {
     /// Writes `value` as a JSON string.
     public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Nearly every string needs no escape: then its bytes go in with one copy instead of
+        // one append per byte (the per-byte loop was 3-4 % of ingest's and scoring's CPU).
+        let plain = value.utf8.withContiguousStorageIfAvailable { utf8 in
+            !utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        }
+        if plain == true {
+            bytes.append(contentsOf: value.utf8)
+        } else {
+            escape(value)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `value`'s bytes with JSON's escapes.
+    private mutating func escape(_ value: String) {
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
@@ -34,7 +49,6 @@ public struct MessageJSONWriter {
             default: bytes.append(byte)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -2,12 +2,15 @@ import ArgumentParser
 import CreditModel
 import Foundation
 
-/// `creditctl bench decode`: what reading one consumed hot message costs, in three ways on the
-/// same messages in the same run: `JSONDecoder` (the baseline), the `JSONValue` tree read
-/// (`init?(json:)`, the fast path before), and the member scan (`MessageCoding.decode` now).
-struct DecodeBench: ParsableCommand {
+/// `creditctl bench json`: what reading and writing one hot message costs, on the same messages
+/// in the same run. Reading in three ways: `JSONDecoder` (the baseline), the `JSONValue` tree
+/// read (`init?(json:)`, the fast path before), and the member scan (`MessageCoding.decode`
+/// now); writing in two: `JSONEncoder` (the baseline) and `MessageJSONWriter`
+/// (`MessageCoding.encodeBytes`).
+struct JSONBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "decode", abstract: "Message decoding per message: JSONDecoder (baseline), JSONValue tree, member scan.")
+        commandName: "json",
+        abstract: "Message JSON per message: JSONDecoder against the JSONValue tree and the member scan; JSONEncoder against our writer.")
 
     @Option(help: "Distinct messages per type.")
     var messages = 2_000
@@ -35,9 +38,22 @@ struct DecodeBench: ParsableCommand {
                 event: event, agency: "traffic-police", receivedAt: time + Double(index) + 0.25,
                 source: .kafka(topic: "agency.traffic-police.events", partition: 0, offset: Int64(index))))
         }
-        print("message          JSONDecoder ns  tree ns  scan ns  decoder/scan  tree/scan")
+        print("read             JSONDecoder ns  tree ns  scan ns  decoder/scan  tree/scan")
         try compare("score-change/1", ScoreChange.self, changes)
         try compare("accepted-event/1", AcceptedEvent.self, events)
+        print("write            JSONEncoder ns  writer ns  encoder/writer")
+        try compareWriting("score-change/1", changes.map { try MessageCoding.decode(ScoreChange.self, from: $0) })
+        try compareWriting("accepted-event/1", events.map { try MessageCoding.decode(AcceptedEvent.self, from: $0) })
+    }
+
+    private func compareWriting<Message: MessageSchema>(_ name: String, _ messages: [Message]) throws {
+        let encoder = MessageCoding.makeEncoder()
+        var bytes = 0
+        let foundation = try nanoseconds(messages.count) { for message in messages { bytes &+= try encoder.encode(message).count } }
+        let writer = try nanoseconds(messages.count) { for message in messages { bytes &+= try MessageCoding.encodeBytes(message).count } }
+        precondition(bytes > 0)
+        print(name.padding(toLength: 17, withPad: " ", startingAt: 0)
+              + String(format: "%14.0f  %9.0f  %14.1f", foundation, writer, foundation / writer))
     }
 
     private func compare<Message: MessageSchema & MessageJSONReadable>(_ name: String, _ type: Message.Type,
