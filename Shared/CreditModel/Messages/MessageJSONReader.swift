@@ -1,9 +1,10 @@
 import Foundation
 
 /// A message that reads itself from a parsed `JSONValue` (the hand-written parser, several
-/// times faster than `JSONDecoder` on Linux). `MessageCoding.decode` tries it first; a nil
-/// (anything unexpected) falls back to `Decodable`, so errors stay `DecodingError`s and no
-/// input is accepted that `Decodable` would refuse.
+/// times faster than `JSONDecoder` on Linux). `MessageCoding.decode` tries it first (after
+/// `MessageJSONScannable`, for the messages that also scan their bytes); a nil (anything
+/// unexpected) falls back to `Decodable`, so errors stay `DecodingError`s and no input is
+/// accepted that `Decodable` would refuse.
 public protocol MessageJSONReadable {
     /// The message in `json`, or nil when `json` is not exactly a valid one.
     init?(json: JSONValue)
