@@ -64,11 +64,7 @@ struct JSONParser {
                         throw parser.fail("expected a string key")
                     }
                     let key = try parser.parseString()
-                    parser.skipWhitespace()
-                    guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else {
-                        throw parser.fail("expected ':'")
-                    }
-                    parser.index += 1
+                    try parser.parseNameSeparator()
                     pairs.append((key, try parser.parseValue()))
                 }
                 return .object(Dictionary(pairs, uniquingKeysWith: { _, last in last }))
@@ -116,6 +112,13 @@ struct JSONParser {
             if byte == close { return }
             guard byte == UInt8(ascii: ",") else { throw fail("expected ',' or closing bracket") }
         }
+    }
+
+    /// The `:` after a member's name, with the whitespace before it.
+    mutating func parseNameSeparator() throws(MessageError) {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+        index += 1
     }
 
     mutating func expectLiteral(_ literal: StaticString) throws(MessageError) {

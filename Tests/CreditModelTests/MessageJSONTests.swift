@@ -181,20 +181,7 @@ import Testing
         }
     }
 
-    @Test func fastDecodingMatchesFoundation() throws {
-        for (_, accepted) in Self.events(count: 200) {
-            let data = try MessageCoding.encode(accepted)
-            let fast = try #require(AcceptedEvent(json: try JSONValue.parse(data)))
-            #expect(fast == (try MessageCoding.makeDecoder().decode(AcceptedEvent.self, from: data)))
-        }
-        for change in Self.changes(count: 200) {
-            let data = try MessageCoding.encode(change)
-            let fast = try #require(ScoreChange(json: try JSONValue.parse(data)))
-            #expect(fast == (try MessageCoding.makeDecoder().decode(ScoreChange.self, from: data)))
-        }
-    }
-
-    /// Anything the fast reader does not take falls back to `Decodable`, whose errors stay.
+    /// Anything the scan does not take falls back to `Decodable`, whose errors stay.
     @Test func invalidMessagesStillFailAsDecodingErrors() throws {
         let accepted = try #require(Self.events(count: 1).first?.1)
         var object = try #require(try JSONValue.parse(MessageCoding.encode(accepted)).objectValue)
@@ -275,9 +262,8 @@ import Testing
         let escaped = Data(text.replacingOccurrences(of: "\"scheme\"", with: "\"sch\\u0065me\"").utf8)
         #expect(Self.scan(ScoreChange.self, escaped) == nil)
         #expect(try MessageCoding.decode(ScoreChange.self, from: escaped) == change)
-        // A repeated key: the last value stays, as in the `JSONValue` tree.
+        // A repeated key: the last value stays (the `JSONValue` tree keeps it so too).
         let repeated = Data(text.replacingOccurrences(of: "{\"agency\"", with: "{\"delta\":123456,\"agency\"").utf8)
-        #expect(Self.scan(ScoreChange.self, repeated) == ScoreChange(json: try JSONValue.parse(repeated)))
         #expect(Self.scan(ScoreChange.self, repeated) == change)
         // The same for an accepted event's nested members.
         let accepted = try #require(Self.events(count: 3).last?.1)

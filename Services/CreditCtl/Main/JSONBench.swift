@@ -3,14 +3,13 @@ import CreditModel
 import Foundation
 
 /// `creditctl bench json`: what reading and writing one hot message costs, on the same messages
-/// in the same run. Reading in three ways: `JSONDecoder` (the baseline), the `JSONValue` tree
-/// read (`init?(json:)`, the fast path before), and the member scan (`MessageCoding.decode`
-/// now); writing in two: `JSONEncoder` (the baseline) and `MessageJSONWriter`
+/// in the same run: `JSONDecoder` (the baseline) against the member scan
+/// (`MessageCoding.decode`), and `JSONEncoder` (the baseline) against `MessageJSONWriter`
 /// (`MessageCoding.encodeBytes`).
 struct JSONBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "json",
-        abstract: "Message JSON per message: JSONDecoder against the JSONValue tree and the member scan; JSONEncoder against our writer.")
+        abstract: "Message JSON per message: JSONDecoder and JSONEncoder (baselines) against our reader and writer.")
 
     @Option(help: "Distinct messages per type.")
     var messages = 2_000
@@ -38,7 +37,7 @@ struct JSONBench: ParsableCommand {
                 event: event, agency: "traffic-police", receivedAt: time + Double(index) + 0.25,
                 source: .kafka(topic: "agency.traffic-police.events", partition: 0, offset: Int64(index))))
         }
-        print("read             JSONDecoder ns  tree ns  scan ns  decoder/scan  tree/scan")
+        print("read             JSONDecoder ns  scan ns  decoder/scan")
         try compare("score-change/1", ScoreChange.self, changes)
         try compare("accepted-event/1", AcceptedEvent.self, events)
         print("write            JSONEncoder ns  writer ns  encoder/writer")
@@ -56,17 +55,13 @@ struct JSONBench: ParsableCommand {
               + String(format: "%14.0f  %9.0f  %14.1f", foundation, writer, foundation / writer))
     }
 
-    private func compare<Message: MessageSchema & MessageJSONReadable>(_ name: String, _ type: Message.Type,
-                                                                      _ encoded: [[UInt8]]) throws {
+    private func compare<Message: MessageSchema>(_ name: String, _ type: Message.Type, _ encoded: [[UInt8]]) throws {
         let datas = encoded.map { Data($0) }
         let decoder = MessageCoding.makeDecoder()
         let foundation = try nanoseconds(datas.count) { for data in datas { _ = try decoder.decode(type, from: data) } }
-        let tree = try nanoseconds(datas.count) {
-            for data in datas { guard Message(json: try JSONValue.parse(data)) != nil else { throw ValidationError("tree refused") } }
-        }
         let scan = try nanoseconds(encoded.count) { for bytes in encoded { _ = try MessageCoding.decode(type, from: bytes) } }
         print(name.padding(toLength: 17, withPad: " ", startingAt: 0)
-              + String(format: "%14.0f  %7.0f  %7.0f  %12.1f  %9.1f", foundation, tree, scan, foundation / scan, tree / scan))
+              + String(format: "%14.0f  %7.0f  %12.1f", foundation, scan, foundation / scan))
     }
 
     private func nanoseconds(_ count: Int, _ body: () throws -> Void) throws -> Double {

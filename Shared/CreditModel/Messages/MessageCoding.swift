@@ -89,8 +89,9 @@ public enum MessageCoding {
         return try decodeParsed(type, from: data)
     }
 
-    /// Decodes through the `JSONValue` tree, then `Decodable`: for messages that cannot scan
-    /// themselves, and for those whose scan failed (so that errors are `DecodingError`s).
+    /// Decodes through the `JSONValue` tree (messages that read themselves from it), then
+    /// `Decodable`: for messages that cannot scan themselves, and for those whose scan failed
+    /// (so that errors are `DecodingError`s).
     private static func decodeParsed<Message: MessageSchema>(_ type: Message.Type, from data: Data) throws -> Message {
         if let readable = type as? any MessageJSONReadable.Type, let value = try? JSONValue.parse(data),
            let message = readable.init(json: value) as? Message {

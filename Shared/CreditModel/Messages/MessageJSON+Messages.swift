@@ -1,9 +1,9 @@
 import Foundation
 
-// The hot messages' own JSON (see `MessageJSONWriter` and `MessageJSONReadable`): ingest writes
-// `agency-event/1` (fingerprint) and `accepted-event/1` for every event, scoring reads
-// `accepted-event/1` and writes `score-change/1`, sanctions reads both. Members are listed in
-// sorted key order; `MessageJSONTests` checks the bytes against `JSONEncoder`.
+// The hot messages' own JSON writers (see `MessageJSONWriter`): ingest writes `agency-event/1`
+// (fingerprint) and `accepted-event/1` for every event, scoring writes `score-change/1`. Members
+// are listed in sorted key order; `MessageJSONTests` checks the bytes against `JSONEncoder`. The
+// consumed ones read themselves from their bytes (`MessageJSON+Scanning.swift`).
 
 extension EventSource: MessageJSONWritable, MessageJSONReadable {
     /// Writes `{"offset","partition","topic","transport"}`, nil members left out.
@@ -43,7 +43,7 @@ extension AgencyEvent: MessageJSONWritable {
     }
 }
 
-extension AcceptedEvent: MessageJSONWritable, MessageJSONReadable {
+extension AcceptedEvent: MessageJSONWritable {
     /// Writes the accepted event.
     public func write(to writer: inout MessageJSONWriter) throws {
         _ = try writeRecordingSpans(to: &writer)
@@ -83,30 +83,9 @@ extension AcceptedEvent: MessageJSONWritable, MessageJSONReadable {
         writer.endObject()
         return (attributesSpan, sourceSpan)
     }
-
-    /// Reads an accepted event; nil when anything differs from what `Decodable` accepts.
-    public init?(json: JSONValue) {
-        guard let object = MessageJSONObject(json), object.string("schema") == Self.schemaName,
-              let id = object.string("id"), let agency = object.string("agency"), let eventID = object.string("event_id"),
-              let subject = object.subject("subject"),
-              let subjectType = object.string("subject_type").flatMap(SubjectType.init(rawValue:)),
-              let kind = object.string("kind"), let occurredAt = object.date("occurred_at"),
-              let receivedAt = object.date("received_at"), let evidence = object.optionalString("evidence"),
-              let retracts = object.optionalString("retracts"), let source = object.members["source"].flatMap(EventSource.init(json:))
-        else { return nil }
-        let attributes: [String: JSONValue]
-        switch object.members["attributes"] {
-        case .object(let members)?: attributes = members
-        default: return nil
-        }
-        self.init(event: AgencyEvent(eventID: eventID, subject: subject, kind: EventKind(rawValue: kind), occurredAtText: "",
-                                     occurredAt: occurredAt, attributes: attributes, evidence: evidence, retracts: retracts),
-                  agency: agency, receivedAt: receivedAt, source: source, id: id)
-        self.subjectType = subjectType
-    }
 }
 
-extension ScoreChange: MessageJSONWritable, MessageJSONReadable {
+extension ScoreChange: MessageJSONWritable {
     /// Writes the score change.
     public func write(to writer: inout MessageJSONWriter) {
         writer.beginObject()
@@ -132,26 +111,5 @@ extension ScoreChange: MessageJSONWritable, MessageJSONReadable {
         writer.member("scheme", scheme)
         writer.member("subject", subject.rawValue)
         writer.endObject()
-    }
-
-    /// Reads a score change; nil when anything differs from what `Decodable` accepts.
-    public init?(json: JSONValue) {
-        guard let object = MessageJSONObject(json), object.string("schema") == Self.schemaName,
-              let id = object.string("id"), let agency = object.string("agency"), let eventID = object.string("event_id"),
-              let subject = object.subject("subject"), let kind = object.string("kind"), let scheme = object.string("scheme"),
-              let rule = object.string("rule"), let ruleID = object.string("rule_id"),
-              let ruleVersion = object.int("rule_version"), let delta = object.int("delta"),
-              let pointsAfter = object.int("points_after"), let gradeAfter = object.optionalString("grade_after"),
-              let reason = object.string("reason"), let occurredAt = object.date("occurred_at"),
-              let expiresAt = object.optionalDate("expires_at"), let clampedAmount = object.int("clamped_amount"),
-              let clamped = object.bool("clamped"), let compensating = object.bool("compensating"),
-              let cause = object.string("cause").flatMap(Cause.init(rawValue:)), let reverses = object.optionalString("reverses"),
-              let ruleVersion = Int(exactly: ruleVersion), let delta = Int(exactly: delta), let pointsAfter = Int(exactly: pointsAfter),
-              let clampedAmount = Int(exactly: clampedAmount)
-        else { return nil }
-        self.init(id: id, agency: agency, eventID: eventID, subject: subject, kind: EventKind(rawValue: kind), scheme: scheme,
-                  rule: rule, ruleID: ruleID, ruleVersion: ruleVersion, delta: delta, pointsAfter: pointsAfter,
-                  gradeAfter: gradeAfter, reason: reason, occurredAt: occurredAt, expiresAt: expiresAt,
-                  clampedAmount: clampedAmount, clamped: clamped, compensating: compensating, cause: cause, reverses: reverses)
     }
 }

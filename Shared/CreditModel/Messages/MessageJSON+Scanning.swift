@@ -2,8 +2,8 @@ import Foundation
 
 // The consumed hot messages read straight from their bytes (see `MessageJSONScannable`):
 // scoring and sanctions read every `accepted-event/1`, sanctions and the benchmark every
-// `score-change/1`. Each reader accepts exactly what its `init?(json:)` accepts, which
-// `MessageJSONTests` holds against `JSONDecoder`.
+// `score-change/1`. Each reader accepts only what `Decodable` accepts, and leaves the rest to
+// it; `MessageJSONTests` holds both against `JSONDecoder`.
 
 extension ScoreChange: MessageJSONScannable {
     /// Reads a score change; nil when anything differs from what `Decodable` accepts.

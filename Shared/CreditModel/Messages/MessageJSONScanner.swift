@@ -3,9 +3,9 @@ import Foundation
 /// A message that reads itself member by member straight from its JSON bytes, with no
 /// `JSONValue` tree in between: that tree cost a dictionary per object and a hashed string per
 /// key before a single field was read, and decoding was a quarter of sanctions' CPU (perf, 12 s
-/// at 3,000 events/s). `MessageCoding.decode` tries it first; a nil (anything unexpected,
-/// including a repeated key) falls back to `Decodable`, so errors stay `DecodingError`s and no
-/// input is accepted that `Decodable` would refuse.
+/// at 3,000 events/s). `MessageCoding.decode` tries it first; a nil (anything unexpected, such
+/// as a wrong type or an escaped key) falls back to `Decodable`, so errors stay `DecodingError`s
+/// and no input is accepted that `Decodable` would refuse.
 public protocol MessageJSONScannable {
     /// The message in `bytes`, or nil when they are not exactly a valid one.
     init?(scanning bytes: UnsafeBufferPointer<UInt8>)
@@ -24,7 +24,7 @@ struct MessageJSONKey {
 /// Reads one JSON object from bytes: ``members(of:_:)`` hands each member's name to a closure,
 /// which reads the value with the typed readers (`string()`, `int()`, …); every reader returns
 /// nil for a value of another type or invalid text, and the whole read then fails. A repeated
-/// name is read again and the last value stays, as in the `JSONValue` tree.
+/// name is read again and the last value stays, as the `JSONValue` tree keeps it.
 struct MessageJSONScanner {
     private var parser: JSONParser
 
@@ -44,11 +44,7 @@ struct MessageJSONScanner {
             try scanner.parser.parseElements(close: UInt8(ascii: "}")) { parser throws(MessageError) in
                 parser.skipWhitespace()
                 guard let key = parser.rawKey() else { throw parser.fail("expected a plain string key") }
-                parser.skipWhitespace()
-                guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else {
-                    throw parser.fail("expected ':'")
-                }
-                parser.index += 1
+                try parser.parseNameSeparator()
                 parser.skipWhitespace()
                 var inner = MessageJSONScanner(parser: parser)
                 guard member(key, &inner) else { throw parser.fail("member refused") }

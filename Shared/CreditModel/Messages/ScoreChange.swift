@@ -74,7 +74,8 @@ public struct ScoreChange: MessageSchema {
 
     /// Creates a change whose id is known already: `id` must be `MessageID.scoreChange` of the
     /// same agency, event, scheme, rule and cause, as a ledger entry's own id is. Scoring
-    /// announces every entry, and deriving the id again (a SHA-256) was 2 % of its CPU.
+    /// announces every entry, and deriving ids (a SHA-256 each, then twice per entry) was 4.4 %
+    /// of its samples (perf, 3,000 events/s).
     public init(id: String, agency: String, eventID: String, subject: SubjectCode, kind: EventKind, scheme: String,
                 ruleID: String, ruleVersion: Int, delta: Int, pointsAfter: Int, gradeAfter: String?,
                 reason: String, occurredAt: Date, expiresAt: Date?, clampedAmount: Int,
