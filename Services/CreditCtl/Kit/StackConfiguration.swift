@@ -121,9 +121,10 @@ public struct StackConfiguration: Sendable {
 
     /// The fetch wait (`KAFKA_FETCH_WAIT_MAX_MS`) of sanctions and notification, off the score
     /// path: 50 ms instead of 5. The dev broker answers an empty fetch only when the wait ends,
-    /// so an idle consumer at 5 ms asks 200 times a second, and each fetch walks every asked
-    /// partition's list of message batches; a decision that waits out a 10-day appeal window
-    /// does not need those milliseconds.
+    /// so an idle consumer at 5 ms asks 200 times a second; a decision that waits out a 10-day
+    /// appeal window does not need those milliseconds. At a paced 3,000 events/s their CPU per
+    /// event fell by 5.0–6.7 and 2.7–4.6 µs, the dev broker's by 3.4–5.2 µs, and the decision p50
+    /// rose by 30–40 ms (three interleaved runs).
     static let offPathFetchWait = "50"
 
     /// The batch linger (`PIPELINE_BATCH_LINGER_MS`) of sanctions, off the score path: its

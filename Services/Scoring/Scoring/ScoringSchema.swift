@@ -112,7 +112,7 @@ public enum ScoringSchema {
     /// Migration 6: `ANALYZE` samples 3,000 rows of the ledger and the consumed events instead
     /// of 30,000. Both only grow, so autovacuum analyzes them at every tenth of growth; at the
     /// default each analyze took up to 1.4 s in its bursts under load (0.25–0.42 s on an idle
-    /// server, 0.03–0.06 s now), and the bursts stalled the pipeline for seconds. Every statement
+    /// server, 0.03–0.05 s now), and the bursts stalled the pipeline for seconds. Every statement
     /// on them probes an index by key, which rough statistics plan the same way.
     public static let smallStatisticsSamples = PostgresMigration.statisticsTarget(
         10, of: ["ledger", "accepted_events"], version: 6, name: "small statistics samples")
