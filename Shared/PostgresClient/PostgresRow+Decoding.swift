@@ -101,9 +101,9 @@ extension Date: PostgresDecodable {
 extension UUID: PostgresDecodable {
     /// From `uuid`.
     public static func decode(from cell: PostgresCell) throws -> UUID {
-        _ = try cell.require(UUID.self, types: [.uuid])
-        guard let uuid = UUID(canonicalText: cell.string) else { throw cell.mismatch(UUID.self, "bad uuid") }
-        return uuid
+        let bytes = try cell.require(UUID.self, types: [.uuid])
+        guard let uuid = bytes.withUnsafeBufferPointer(UUID.parseCanonical) else { throw cell.mismatch(UUID.self, "bad uuid") }
+        return UUID(uuid: uuid)
     }
 }
 

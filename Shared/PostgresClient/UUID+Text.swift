@@ -5,33 +5,51 @@ import Foundation
 extension UUID {
     /// Parses the canonical form, 8-4-4-4-12 hex digits in either case; nil for anything else.
     public init?(canonicalText text: String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        var high: UInt8?
-        for (index, character) in text.utf8.enumerated() {
-            if index == 8 || index == 13 || index == 18 || index == 23 {
-                guard character == UInt8(ascii: "-") else { return nil }
-                continue
-            }
-            let digit = HexDigits.values[Int(character)]
-            guard digit < 16, index < 36 else { return nil }
-            if let first = high {
-                bytes.append(first << 4 | digit)
-                high = nil
-            } else {
-                high = digit
+        var text = text
+        guard let uuid = text.withUTF8(UUID.parseCanonical) else { return nil }
+        self.init(uuid: uuid)
+    }
+
+    /// The 16 bytes of the canonical form in `utf8`, read in place (no array per call: parsing
+    /// ids was 4 % of scoring's CPU in a profile at 3,000 events/s with one).
+    static func parseCanonical(_ utf8: UnsafeBufferPointer<UInt8>) -> uuid_t? {
+        let dash = UInt8(ascii: "-")
+        guard utf8.count == 36, utf8[8] == dash, utf8[13] == dash, utf8[18] == dash, utf8[23] == dash else { return nil }
+        var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let parsed = HexDigits.values.withUnsafeBufferPointer { values in
+            withUnsafeMutableBytes(of: &uuid) { bytes in
+                var position = 0
+                var invalid: UInt8 = 0
+                for index in 0..<16 {
+                    if position == 8 || position == 13 || position == 18 || position == 23 { position += 1 }
+                    let high = values[Int(utf8[position])], low = values[Int(utf8[position + 1])]
+                    invalid |= high | low
+                    bytes[index] = high << 4 | (low & 0x0F)
+                    position += 2
+                }
+                return invalid < 16
             }
         }
-        guard bytes.count == 16, high == nil else { return nil }
-        self.init(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                         bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return parsed ? uuid : nil
     }
 
     /// The canonical form in lowercase, as PostgreSQL prints a `uuid` and message ids are written.
     public var lowercasedText: String {
-        var text: [UInt8] = []
-        appendLowercasedText(to: &text)
-        return String(decoding: text, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 36) { buffer in
+            withUnsafeBytes(of: uuid) { bytes in
+                var position = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        buffer[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    buffer[position] = HexDigits.lowercase[Int(byte >> 4)]
+                    buffer[position + 1] = HexDigits.lowercase[Int(byte & 0x0F)]
+                    position += 2
+                }
+                return position
+            }
+        }
     }
 
     /// Appends the canonical lowercase form's UTF-8 to `buffer`.

@@ -53,7 +53,8 @@ struct TypeRoundTripTests {
             #expect(UUID(canonicalText: uuid.lowercasedText) == uuid)
         }
         for bad in ["", "not a uuid", "0123456789abcdef0123456789abcdef", "01234567-89ab-cdef-0123-456789abcdeg",
-                    "01234567-89ab-cdef-0123-456789abcdef0", "01234567-89ab-cdef-0123+456789abcdef"] {
+                    "01234567-89ab-cdef-0123-456789abcdef0", "01234567-89ab-cdef-0123+456789abcdef",
+                    "0123456-789ab-cdef-0123-456789abcdef", "01234567-89ab-cdef-0123-456789abcdé", "g1234567-89ab-cdef-0123-456789abcdef"] {
             #expect(UUID(canonicalText: bad) == nil)
         }
     }

@@ -142,6 +142,29 @@ import Testing
         await db.shutdown()
     }
 
+    /// Compensating entries come with the history only to flag what they reverse: a retracted
+    /// offence is neither counted by an escalation nor retracted twice.
+    @Test func compensationsFlagTheEntriesTheyReverse() async throws {
+        let db = try await DatabaseFixture.make()
+        try await db.score([Fixtures.event("dog.unleashed", "d1", agency: "jinan-dogs"),
+                            Fixtures.event("dog.unleashed", "d2", day: 1, agency: "jinan-dogs")])
+        try await db.score([Fixtures.event("dog.unleashed", "d3", day: 2, agency: "jinan-dogs", retracts: "d1")])
+        let states = try await db.pool.withTransaction { connection in
+            try db.scorer.ledger.states(of: [Fixtures.person],
+                                        scope: .scoring(since: Fixtures.start, cappedRules: [], retracted: [],
+                                                        historyOf: [Fixtures.person]), on: connection)
+        }
+        let history = try #require(states[Fixtures.person]).history
+        #expect(history.map(\.eventID) == ["d1", "d2"])  // the compensation is not history
+        #expect(history.map(\.isReversed) == [true, false])
+        #expect(history.map(\.isRetracted) == [true, false])
+        #expect(try await db.score([Fixtures.event("dog.unleashed", "d4", day: 3, agency: "jinan-dogs", retracts: "d1")]).isEmpty)
+        let next = try await db.score([Fixtures.event("dog.unleashed", "d5", day: 4, agency: "jinan-dogs")])
+        let deltas = try next.map { try MessageCoding.decode(ScoreChange.self, from: Data($0.payload)).delta }
+        #expect(deltas == [-6])  // the second live offence in two years, not the third
+        await db.shutdown()
+    }
+
     @Test func expiryJobWritesCompensationsOnce() async throws {
         let db = try await DatabaseFixture.make()
         try await db.score([Fixtures.event("smoking.no_smoking_area", "s1", agency: "railway"),

@@ -5,7 +5,9 @@ import Foundation
 /// `creditctl bench json`: what reading and writing one hot message costs, on the same messages
 /// in the same run: `JSONDecoder` (the baseline) against the member scan
 /// (`MessageCoding.decode`), and `JSONEncoder` (the baseline) against `MessageJSONWriter`
-/// (`MessageCoding.encodeBytes`).
+/// (`MessageCoding.encodeBytes`); and message ids between text and `UUID`: Foundation's
+/// `UUID(uuidString:)` and `uuidString` (the baselines) against `UUID(canonicalText:)` and
+/// `lowercasedText`, which the services use to bind ids as `uuid` and read them back.
 struct JSONBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "json",
@@ -43,6 +45,23 @@ struct JSONBench: ParsableCommand {
         print("write            JSONEncoder ns  writer ns  encoder/writer")
         try compareWriting("score-change/1", changes.map { try MessageCoding.decode(ScoreChange.self, from: $0) })
         try compareWriting("accepted-event/1", events.map { try MessageCoding.decode(AcceptedEvent.self, from: $0) })
+        try compareIDs(try changes.map { try MessageCoding.decode(ScoreChange.self, from: $0).id })
+    }
+
+    private func compareIDs(_ ids: [String]) throws {
+        let uuids = ids.compactMap(UUID.init(canonicalText:))
+        precondition(uuids.count == ids.count, "every message id is a canonical UUID")
+        var parsed = 0, written = 0
+        let foundationParse = try nanoseconds(ids.count) { for id in ids where UUID(uuidString: id) != nil { parsed &+= 1 } }
+        let ownParse = try nanoseconds(ids.count) { for id in ids where UUID(canonicalText: id) != nil { parsed &+= 1 } }
+        let foundationWrite = try nanoseconds(uuids.count) { for uuid in uuids { written &+= uuid.uuidString.lowercased().utf8.count } }
+        let ownWrite = try nanoseconds(uuids.count) { for uuid in uuids { written &+= uuid.lowercasedText.utf8.count } }
+        precondition(parsed > 0 && written > 0)
+        print("message id       Foundation ns  ours ns  Foundation/ours")
+        for (name, foundation, own) in [("text -> UUID", foundationParse, ownParse), ("UUID -> text", foundationWrite, ownWrite)] {
+            print(name.padding(toLength: 17, withPad: " ", startingAt: 0)
+                  + String(format: "%13.0f  %7.0f  %15.1f", foundation, own, foundation / own))
+        }
     }
 
     private func compareWriting<Message: MessageSchema>(_ name: String, _ messages: [Message]) throws {
