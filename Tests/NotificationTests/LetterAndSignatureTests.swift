@@ -31,6 +31,20 @@ import Testing
         }
     }
 
+    /// Each `{{` closes at the first `}}` after it, a `{{` never closed is text, and text from
+    /// the request is never substituted into.
+    @Test func placeholdersAreFilledOnceAndUnclosedBracesStayText() throws {
+        let template = "A {{title}} B {{case_id}}}{{ C"
+        let letters = try LetterTemplates(templates: [.sanctionNotice: template, .rewardInfo: "{{case_id}}", .liftInfo: "é{{subject}}é"])
+        let request = NoticeRequest(caseID: "c-1", subject: Fixtures.subject, kind: .sanctionNotice, measures: [],
+                                    title: "x {{case_id}}", reasons: [], appealDays: 10, appealCode: "c",
+                                    requestedAt: Fixtures.requestedAt)
+        #expect(letters.render(request, sentAt: Fixtures.deliveredAt) == "A x {{case_id}} B c-1}{{ C")
+        var lift = request
+        lift.kind = .liftInfo
+        #expect(letters.render(lift, sentAt: Fixtures.deliveredAt) == "é\(Fixtures.subject.rawValue)é")
+    }
+
     @Test func unknownPlaceholderOrMissingTemplateIsRejected() {
         #expect(throws: LetterTemplateError.self) {
             try LetterTemplates(templates: [.sanctionNotice: "{{case_id}} {{bogus}}", .rewardInfo: "", .liftInfo: ""])

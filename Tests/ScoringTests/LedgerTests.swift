@@ -83,6 +83,16 @@ import Testing
         await db.shutdown()
     }
 
+    /// Balance pages keep half their room for the updates of their own rows.
+    @Test func balancesLeaveRoomForUpdates() async throws {
+        let db = try await DatabaseFixture.make()
+        let options = try await db.pool.query("""
+            SELECT coalesce(reloptions, '{}')::text FROM pg_class WHERE oid = (quote_ident(\(db.schema)) || '.balances')::regclass
+            """).map { try $0.decode(String.self, at: 0) }
+        #expect(options == ["{fillfactor=50}"])
+        await db.shutdown()
+    }
+
     /// `ANALYZE` samples 3,000 rows of the two growing tables (statistics target 10 on every
     /// column), not the default 30,000: each full sample took up to 1.4 s in autovacuum's bursts
     /// under load.

@@ -14,18 +14,21 @@ public struct LetterTemplates: Sendable {
     /// Template text by notice kind.
     public let templates: [NoticeRequest.Kind: String]
 
+    /// The templates split into text and placeholders once, at load (`render` then only joins).
+    private let parts: [NoticeRequest.Kind: [TemplatePart]]
+
     /// Templates from text (every kind must be present).
     public init(templates: [NoticeRequest.Kind: String]) throws(LetterTemplateError) {
+        var parts: [NoticeRequest.Kind: [TemplatePart]] = [:]
         for kind in NoticeRequest.Kind.allCases {
             guard let text = templates[kind] else { throw LetterTemplateError(kind: kind, problem: "is missing") }
-            var unknown: String?
-            _ = Self.substitute(text) { name in
-                if unknown == nil && !Self.placeholders.contains(name) { unknown = name }
-                return ""
+            parts[kind] = TemplatePart.split(text)
+            for case .placeholder(let name) in parts[kind] ?? [] where !Self.placeholders.contains(name) {
+                throw LetterTemplateError(kind: kind, problem: "uses the unknown placeholder {{\(name)}}")
             }
-            if let unknown { throw LetterTemplateError(kind: kind, problem: "uses the unknown placeholder {{\(unknown)}}") }
         }
         self.templates = templates
+        self.parts = parts
     }
 
     /// Loads `notice-<kind>.txt` for every kind from `directory`.
@@ -46,8 +49,15 @@ public struct LetterTemplates: Sendable {
     /// from then).
     public func render(_ request: NoticeRequest, sentAt: Date) -> String {
         let values = Self.values(for: request, sentAt: sentAt)
-        // One pass over the template, so text from the request is never substituted into.
-        return Self.substitute(templates[request.kind] ?? "") { values[$0] ?? "" }
+        // Text from the request is never substituted into: only the template's own parts are.
+        var letter = ""
+        for part in parts[request.kind] ?? [] {
+            switch part {
+            case .text(let text): letter += text
+            case .placeholder(let name): letter += values[name] ?? ""
+            }
+        }
+        return letter
     }
 
     /// The appeal deadline of a sanction notice delivered at `deliveredAt`, nil for other kinds.
@@ -81,18 +91,6 @@ public struct LetterTemplates: Sendable {
             "appeal_days": request.appealDays.map(String.init) ?? "", "appeal_deadline": deadline ?? "",
             "appeal_code": request.appealCode ?? "",
         ]
-    }
-
-    /// `text` with every `{{name}}` replaced by `value(name)`.
-    private static func substitute(_ text: String, _ value: (String) -> String) -> String {
-        var result = ""
-        var rest = text[...]
-        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            result += rest[..<open.lowerBound]
-            result += value(String(rest[open.upperBound..<close.lowerBound]))
-            rest = rest[close.upperBound...]
-        }
-        return result + rest
     }
 }
 
