@@ -16,15 +16,38 @@ public enum RFC3339 {
 
     /// Formats `date` as UTC with millisecond precision: `2026-11-20T09:30:00.000Z`.
     public static func format(_ date: Date) -> String {
+        let (days, secondOfDay, millis) = split(date)
+        let (y, m, d) = CivilDate.civil(fromDays: days)
+        guard (0...9999).contains(y) else {
+            let p = CivilDate.pad
+            return "\(p(y, 4))-\(p(m, 2))-\(p(d, 2))T\(p(secondOfDay / 3600, 2)):\(p(secondOfDay / 60 % 60, 2)):"
+                + "\(p(secondOfDay % 60, 2)).\(p(millis, 3))Z"
+        }
+        // Digits written in place: building the text from padded pieces was 2.6 % of scoring's
+        // CPU (a profile at 3,000 events/s), for the two times in every score change.
+        return String(unsafeUninitializedCapacity: 24) { text in
+            func put(_ value: Int, _ width: Int, at end: Int) {
+                var rest = value
+                for index in stride(from: end - 1, through: end - width, by: -1) {
+                    text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            put(y, 4, at: 4); text[4] = UInt8(ascii: "-"); put(m, 2, at: 7); text[7] = UInt8(ascii: "-"); put(d, 2, at: 10)
+            text[10] = UInt8(ascii: "T"); put(secondOfDay / 3600, 2, at: 13); text[13] = UInt8(ascii: ":")
+            put(secondOfDay / 60 % 60, 2, at: 16); text[16] = UInt8(ascii: ":"); put(secondOfDay % 60, 2, at: 19)
+            text[19] = UInt8(ascii: "."); put(millis, 3, at: 23); text[23] = UInt8(ascii: "Z")
+            return 24
+        }
+    }
+
+    /// Whole days since 1970 (floored), the second of that day and the millisecond, in UTC.
+    private static func split(_ date: Date) -> (days: Int, secondOfDay: Int, millis: Int) {
         let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let millis = Int(((totalMillis % 1000) + 1000) % 1000)
         let seconds = (totalMillis - Int64(millis)) / 1000
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
-        let secondOfDay = Int(seconds - Int64(days) * 86_400)
-        let (y, m, d) = CivilDate.civil(fromDays: days)
-        let p = CivilDate.pad
-        return "\(p(y, 4))-\(p(m, 2))-\(p(d, 2))T\(p(secondOfDay / 3600, 2)):\(p(secondOfDay / 60 % 60, 2)):"
-            + "\(p(secondOfDay % 60, 2)).\(p(millis, 3))Z"
+        return (days, Int(seconds - Int64(days) * 86_400), millis)
     }
 
     static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Date? {

@@ -179,4 +179,24 @@ import Testing
         #expect(RFC3339.format(Date(timeIntervalSince1970: 1_795_167_000.25)) == "2026-11-20T09:30:00.250Z")
         #expect(RFC3339.format(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59.000Z")
     }
+
+    /// The digits written in place match Foundation's ISO 8601 formatter from 1583 (before it,
+    /// Foundation counts Julian days; RFC 3339 is proleptic Gregorian) to 9999, and every
+    /// formatted time parses back to itself.
+    @Test func formatsAsFoundationDoes() {
+        let foundation = ISO8601DateFormatter()
+        foundation.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        foundation.timeZone = TimeZone(identifier: "UTC")
+        var rng = SystemRandomNumberGenerator()
+        let first = -12_212_553_600.0, last = 253_402_300_799.0  // 1583-01-01 and 9999-12-31T23:59:59
+        let samples = [first, last, 0, -0.001, 951_782_400, 4_107_542_400] + (0..<500).map { _ in
+            (Double(Int64.random(in: Int64(first)...Int64(last), using: &rng)) + Double(Int.random(in: 0..<1000, using: &rng)) / 1000)
+        }
+        for seconds in samples {
+            let date = Date(timeIntervalSince1970: seconds)
+            let text = RFC3339.format(date)
+            #expect(text == foundation.string(from: date), "\(seconds)")
+            #expect(RFC3339.parse(text).map { abs($0.timeIntervalSince(date)) < 0.0005 } == true, "\(text)")
+        }
+    }
 }
