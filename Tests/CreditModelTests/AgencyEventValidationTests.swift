@@ -76,6 +76,8 @@ import Testing
         (["event_id": ""], .invalidEventID),
         (["event_id": .string(String(repeating: "e", count: 129))], .invalidEventID),
         (["event_id": "bad\nid"], .invalidEventID),
+        (["event_id": "bad\u{7F}id"], .invalidEventID),
+        (["event_id": "café\u{85}"], .invalidEventID),  // a C1 control after non-ASCII text
         (["retracts": ""], .invalidEventID),
         (["subject": "11010119900307451X"], .invalidSubject),
         (["subject": "91110000600007336B"], .invalidSubject),

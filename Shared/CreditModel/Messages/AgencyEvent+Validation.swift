@@ -90,7 +90,10 @@ extension AgencyEvent {
             throw MessageError(.invalidEventID, "\(field) must be 1 to \(maxEventIDLength) characters, got \(id.count)",
                                field: field)
         }
-        guard !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        // Printable ASCII (nearly every id) has no control character; only other text is looked
+        // up scalar by scalar (that lookup was 1.5 % of ingest's CPU at 3,000 events/s).
+        let printableASCII = id.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        guard printableASCII || !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw MessageError(.invalidEventID, "\(field) must not contain control characters", field: field)
         }
     }
