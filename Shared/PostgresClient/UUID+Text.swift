@@ -11,7 +11,7 @@ extension UUID {
     }
 
     /// The 16 bytes of the canonical form in `utf8`, read in place (no array per call: parsing
-    /// ids was 4 % of scoring's CPU in a profile at 3,000 events/s with one).
+    /// ids, one array each, was 2.4 % of scoring's samples in a profile at 3,000 events/s).
     static func parseCanonical(_ utf8: UnsafeBufferPointer<UInt8>) -> uuid_t? {
         let dash = UInt8(ascii: "-")
         guard utf8.count == 36, utf8[8] == dash, utf8[13] == dash, utf8[18] == dash, utf8[23] == dash else { return nil }
@@ -35,31 +35,30 @@ extension UUID {
 
     /// The canonical form in lowercase, as PostgreSQL prints a `uuid` and message ids are written.
     public var lowercasedText: String {
-        String(unsafeUninitializedCapacity: 36) { buffer in
-            withUnsafeBytes(of: uuid) { bytes in
-                var position = 0
-                for (index, byte) in bytes.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        buffer[position] = UInt8(ascii: "-")
-                        position += 1
-                    }
-                    buffer[position] = HexDigits.lowercase[Int(byte >> 4)]
-                    buffer[position + 1] = HexDigits.lowercase[Int(byte & 0x0F)]
-                    position += 2
-                }
-                return position
-            }
-        }
+        String(unsafeUninitializedCapacity: 36, initializingUTF8With: writeLowercasedText)
     }
 
     /// Appends the canonical lowercase form's UTF-8 to `buffer`.
     func appendLowercasedText(to buffer: inout [UInt8]) {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: 36))
+        buffer.withUnsafeMutableBufferPointer { _ = writeLowercasedText(into: UnsafeMutableBufferPointer(rebasing: $0[start...])) }
+    }
+
+    /// Writes the 36 bytes of the canonical lowercase form at the start of `text`; returns 36.
+    private func writeLowercasedText(into text: UnsafeMutableBufferPointer<UInt8>) -> Int {
         withUnsafeBytes(of: uuid) { bytes in
+            var position = 0
             for (index, byte) in bytes.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { buffer.append(UInt8(ascii: "-")) }
-                buffer.append(HexDigits.lowercase[Int(byte >> 4)])
-                buffer.append(HexDigits.lowercase[Int(byte & 0x0F)])
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    text[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                text[position] = HexDigits.lowercase[Int(byte >> 4)]
+                text[position + 1] = HexDigits.lowercase[Int(byte & 0x0F)]
+                position += 2
             }
+            return position
         }
     }
 }

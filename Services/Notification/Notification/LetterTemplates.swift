@@ -11,10 +11,7 @@ public struct LetterTemplates: Sendable {
         "appeal_days", "appeal_deadline", "appeal_code",
     ]
 
-    /// Template text by notice kind.
-    public let templates: [NoticeRequest.Kind: String]
-
-    /// The templates split into text and placeholders once, at load (`render` then only joins).
+    /// Each kind's template split into text and placeholders once, at load (`render` only joins).
     private let parts: [NoticeRequest.Kind: [TemplatePart]]
 
     /// Templates from text (every kind must be present).
@@ -27,7 +24,6 @@ public struct LetterTemplates: Sendable {
                 throw LetterTemplateError(kind: kind, problem: "uses the unknown placeholder {{\(name)}}")
             }
         }
-        self.templates = templates
         self.parts = parts
     }
 

@@ -82,11 +82,13 @@ public enum MessageCoding {
 
     /// Decodes a trusted pipeline message (produced by one of our services); the schema is checked.
     public static func decode<Message: MessageSchema>(_ type: Message.Type, from data: Data) throws -> Message {
-        if let scannable = type as? any MessageJSONScannable.Type,
-           let message = data.withUnsafeBytes({ scannable.init(scanning: $0.bindMemory(to: UInt8.self)) }) as? Message {
-            return message
-        }
+        if let message = data.withUnsafeBytes({ scanned(type, from: $0.bindMemory(to: UInt8.self)) }) { return message }
         return try decodeParsed(type, from: data)
+    }
+
+    /// The message read by its member scan, when it has one and the scan takes `bytes`.
+    private static func scanned<Message: MessageSchema>(_ type: Message.Type, from bytes: UnsafeBufferPointer<UInt8>) -> Message? {
+        (type as? any MessageJSONScannable.Type)?.init(scanning: bytes) as? Message
     }
 
     /// Decodes through the `JSONValue` tree (messages that read themselves from it), then
@@ -102,10 +104,7 @@ public enum MessageCoding {
 
     /// Decodes a trusted pipeline message from bytes (e.g. a Kafka message's value).
     public static func decode<Message: MessageSchema>(_ type: Message.Type, from bytes: [UInt8]) throws -> Message {
-        if let scannable = type as? any MessageJSONScannable.Type,
-           let message = bytes.withUnsafeBufferPointer({ scannable.init(scanning: $0) }) as? Message {
-            return message
-        }
+        if let message = bytes.withUnsafeBufferPointer({ scanned(type, from: $0) }) { return message }
         return try decodeParsed(type, from: Data(bytes))
     }
 
