@@ -120,6 +120,26 @@ import Testing
         #expect(throws: LauncherError.self) { try StackService.parseList("ingest,billing") }
     }
 
+    /// Ports for children come from outside the kernel's ephemeral range, where an outgoing
+    /// connection could take them between the choice and the child's `bind` (CI saw scoring fail
+    /// with "Address already in use"), and one process never gets the same port twice.
+    @Test func freePortsAvoidTheEphemeralRangeAndRepeats() throws {
+        let text = try String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)
+        let bounds = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        let ephemeral = bounds[0]...bounds[1]
+        var seen = Set<Int>()
+        for _ in 0..<200 {
+            let port = try LauncherFiles.freePort()
+            #expect(!ephemeral.contains(port), "\(port) is in the ephemeral range \(ephemeral)")
+            #expect(seen.insert(port).inserted, "\(port) handed out twice")
+        }
+        let base = try LauncherFiles.freePorts(count: 4)
+        for port in base..<(base + 4) {
+            #expect(!ephemeral.contains(port) && !seen.contains(port))
+            #expect(!LauncherFiles.isListening(port: port))
+        }
+    }
+
     @Test func postgresClusterIsCreatedOnceAndReused() async throws {
         let directory = try Self.temporaryDirectory("pgcluster")
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -16,20 +16,11 @@ import TestSupport
         return (status, (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
     }
 
-    /// A base port with four free ports after it.
-    static func freePortBase() throws -> Int {
-        for _ in 0..<50 {
-            let base = Int.random(in: 30_000...50_000)
-            if (0..<4).allSatisfy({ !LauncherFiles.isListening(port: base + $0) }) { return base }
-        }
-        throw E2EError("no four free ports found")
-    }
-
     @Test func upDetachStatusSecondUpAndDown() async throws {
         let directory = try LauncherTests.temporaryDirectory("updown")
         let run = "\(directory)/run"
         let layout = RunLayout(root: run)
-        let base = try Self.freePortBase()
+        let base = try LauncherFiles.freePorts(count: StackService.allCases.count)
         let pgPort = try LauncherFiles.freePort()
         let common = ["--run-dir", run]
         let up = ["up", "--detach", "--port-base", "\(base)", "--pg-port", "\(pgPort)",

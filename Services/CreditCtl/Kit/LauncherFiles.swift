@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// File helpers of the launcher: directories, pid files, log tails, free ports, liveness.
 public enum LauncherFiles {
@@ -56,27 +57,60 @@ public enum LauncherFiles {
         return !stat[close...].hasPrefix(") Z")
     }
 
-    /// A TCP port on 127.0.0.1 that is free right now.
+    /// A TCP port on 127.0.0.1 that is free right now, for a child process to listen on.
+    ///
+    /// It comes from below the kernel's ephemeral range (`ip_local_port_range`), never from it:
+    /// a port the kernel handed out once is handed out again to the next outgoing connection or
+    /// port-0 listener (a broker client, a mock cluster), and the child's `bind` then fails with
+    /// "Address already in use". Ports are not handed out twice by one process.
     public static func freePort() throws(LauncherError) -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw .invalidSetting("cannot open a socket to find a free port") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
+        try freePorts(count: 1)
+    }
+
+    /// The first of `count` consecutive TCP ports on 127.0.0.1 that are free right now, chosen
+    /// as `freePort()` chooses one (for `--port-base`, whose services take consecutive ports).
+    public static func freePorts(count: Int) throws(LauncherError) -> Int {
+        let candidates = portsOutsideEphemeralRange()
+        for _ in 0..<500 {
+            let base = Int.random(in: candidates.lowerBound...(candidates.upperBound - count + 1))
+            let ports = Array(base..<(base + count))
+            guard ports.allSatisfy(canBind) else { continue }
+            let reserved = handedOut.withLock { taken in
+                guard ports.allSatisfy({ !taken.contains($0) }) else { return false }
+                taken.formUnion(ports)
+                return true
             }
+            if reserved { return base }
         }
-        guard bound else { throw .invalidSetting("cannot bind a socket on 127.0.0.1 to find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        throw .invalidSetting("no \(count) free consecutive port(s) found in \(candidates) on 127.0.0.1")
+    }
+
+    /// Ports this process has handed out already.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// Listening ports that the kernel does not assign on its own: below `ip_local_port_range`
+    /// (32768-60999 by default), or above it when it starts too low to leave room.
+    static func portsOutsideEphemeralRange() -> ClosedRange<Int> {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let bounds = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        let (low, high) = bounds.count == 2 ? (bounds[0], bounds[1]) : (32_768, 60_999)
+        if low > 12_000 { return 10_000...(low - 1) }
+        if high < 63_000 { return (high + 1)...65_535 }
+        return 10_000...65_535
+    }
+
+    /// Whether a listening socket could bind 127.0.0.1:`port` right now.
+    static func canBind(_ port: Int) -> Bool {
+        withLoopbackSocket(port: port) { fd, address, length in bind(fd, address, length) == 0 }
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
     public static func isListening(port: Int) -> Bool {
+        withLoopbackSocket(port: port) { fd, address, length in connect(fd, address, length) == 0 }
+    }
+
+    /// Runs `body` with a fresh TCP socket and the address 127.0.0.1:`port`, then closes it.
+    private static func withLoopbackSocket(port: Int, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Bool) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -86,7 +120,7 @@ public enum LauncherFiles {
         address.sin_port = UInt16(port).bigEndian
         return withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                body(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
     }
