@@ -26,6 +26,24 @@ import Testing
         #expect(throws: MessageError.self) { try JSONValue.parse(Data(text.utf8)) }
     }
 
+    /// A case's measures and reasons: written and read as `JSONEncoder` and `JSONDecoder` do,
+    /// in jsonb's spacing too, and anything but an array of strings is refused.
+    @Test func stringListsAgreeWithFoundation() throws {
+        let lists: [[String]] = [[], ["fine"], ["no-flights", "no-rail"], ["quote \" backslash \\ slash /", "tab\tnewline\n\u{1}"],
+                                 ["é 日本 😀", ""]]
+        for list in lists {
+            let text = JSONStringList.text(list)
+            #expect(try JSONDecoder().decode([String].self, from: Data(text.utf8)) == list, "\(text)")
+            #expect(try JSONStringList.strings(text) == list)
+            let foundation = String(decoding: try JSONEncoder().encode(list), as: UTF8.self)
+            #expect(try JSONStringList.strings(foundation) == list, "\(foundation)")
+        }
+        #expect(try JSONStringList.strings(#"["a", "b\u00e9"]"#) == ["a", "bé"])  // as jsonb prints it
+        for bad in ["", "{}", "\"a\"", "[1]", "[\"a\", null]", "[\"a\"", "[\"a\"] x"] {
+            #expect(throws: MessageError.self, "\(bad)") { try JSONStringList.strings(bad) }
+        }
+    }
+
     @Test func refusesInvalidUTF8() {
         #expect(throws: MessageError.self) { try JSONValue.parse(Data([0x22, 0xFF, 0xFE, 0x22])) }
     }

@@ -7,12 +7,14 @@ import Foundation
 /// (`MessageCoding.decode`), and `JSONEncoder` (the baseline) against `MessageJSONWriter`
 /// (`MessageCoding.encodeBytes`); and message ids between text and `UUID`: Foundation's
 /// `UUID(uuidString:)` and `uuidString` (the baselines) against `UUID(canonicalText:)` and
-/// `lowercasedText`, which the services use to bind ids as `uuid` and read them back.
+/// `lowercasedText`, which the services use to bind ids as `uuid` and read them back; and a
+/// case's reasons as jsonb text: a fresh `JSONEncoder`/`JSONDecoder` per value (the baseline)
+/// against `JSONStringList`.
 struct JSONBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "json",
         abstract: "Message JSON per message: JSONDecoder and JSONEncoder (baselines) against our reader and writer; "
-            + "message ids between text and UUID: Foundation (baseline) against ours.")
+            + "message ids between text and UUID, and case reasons as JSON: Foundation (baseline) against ours.")
 
     @Option(help: "Distinct messages per type.")
     var messages = 2_000
@@ -47,6 +49,34 @@ struct JSONBench: ParsableCommand {
         try compareWriting("score-change/1", changes.map { try MessageCoding.decode(ScoreChange.self, from: $0) })
         try compareWriting("accepted-event/1", events.map { try MessageCoding.decode(AcceptedEvent.self, from: $0) })
         try compareIDs(try changes.map { try MessageCoding.decode(ScoreChange.self, from: $0).id })
+        try compareLists((0..<messages).map { index in
+            ["Score below 600 on citizen (\(600 - index % 90))", "Event traffic.red_light of traffic-police tp-\(index * 7_919)"]
+        })
+    }
+
+    /// A case's reasons (jsonb) written and read per value: a fresh `JSONEncoder`/`JSONDecoder`
+    /// as sanctions used them (the baseline), against `JSONStringList`.
+    private func compareLists(_ lists: [[String]]) throws {
+        let texts = lists.map(JSONStringList.text)
+        var count = 0
+        let foundationWrite = try nanoseconds(lists.count) {
+            for list in lists {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                count &+= try encoder.encode(list).count
+            }
+        }
+        let ownWrite = try nanoseconds(lists.count) { for list in lists { count &+= JSONStringList.text(list).utf8.count } }
+        let foundationRead = try nanoseconds(texts.count) {
+            for text in texts { count &+= try JSONDecoder().decode([String].self, from: Data(text.utf8)).count }
+        }
+        let ownRead = try nanoseconds(texts.count) { for text in texts { count &+= try JSONStringList.strings(text).count } }
+        precondition(count > 0)
+        print("case reasons     Foundation ns  ours ns  Foundation/ours")
+        for (name, foundation, own) in [("write", foundationWrite, ownWrite), ("read", foundationRead, ownRead)] {
+            print(name.padding(toLength: 17, withPad: " ", startingAt: 0)
+                  + String(format: "%13.0f  %7.0f  %15.1f", foundation, own, foundation / own))
+        }
     }
 
     private func compareIDs(_ ids: [String]) throws {

@@ -143,6 +143,11 @@ public struct MessageJSONWriter {
     /// A member holding an array of strings.
     public mutating func member(_ key: String, _ values: [String]) {
         self.key(key)
+        array(values)
+    }
+
+    /// Writes `values` as a JSON array of strings.
+    public mutating func array(_ values: [String]) {
         bytes.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }

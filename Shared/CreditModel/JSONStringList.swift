@@ -1,0 +1,39 @@
+import Foundation
+
+/// A JSON array of strings: the form of a sanction case's `measures` and `reasons` (jsonb
+/// columns). Written with `MessageJSONWriter` and read with the model's parser, instead of a
+/// fresh `JSONEncoder` or `JSONDecoder` per value, which was 3.7 % of sanctions' samples.
+public enum JSONStringList {
+    /// `values` as compact JSON text, e.g. `["fine","no-flights"]`.
+    public static func text(_ values: [String]) -> String {
+        var writer = MessageJSONWriter()
+        writer.array(values)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// The strings of `text`, which must be a JSON array of strings (any spacing, any escapes);
+    /// anything else is `invalid_json` saying what was found.
+    public static func strings(_ text: String) throws(MessageError) -> [String] {
+        var text = text
+        let parsed: Result<JSONValue, MessageError> = text.withUTF8 { bytes in
+            var parser = JSONParser(bytes: bytes)
+            do throws(MessageError) {
+                return .success(try parser.parseDocument())
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard case .array(let items) = try parsed.get() else {
+            throw MessageError(.invalidJSON, "expected a JSON array of strings, found \(text.prefix(80))")
+        }
+        var strings: [String] = []
+        strings.reserveCapacity(items.count)
+        for item in items {
+            guard case .string(let string) = item else {
+                throw MessageError(.invalidJSON, "expected a JSON array of strings, found an element \(item)")
+            }
+            strings.append(string)
+        }
+        return strings
+    }
+}
