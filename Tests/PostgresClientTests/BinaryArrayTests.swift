@@ -90,6 +90,31 @@ struct BinaryArrayTests {
         #expect(try (0..<3).map { try empty.decode(Int.self, at: $0) } == [0, 0, 0])
     }
 
+    /// Binary values are passed where they lie and text values through one NUL-terminated
+    /// buffer: each must still reach its own `$n`, in a plain query and in a pipelined one,
+    /// with NULLs and a value of megabytes between them.
+    @Test func textAndBinaryParametersEachReachTheirPlace() async throws {
+        let connection = try await TestDB.connect()
+        let payloads = (0..<1_500).map { Data(repeating: UInt8($0 % 251), count: 1_000 + $0 % 7) }
+        let names: [String?] = ["first", nil, "third"]
+        let none: String? = nil
+        let query: PostgresQuery = """
+            SELECT \("head")::text, cardinality(\(payloads)::bytea[]), \(none)::text IS NULL,
+                   (SELECT sum(length(p))::bigint FROM unnest(\(payloads)::bytea[]) p), \(names)::text[] = ARRAY['first', NULL, 'third'],
+                   \(42)::int, \([Int]())::bigint[] = '{}', \("tail")::text
+            """
+        for row in [try await connection.query(query)[0], try await connection.queries([query, query])[1][0]] {
+            #expect(try row.decode(String.self, at: 0) == "head")
+            #expect(try row.decode(Int.self, at: 1) == payloads.count)
+            #expect(try row.decode(Bool.self, at: 2))
+            #expect(try row.decode(Int.self, at: 3) == payloads.reduce(0) { $0 + $1.count })
+            #expect(try row.decode(Bool.self, at: 4))
+            #expect(try row.decode(Int.self, at: 5) == 42)
+            #expect(try row.decode(Bool.self, at: 6))
+            #expect(try row.decode(String.self, at: 7) == "tail")
+        }
+    }
+
     @Test func aNULCharacterIsRefusedBeforeAnythingIsSent() async throws {
         let connection = try await TestDB.connect()
         #expect(throws: PostgresError.self) { try PostgresBinding(["fine", "cut\u{0}here"]) }

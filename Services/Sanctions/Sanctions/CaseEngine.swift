@@ -105,12 +105,13 @@ public struct CaseEngine: Sendable {
             if holds != before {
                 batch.setCondition(subject: change.subject, policyID: policy.id, holds: holds, changeID: change.id, at: now)
             }
-            let state = "\(change.scheme) \(condition) (now \(change.pointsAfter) points\(change.gradeAfter.map { ", grade \($0)" } ?? ""))"
             if holds && !before {
                 outgoing += try open(policy, subject: change.subject, cause: MessageID.sanctionsCaseCause(scoreChange: change.id),
                                      reasons: [policy.reason, PolicyEvaluator.describe(change)], now: now, batch: &batch,
                                      on: connection)
             } else if !holds, let open = try batch.openCase(subject: change.subject, policyID: policy.id, store: store, on: connection) {
+                // Described only here, where it is used: it was built for every change and watching policy.
+                let state = "\(change.scheme) \(condition) (now \(change.pointsAfter) points\(change.gradeAfter.map { ", grade \($0)" } ?? ""))"
                 let (closed, messages) = try close(open, actor: "policy:\(policy.id)@\(policy.version)",
                                                    reason: "The condition no longer holds: \(state). \(PolicyEvaluator.describe(change))",
                                                    now: now, writes: &batch.writes)
