@@ -283,7 +283,7 @@ public actor PostgresConnection {
     /// (scalars, names). Binary values carry their length and are passed where they lie: they
     /// are a batch's arrays, up to megabytes, and copying them into a fresh buffer per statement
     /// was most of this function's time (in unpaced runs its share of scoring's samples fell
-    /// from 1.2–3.5 % to 0.7 %, and in one of those runs page faults on that buffer were 4 %).
+    /// from 1.2–3.5 % to 0.7 %).
     static func withParameters<R>(_ bindings: [PostgresBinding],
                                   _ body: (UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?,
                                            UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R) -> R {

@@ -130,3 +130,53 @@ import Testing
         #expect(mine > 0 && abs(mine - benchmark) < 1, "both read this process: \(mine) and \(benchmark)")
     }
 }
+
+/// `creditctl bench` interrupted as an operator interrupts it (SIGINT, as Ctrl-C sends): it stops
+/// what it started — its PostgreSQL cluster, its dev broker, the four services — and exits 130.
+/// The stack's processes run in process groups of their own, so before, they outlived it.
+@Suite struct PipelineBenchInterruptTests {
+    @Test(.timeLimit(.minutes(5)))
+    func sigintStopsEverythingTheBenchmarkStarted() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName("benchint")).path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let logPath = "\(directory)/bench.out"
+        let bench = try ChildProcess.spawn("\(try TestEnvironment.binDirectory())/creditctl",
+                                           arguments: ["bench", "--quick", "--run-directory", "\(directory)/run"],
+                                           environment: ServiceEnvironment.inherited(),
+                                           workingDirectory: PipelineBenchTests.repoRoot, logPath: logPath)
+        // Past the warm-up, every part runs: the cluster, a broker and the four services.
+        let deadline = ContinuousClock.now + .seconds(180)
+        while !((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains("warm-up:") {
+            #expect(bench.status == nil, "\(LauncherFiles.tail(of: logPath, lines: 30))")
+            guard bench.status == nil, ContinuousClock.now < deadline else { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let children = Self.children(of: bench.pid)
+        let pidFile = (try? String(contentsOfFile: "\(directory)/run/pg/data/postmaster.pid", encoding: .utf8)) ?? ""
+        let postmaster = try #require(pid_t(pidFile.prefix { $0 != "\n" }), "postmaster.pid: \(pidFile)")
+        #expect(children.count == 5, "a broker and four services: \(children)")
+        #expect(LauncherFiles.isAlive(postmaster))
+
+        bench.send(SIGINT)
+        let status = await bench.waitForExit(timeout: .seconds(90))
+        let output = LauncherFiles.tail(of: logPath, lines: 30)
+        #expect(status == .exited(130), "\(output)")
+        #expect(output.contains("SIGINT received"), "\(output)")
+        for pid in children + [postmaster] {
+            #expect(!LauncherFiles.isAlive(pid), "process \(pid) outlived the benchmark")
+        }
+        if status == nil { await bench.terminate(timeout: .seconds(5)) }
+    }
+
+    /// The processes whose parent is `pid`.
+    static func children(of pid: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> pid_t? in
+            guard let child = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == pid ? child : nil
+        }
+    }
+}

@@ -36,11 +36,14 @@ public struct BenchInfrastructure: Sendable {
                                    binDirectory: binDirectory, workingDirectory: workingDirectory, runDirectory: runDirectory)
     }
 
-    /// Stops the cluster the benchmark started and removes its files.
+    /// Stops the cluster the benchmark started and removes its files, also when the caller was
+    /// cancelled (an interrupted benchmark must not leave a server running).
     public func shutdown() async {
         guard let cluster else { return }
-        try? await cluster.stop()
-        try? FileManager.default.removeItem(atPath: cluster.directory)
+        await Task {
+            try? await cluster.stop()
+            try? FileManager.default.removeItem(atPath: cluster.directory)
+        }.value
     }
 }
 
@@ -155,8 +158,14 @@ public struct BenchStack: Sendable {
 
     /// Stops the services and the broker, and drops the database unless `keep`. The run
     /// directory (logs, mailbox) goes too unless `keep` or `keepFiles`: a benchmark keeps it
-    /// until its last measurement (see `PipelineBenchmark.removeStackFiles`).
+    /// until its last measurement (see `PipelineBenchmark.removeStackFiles`). It runs to the end
+    /// also when the caller was cancelled (an interrupted benchmark): in a task of its own, whose
+    /// waits for the processes to exit are real waits.
     public func stop(keep: Bool = false, keepFiles: Bool = false, logger: Logger) async {
+        await Task { await stopProcessesAndDatabase(keep: keep, keepFiles: keepFiles, logger: logger) }.value
+    }
+
+    private func stopProcessesAndDatabase(keep: Bool, keepFiles: Bool, logger: Logger) async {
         if let supervisor { await supervisor.stop(timeout: .seconds(20)) }
         if let broker { await broker.stop() }
         if let privateCluster { try? await control.destroyCluster(privateCluster) }

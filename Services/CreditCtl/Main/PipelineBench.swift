@@ -3,6 +3,7 @@ import CreditCtlKit
 import CreditModel
 import Foundation
 import Logging
+import UnixSignals
 
 /// `creditctl bench pipeline` (the default of `creditctl bench`): the end-to-end benchmark of
 /// issue 8 on private stacks; prints a table and writes `.run/bench/latest.json`.
@@ -85,14 +86,55 @@ struct PipelineBench: AsyncParsableCommand {
         options.keep = keep
         let binaries = binDir ?? (Bundle.main.executableURL ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath())
             .deletingLastPathComponent().path
-        let report = try await PipelineBenchRun.execute(options: options, databaseURL: databaseURL, brokerControl: brokerControl,
-                                                        binDirectory: binaries, runDirectory: runDirectory, logger: logger) {
-            print($0)
-            fflush(nil)  // progress shows at once in a log file too
+        let runDirectory = runDirectory, databaseURL = databaseURL, brokerControl = brokerControl
+        let report = try await Self.untilInterrupted { [options, logger] in
+            try await PipelineBenchRun.execute(options: options, databaseURL: databaseURL, brokerControl: brokerControl,
+                                               binDirectory: binaries, runDirectory: runDirectory, logger: logger) {
+                print($0)
+                fflush(nil)  // progress shows at once in a log file too
+            }
         }
         print("")
         print(PipelineBenchTable.render(report))
         print("report: \(runDirectory)/latest.json")
         guard report.checks.passed else { throw ExitCode.failure }
+    }
+
+    /// Runs `body` until it ends or SIGINT/SIGTERM arrives. On a signal it cancels `body` and
+    /// waits while the benchmark stops what it started (services, brokers, the PostgreSQL
+    /// cluster), then exits with 128 + the signal's number. Without this, Ctrl-C ended the
+    /// process at once and left the stack's processes running, each in its own process group.
+    static func untilInterrupted(_ body: @escaping @Sendable () async throws -> PipelineBenchReport) async throws -> PipelineBenchReport {
+        enum Outcome: Sendable {
+            case finished(Result<PipelineBenchReport, any Error>)
+            case interrupted(UnixSignal)
+        }
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let outcome = await withTaskGroup(of: Outcome?.self) { group -> Outcome in
+            group.addTask {
+                do { return .finished(.success(try await body())) } catch { return .finished(.failure(error)) }
+            }
+            group.addTask {
+                for await signal in signals { return .interrupted(signal) }
+                return nil
+            }
+            while let next = await group.next() {
+                guard let first = next else { continue }
+                group.cancelAll()
+                if case .interrupted(let signal) = first {
+                    complain("bench: \(signal) received; stopping the benchmark's services, brokers and database")
+                    while await group.next() != nil {}  // the benchmark's cleanup
+                }
+                return first
+            }
+            preconditionFailure("the benchmark task always reports")
+        }
+        switch outcome {
+        case .finished(let result):
+            return try result.get()
+        case .interrupted(let signal):
+            complain("bench: interrupted; what it started is stopped")
+            throw ExitCode(128 + signal.rawValue)
+        }
     }
 }
