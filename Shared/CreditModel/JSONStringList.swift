@@ -15,15 +15,8 @@ public enum JSONStringList {
     /// anything else is `invalid_json` saying what was found.
     public static func strings(_ text: String) throws(MessageError) -> [String] {
         var text = text
-        let parsed: Result<JSONValue, MessageError> = text.withUTF8 { bytes in
-            var parser = JSONParser(bytes: bytes)
-            do throws(MessageError) {
-                return .success(try parser.parseDocument())
-            } catch {
-                return .failure(error)
-            }
-        }
-        guard case .array(let items) = try parsed.get() else {
+        let parsed = try text.withUTF8 { bytes in Result { () throws(MessageError) in try JSONValue.parse(bytes: bytes) } }.get()
+        guard case .array(let items) = parsed else {
             throw MessageError(.invalidJSON, "expected a JSON array of strings, found \(text.prefix(80))")
         }
         var strings: [String] = []
