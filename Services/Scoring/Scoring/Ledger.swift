@@ -160,9 +160,13 @@ public struct Ledger: Sendable {
     /// Writes the final points of every (subject, scheme) that `entries` moved (one statement,
     /// deferred to the next round trip).
     public func saveBalances(after entries: [LedgerEntry], on connection: isolated PostgresConnection) throws {
-        var last: [String: LedgerEntry] = [:]
-        for entry in entries { last["\(entry.subject.rawValue)\u{1F}\(entry.scheme)"] = entry }
-        let finals = last.values.sorted { ($0.subject.rawValue, $0.scheme) < ($1.subject.rawValue, $1.scheme) }
+        // The last entry per (subject, scheme), by index: entries are large values, and keeping
+        // copies of them in the dictionary and through the sort showed in scoring's profile.
+        var last: [String: Int] = [:]
+        last.reserveCapacity(entries.count)
+        for (index, entry) in entries.enumerated() { last["\(entry.subject.rawValue)\u{1F}\(entry.scheme)"] = index }
+        // Subject codes are letters and digits, above U+001F: the joined keys sort as (subject, scheme).
+        let finals = last.sorted { $0.key < $1.key }.map { entries[$0.value] }
         guard !finals.isEmpty else { return }
         try connection.executeDeferred(.genericPlan("""
             INSERT INTO \(identifier: schema).balances (subject, scheme, points, grade)
