@@ -16,16 +16,8 @@ public enum JSONStringList {
     public static func strings(_ text: String) throws(MessageError) -> [String] {
         var text = text
         let parsed = try text.withUTF8 { bytes in Result { () throws(MessageError) in try JSONValue.parse(bytes: bytes) } }.get()
-        guard case .array(let items) = parsed else {
-            throw MessageError(.invalidJSON, "expected a JSON array of strings, found \(text.prefix(80))")
-        }
-        var strings: [String] = []
-        strings.reserveCapacity(items.count)
-        for item in items {
-            guard case .string(let string) = item else {
-                throw MessageError(.invalidJSON, "expected a JSON array of strings, found an element \(item)")
-            }
-            strings.append(string)
+        guard let strings = parsed.stringsValue else {
+            throw MessageError(.invalidJSON, "expected a JSON array of strings, found \(parsed.typeName) \(text.prefix(80))")
         }
         return strings
     }

@@ -113,6 +113,18 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The strings, if this is an array of strings only.
+    public var stringsValue: [String]? {
+        guard case .array(let items) = self else { return nil }
+        var strings: [String] = []
+        strings.reserveCapacity(items.count)
+        for item in items {
+            guard case .string(let string) = item else { return nil }
+            strings.append(string)
+        }
+        return strings
+    }
+
     /// The members, if this is an object.
     public var objectValue: [String: JSONValue]? {
         guard case .object(let value) = self else { return nil }

@@ -147,8 +147,13 @@ import Testing
         // Past the warm-up, every part runs: the cluster, a broker and the four services.
         let deadline = ContinuousClock.now + .seconds(180)
         while !((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains("warm-up:") {
-            #expect(bench.status == nil, "\(LauncherFiles.tail(of: logPath, lines: 30))")
-            guard bench.status == nil, ContinuousClock.now < deadline else { return }
+            guard bench.status == nil, ContinuousClock.now < deadline else {
+                let state = bench.status.map { "\($0)" } ?? "still running"
+                Issue.record("the benchmark never finished its warm-up (\(state)): \(LauncherFiles.tail(of: logPath, lines: 30))")
+                bench.send(SIGINT)
+                _ = await bench.waitForExit(timeout: .seconds(90))
+                return
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
         let children = Self.children(of: bench.pid)

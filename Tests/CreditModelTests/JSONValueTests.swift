@@ -82,5 +82,8 @@ import Testing
         #expect(value["n"]?.intValue == 3 && value["n"]?.doubleValue == 3 && value["x"]?.intValue == nil)
         #expect(value["s"]?.stringValue == "t" && value["missing"] == nil && value.objectValue?.count == 3)
         #expect(value.description == #"{"n":3,"s":"t","x":1.5}"#)
+        let strings: JSONValue = ["a", "b"], mixed: JSONValue = ["a", 1], empty: JSONValue = []
+        #expect(strings.stringsValue == ["a", "b"] && mixed.stringsValue == nil && empty.stringsValue == [])
+        #expect(value.stringsValue == nil && value["s"]?.stringsValue == nil)
     }
 }

@@ -37,13 +37,20 @@ public struct BenchInfrastructure: Sendable {
     }
 
     /// Stops the cluster the benchmark started and removes its files, also when the caller was
-    /// cancelled (an interrupted benchmark must not leave a server running).
-    public func shutdown() async {
+    /// cancelled (an interrupted benchmark must not leave a server running). A cluster that
+    /// would not stop keeps its files, and the error says so.
+    public func shutdown() async throws(LauncherError) {
         guard let cluster else { return }
-        await Task {
-            try? await cluster.stop()
+        let stopped = await Task { () -> Result<Void, LauncherError> in
+            do throws(LauncherError) {
+                try await cluster.stop()
+            } catch {
+                return .failure(error)
+            }
             try? FileManager.default.removeItem(atPath: cluster.directory)
+            return .success(())
         }.value
+        try stopped.get()
     }
 }
 

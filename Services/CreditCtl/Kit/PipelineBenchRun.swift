@@ -21,11 +21,21 @@ public enum PipelineBenchRun {
             report = try await PipelineBenchmark(options: options, infrastructure: infrastructure, registry: registry,
                                                  rulebook: rulebook, logger: logger, say: say).run()
         } catch {
-            await infrastructure.shutdown()
+            await shutdown(infrastructure, say: say)
             throw error
         }
-        await infrastructure.shutdown()
+        await shutdown(infrastructure, say: say)
         try report.json().write(to: URL(fileURLWithPath: "\(runDirectory)/latest.json"), options: .atomic)
         return report
+    }
+
+    /// Stops the benchmark's own PostgreSQL cluster; a failure is said with what to do, not
+    /// thrown over the run's outcome.
+    private static func shutdown(_ infrastructure: BenchInfrastructure, say: (String) -> Void) async {
+        do {
+            try await infrastructure.shutdown()
+        } catch {
+            say("could not stop the benchmark's PostgreSQL cluster, whose files stay in place: \(error)")
+        }
     }
 }

@@ -72,10 +72,15 @@ struct JSONBench: ParsableCommand {
         }
         let ownRead = try nanoseconds(texts.count) { for text in texts { count &+= try JSONStringList.strings(text).count } }
         precondition(count > 0)
-        print("case reasons     Foundation ns  ours ns  Foundation/ours")
-        for (name, foundation, own) in [("write", foundationWrite, ownWrite), ("read", foundationRead, ownRead)] {
-            print(name.padding(toLength: 17, withPad: " ", startingAt: 0)
-                  + String(format: "%13.0f  %7.0f  %15.1f", foundation, own, foundation / own))
+        Self.printAgainstFoundation("case reasons", [("write", foundationWrite, ownWrite), ("read", foundationRead, ownRead)])
+    }
+
+    /// A table of `rows` (name, Foundation's ns, ours ns) under `title`, with their ratio.
+    private static func printAgainstFoundation(_ title: String, _ rows: [(name: String, foundation: Double, own: Double)]) {
+        print(title.padding(toLength: 17, withPad: " ", startingAt: 0) + "Foundation ns  ours ns  Foundation/ours")
+        for row in rows {
+            print(row.name.padding(toLength: 17, withPad: " ", startingAt: 0)
+                  + String(format: "%13.0f  %7.0f  %15.1f", row.foundation, row.own, row.foundation / row.own))
         }
     }
 
@@ -88,11 +93,8 @@ struct JSONBench: ParsableCommand {
         let foundationWrite = try nanoseconds(uuids.count) { for uuid in uuids { written &+= uuid.uuidString.lowercased().utf8.count } }
         let ownWrite = try nanoseconds(uuids.count) { for uuid in uuids { written &+= uuid.lowercasedText.utf8.count } }
         precondition(parsed > 0 && written > 0)
-        print("message id       Foundation ns  ours ns  Foundation/ours")
-        for (name, foundation, own) in [("text -> UUID", foundationParse, ownParse), ("UUID -> text", foundationWrite, ownWrite)] {
-            print(name.padding(toLength: 17, withPad: " ", startingAt: 0)
-                  + String(format: "%13.0f  %7.0f  %15.1f", foundation, own, foundation / own))
-        }
+        Self.printAgainstFoundation("message id", [("text -> UUID", foundationParse, ownParse),
+                                                   ("UUID -> text", foundationWrite, ownWrite)])
     }
 
     private func compareWriting<Message: MessageSchema>(_ name: String, _ messages: [Message]) throws {

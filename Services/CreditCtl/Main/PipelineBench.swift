@@ -87,7 +87,7 @@ struct PipelineBench: AsyncParsableCommand {
         let binaries = binDir ?? (Bundle.main.executableURL ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath())
             .deletingLastPathComponent().path
         let runDirectory = runDirectory, databaseURL = databaseURL, brokerControl = brokerControl
-        let report = try await Self.untilInterrupted { [options, logger] in
+        let report = try await Self.untilInterrupted(runDirectory: runDirectory) { [options, logger] in
             try await PipelineBenchRun.execute(options: options, databaseURL: databaseURL, brokerControl: brokerControl,
                                                binDirectory: binaries, runDirectory: runDirectory, logger: logger) {
                 print($0)
@@ -102,9 +102,11 @@ struct PipelineBench: AsyncParsableCommand {
 
     /// Runs `body` until it ends or SIGINT/SIGTERM arrives. On a signal it cancels `body` and
     /// waits while the benchmark stops what it started (services, brokers, the PostgreSQL
-    /// cluster), then exits with 128 + the signal's number. Without this, Ctrl-C ended the
-    /// process at once and left the stack's processes running, each in its own process group.
-    static func untilInterrupted(_ body: @escaping @Sendable () async throws -> PipelineBenchReport) async throws -> PipelineBenchReport {
+    /// cluster), then exits with 128 + the signal's number, naming `runDirectory`, where the
+    /// interrupted stack's logs stay. Without this, Ctrl-C ended the process at once and left
+    /// the stack's processes running, each in its own process group.
+    static func untilInterrupted(runDirectory: String,
+                                 _ body: @escaping @Sendable () async throws -> PipelineBenchReport) async throws -> PipelineBenchReport {
         enum Outcome: Sendable {
             case finished(Result<PipelineBenchReport, any Error>)
             case interrupted(UnixSignal)
@@ -133,7 +135,7 @@ struct PipelineBench: AsyncParsableCommand {
         case .finished(let result):
             return try result.get()
         case .interrupted(let signal):
-            complain("bench: interrupted; what it started is stopped")
+            complain("bench: interrupted; the interrupted stack's logs stay under \(runDirectory)")
             throw ExitCode(128 + signal.rawValue)
         }
     }

@@ -111,25 +111,24 @@ public struct Ledger: Sendable {
         }
         guard let history = results.dropFirst().first else { return states }
         // Compensating entries only flag what they reverse (retracted when a retraction did).
+        var originals: [LedgerEntry] = []
         var reversals: [String: Bool] = [:]
         for row in history {
             let entry = try Self.entry(from: row, known: known)
             if entry.cause == .event {
-                states[entry.subject]?.history.append(entry)
+                originals.append(entry)
             } else if let original = entry.reverses {
                 reversals[original] = (reversals[original] ?? false) || entry.cause == .retraction
             }
         }
-        guard !reversals.isEmpty else { return states }
-        return states.mapValues { state in
-            var state = state
-            for index in state.history.indices {
-                guard let retracted = reversals[state.history[index].id] else { continue }
-                state.history[index].isReversed = true
-                state.history[index].isRetracted = retracted
+        for var entry in originals {
+            if let retracted = reversals[entry.id] {
+                entry.isReversed = true
+                entry.isRetracted = retracted
             }
-            return state
+            states[entry.subject]?.history.append(entry)
         }
+        return states
     }
 
     /// Appends `entries` (one statement, deferred to the next round trip). An entry already

@@ -119,10 +119,11 @@ public enum ScoringSchema {
 
     /// Migration 7: balance pages are filled to half by inserts, so that every update of a balance
     /// (one per scored subject and scheme) finds room on its own page and stays a heap-only
-    /// update: at the default (full pages) 4.5 % of them were not in pgbench, each adding an index entry to
-    /// clean up later. In pgbench (60 subjects per transaction, locked and upserted as the scorer
-    /// does, on 133,000 balances) a transaction took 1.90–2.26 ms against 2.19–2.37 (three runs
-    /// each). Pages filled before this migration keep their rows until they are rewritten.
+    /// update. On full pages (the default), 4.5 % of the updates in pgbench could not, and each
+    /// of those added an index entry to clean up later. In pgbench (60 subjects per transaction,
+    /// locked and upserted as the scorer does, on 133,000 balances) a transaction took
+    /// 1.90–2.26 ms against 2.19–2.37 (three runs each). Pages filled before this migration keep
+    /// their rows until they are rewritten.
     public static let roomyBalances = PostgresMigration(version: 7, name: "roomy balances", sql: """
         ALTER TABLE balances SET (fillfactor = 50);
         """)

@@ -54,16 +54,7 @@ struct MessageJSONObject {
         }
     }
 
-    func strings(_ key: String) -> [String]? {
-        guard case .array(let items)? = members[key] else { return nil }
-        var result: [String] = []
-        result.reserveCapacity(items.count)
-        for item in items {
-            guard case .string(let text) = item else { return nil }
-            result.append(text)
-        }
-        return result
-    }
+    func strings(_ key: String) -> [String]? { members[key]?.stringsValue }
 
     func subject(_ key: String) -> SubjectCode? {
         string(key).flatMap { try? SubjectCode(validating: $0) }
