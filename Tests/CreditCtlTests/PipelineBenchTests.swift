@@ -77,6 +77,22 @@ import Testing
                 .isSubset(of: cores.keys), "\(cores.keys.sorted())")
             #expect(cores["postgresql", default: 0] > 0 && cores["machine", default: 0] > 0, "\(cores)")
         }
+        // The rows the throughput run wrote: one stored event per event, an outbox row inserted
+        // and deleted per accepted event, at least one ledger row per scored event (some match
+        // more than one rule), and nothing from the COPY measurement.
+        for repetition in report.repetitions {
+            let rows = try #require(repetition.throughput.rowsWritten)
+            let tables = Dictionary(uniqueKeysWithValues: rows.tables.map { ($0.table, $0) })
+            #expect(tables["ingest.events"]?.inserted == Int64(options.events), "\(rows.tables)")
+            #expect(tables["scoring.accepted_events"]?.inserted == Int64(options.events))
+            #expect(tables["ingest.outbox"]?.inserted == Int64(options.events) && tables["ingest.outbox"]?.deleted == Int64(options.events))
+            #expect((tables["scoring.ledger"]?.inserted ?? 0) >= Int64(options.events) * 9 / 10)
+            #expect(!rows.tables.contains { $0.table.hasSuffix("_copy_limit") })
+            #expect(rows.insertedPerEvent >= 4 && rows.deletedPerEvent >= 1)
+        }
+        let limit = try #require(number("throughput.copy_limit_events_per_s"))
+        #expect(limit > 0 && limit < report.limits.copyRowsPerS)
+        #expect(number("throughput.rows_inserted_per_event") ?? 0 >= 4)
     }
 
     /// With the defaults, what the backlog window lets run ahead fits in one partition's

@@ -13,11 +13,23 @@ extension PipelineBenchReport {
                             kafkaProduceMsgsPerS: spread(\.kafkaProduceMsgsPerS).median,
                             kafkaConsumeMsgsPerS: spread(\.kafkaConsumeMsgsPerS).median, copyRowsPerSSpread: copy)
         let ratio = copy.median > 0 ? events.median / copy.median : 0
-        let throughput = Throughput(eventsPerS: events.median, eventsPerSToDecisions: spread(\.throughput.eventsPerSToDecisions).median,
+        var throughput = Throughput(eventsPerS: events.median, eventsPerSToDecisions: spread(\.throughput.eventsPerSToDecisions).median,
                                     ratioToCopy: ratio, eventsPerSSpread: events,
                                     eventsPerSToDecisionsSpread: spread(\.throughput.eventsPerSToDecisions),
                                     meetsTarget: ratio >= 0.25,
                                     cpu: CPUShares.median(repetitions.compactMap(\.cpuDuringThroughput)))
+        let counted = repetitions.filter { $0.throughput.rowsWritten != nil }
+        if !counted.isEmpty {
+            func median(_ value: (Repetition, RowsWritten) -> Double) -> Double {
+                Spread(counted.map { value($0, $0.throughput.rowsWritten!) }).median
+            }
+            throughput.rowsInsertedPerEvent = median { $1.insertedPerEvent }
+            throughput.rowsUpdatedPerEvent = median { $1.updatedPerEvent }
+            throughput.rowsDeletedPerEvent = median { $1.deletedPerEvent }
+            let limit = median { $1.copyLimitEventsPerS(copyRowsPerS: $0.copyRowsPerS) }
+            throughput.copyLimitEventsPerS = limit
+            throughput.ratioToCopyLimitEvents = limit > 0 ? events.median / limit : nil
+        }
         let at50 = LoadLevel(repetitions.compactMap(\.latencyAt50pct))
         let at80 = LoadLevel(repetitions.compactMap(\.latencyAt80pct))
         let latency = Latency(p99MsAt50pct: at50.scoreChange.p99Ms, p99MsAt80pct: at80.scoreChange.p99Ms,

@@ -59,6 +59,18 @@ public struct PipelineBenchReport: Codable, Sendable {
         public var meetsTarget: Bool
         /// Where the CPU went during the throughput runs (medians per part), in cores.
         public var cpu: CPUShares?
+        /// Rows inserted per event in the throughput runs, over every table (median); issue 8's
+        /// target takes about four.
+        public var rowsInsertedPerEvent: Double?
+        /// Rows updated per event (median).
+        public var rowsUpdatedPerEvent: Double?
+        /// Rows deleted per event (median): published outbox rows.
+        public var rowsDeletedPerEvent: Double?
+        /// Median over the repetitions of their COPY rows/s divided by their rows inserted per event:
+        /// the events/s at which COPY alone would insert the same rows.
+        public var copyLimitEventsPerS: Double?
+        /// `events_per_s / copy_limit_events_per_s`.
+        public var ratioToCopyLimitEvents: Double?
     }
 
     /// Latency (medians over the repetitions).
@@ -278,6 +290,8 @@ public struct ThroughputResult: Codable, Sendable {
     public var secondsToDecisions: Double
     /// Events/s the publisher offered (unpaced).
     public var publishedEventsPerS: Double
+    /// The rows the run wrote, per table (nil in reports made before it was recorded).
+    public var rowsWritten: RowsWritten?
 }
 
 /// One end-of-run check.

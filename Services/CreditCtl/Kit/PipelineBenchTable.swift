@@ -31,6 +31,14 @@ public enum PipelineBenchTable {
         row("throughput", "events/s -> committed ledger", number(t.eventsPerS), range(t.eventsPerSSpread))
         row("", "events/s -> decisions", number(t.eventsPerSToDecisions), range(t.eventsPerSToDecisionsSpread))
         row("", "ratio to COPY", String(format: "%.3f", t.ratioToCopy), t.meetsTarget ? "target >= 0.25 met" : "target >= 0.25 NOT met")
+        if let inserted = t.rowsInsertedPerEvent, let updated = t.rowsUpdatedPerEvent, let deleted = t.rowsDeletedPerEvent {
+            row("", "rows written per event", String(format: "%.2f", inserted),
+                String(format: "inserted (the target takes about 4); %.2f updated, %.2f deleted", updated, deleted))
+        }
+        if let limit = t.copyLimitEventsPerS, let ratio = t.ratioToCopyLimitEvents {
+            row("", "COPY rows/s / inserted per event", number(limit),
+                String(format: "events/s if COPY inserted each event's rows; the pipeline reached %.2f of it", ratio))
+        }
         for (label, level) in [("50%", report.latency.at50pct), ("80%", report.latency.at80pct)] {
             row(label == "50%" ? "latency" : "", "\(label) load (\(number(level.targetEventsPerS)) ev/s) score change", "",
                 milliseconds(level.scoreChange))

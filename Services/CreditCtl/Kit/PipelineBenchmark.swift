@@ -109,6 +109,11 @@ public struct PipelineBenchmark: Sendable {
     public static let retentionBytes = 5 << 20
     /// See ``retentionBytes``.
     public static let bytesPerEvent = 650
+    /// How long the table counters are left to settle before they are read (``RowsWritten``): a
+    /// backend that goes idle within a second of its last report holds the rest for 10 s
+    /// (`PGSTAT_IDLE_INTERVAL`). Read after 1.5 s, a quick run's counters missed a third of
+    /// the throughput run's rows.
+    static let statisticsDelay = Duration.seconds(11)
 
     /// The partitions of the topics in this run.
     var partitionCount: TopicPartitions {
@@ -253,8 +258,9 @@ public struct PipelineBenchmark: Sendable {
                                     anchor: SyntheticTraffic.anchor(for: Date()))
         do {
             let alive: @Sendable () throws -> Void = { try stack.checkAlive() }
-            let (throughput, memory, shares) = try await warmUpAndMeasure("\(index)", stack: stack, drain: drain,
-                                                                          publisher: publisher, streams: &streams)
+            let (measured, memory, shares) = try await warmUpAndMeasure("\(index)", stack: stack, drain: drain,
+                                                                        publisher: publisher, streams: &streams, countRows: true)
+            var throughput = measured.result
 
             // The COPY limit of the rows this stack wrote (services idle).
             let copy = CopyLimit(pool: probe.pool)
@@ -263,6 +269,15 @@ public struct PipelineBenchmark: Sendable {
             let copyRate = Double(copyEvents.rows + copyLedger.rows) / max(1e-9, copyEvents.seconds + copyLedger.seconds)
             say(String(format: "  COPY limit: %.0f rows/s (events %.0f, ledger %.0f)", copyRate,
                        copyEvents.rowsPerSecond, copyLedger.rowsPerSecond))
+            if let rowsBefore = measured.rowsBefore {
+                // The COPY's own tables are left out of the counts.
+                try await Task.sleep(until: measured.drained + Self.statisticsDelay, clock: .continuous)
+                let rows = try await RowsWritten.Snapshot.take(schemas: topology.consumers.map(\.schema), pool: probe.pool)
+                    .since(rowsBefore, events: options.events)
+                throughput.rowsWritten = rows
+                say(String(format: "  rows written per event: %.2f inserted, %.2f updated, %.2f deleted",
+                           rows.insertedPerEvent, rows.updatedPerEvent, rows.deletedPerEvent))
+            }
             // The throughput run leaves 200,000 new rows in each big table and as many dead ones
             // in the outboxes, which autovacuum then works through, at any moment of the latency
             // runs that follow: measure those from the steady state instead.
@@ -315,8 +330,8 @@ public struct PipelineBenchmark: Sendable {
     /// measured), then the throughput run offered as fast as the producer goes; with the
     /// services' memory after it and where the CPU went during it.
     private func warmUpAndMeasure(_ label: String, stack: BenchStack, drain: PipelineDrain, publisher: EventPublisher,
-                                  streams: inout StreamPlanner) async throws
-        -> (ThroughputResult, [String: ProcessMemory], CPUShares)
+                                  streams: inout StreamPlanner, countRows: Bool = false) async throws
+        -> (MeasuredThroughput, [String: ProcessMemory], CPUShares)
     {
         let alive: @Sendable () throws -> Void = { try stack.checkAlive() }
         var warmup = try streams.next("w\(label)-", events: options.warmupEvents)
@@ -336,6 +351,11 @@ public struct PipelineBenchmark: Sendable {
         var stream = try streams.next("t\(label)-", events: options.events)
         // Encoded before the clock starts: the run measures the pipeline, not the generator.
         let traffic = try EncodedTraffic(&stream)
+        var rowsBefore: RowsWritten.Snapshot?
+        if countRows {
+            try await Task.sleep(for: Self.statisticsDelay)
+            rowsBefore = try await RowsWritten.Snapshot.take(schemas: drain.topology.consumers.map(\.schema), pool: drain.probe.pool)
+        }
         let before = CPUSnapshot.take(processes: stack.cpuProcesses)
         let baseline = await drain.baseline()
         async let timeline = drain.wait(events: options.events, baseline: baseline, alive: alive)
@@ -344,10 +364,19 @@ public struct PipelineBenchmark: Sendable {
         let offered = try await publisher.publish(traffic, window: window)
         let times = try await timeline
         let shares = CPUSnapshot.take(processes: stack.cpuProcesses).shares(since: before)
+        let drained = ContinuousClock.now
         let throughput = ThroughputResult(timeline: times, events: options.events, offered: offered.rate)
         say(String(format: "  throughput: %.0f events/s to the ledger, %.0f to decisions (offered %.0f/s)",
                    throughput.eventsPerS, throughput.eventsPerSToDecisions, offered.rate))
-        return (throughput, stack.pids.compactMapValues(ProcessMemory.read), shares)
+        return (MeasuredThroughput(result: throughput, rowsBefore: rowsBefore, drained: drained),
+                stack.pids.compactMapValues(ProcessMemory.read), shares)
+    }
+
+    /// A throughput run, with the table counters from before it (when counted) and when it drained.
+    private struct MeasuredThroughput {
+        var result: ThroughputResult
+        var rowsBefore: RowsWritten.Snapshot?
+        var drained: ContinuousClock.Instant
     }
 
     private func measureLatency(_ traffic: EncodedTraffic, rate: Double, events: Int, stack: BenchStack,
@@ -414,13 +443,13 @@ public struct PipelineBenchmark: Sendable {
             let publisher = EventPublisher(producer: producer, interval: options.publishInterval)
             var streams = StreamPlanner(population: population, registry: registry, seed: options.seed,
                                         anchor: SyntheticTraffic.anchor(for: Date()))
-            let (result, memory, _) = try await warmUpAndMeasure("g\(subjects)", stack: stack, drain: drain,
+            let (measured, memory, _) = try await warmUpAndMeasure("g\(subjects)", stack: stack, drain: drain,
                                                                  publisher: publisher, streams: &streams)
             await producer.shutdown()
             await probe.close()
             await pool.shutdown()
             await stack.stop(keep: options.keep, keepFiles: true, logger: logger)
-            return .init(subjects: subjects, eventsPerS: result.eventsPerS, memory: memory)
+            return .init(subjects: subjects, eventsPerS: measured.result.eventsPerS, memory: memory)
         } catch {
             await stack.stop(keep: true, logger: logger)
             throw error
@@ -474,6 +503,6 @@ extension ThroughputResult {
         let toDecisions = (timeline.decided - timeline.firstCommit).seconds
         self.init(events: events, ingestEventsPerS: counted / max(1e-3, toIngest), eventsPerS: counted / max(1e-3, toLedger),
                   eventsPerSToDecisions: counted / max(1e-3, toDecisions), secondsToLedger: toLedger,
-                  secondsToDecisions: toDecisions, publishedEventsPerS: offered)
+                  secondsToDecisions: toDecisions, publishedEventsPerS: offered, rowsWritten: nil)
     }
 }
