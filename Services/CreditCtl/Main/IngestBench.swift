@@ -35,6 +35,16 @@ struct IngestBench: AsyncParsableCommand {
     var drop = false
 
     func run() async throws {
+        let command = self
+        try await Interruption.run(command: "bench ingest", stopping: "stopping the ingest processes it started",
+                                   afterwards: "its private schema and topics stay") {
+            try await command.measure()
+        }
+    }
+
+    /// The measurement; the ingest processes it starts are killed when it ends, throws or is
+    /// cancelled (Ctrl-C), since they run in process groups of their own.
+    private func measure() async throws {
         var logger = Logger(label: "creditctl.bench.ingest")
         logger.logLevel = .warning
         guard let state = try? JSONDecoder().decode(BrokerState.self, from: Data(contentsOf: URL(fileURLWithPath: stateFile))) else {
@@ -50,6 +60,7 @@ struct IngestBench: AsyncParsableCommand {
             try await DevBrokerControl(baseURL: state.control).createTopic(name, partitions: count)
         }
         print("bench ingest: \(events) events on \(topic) (\(partitions) partitions), schema \(schema), max batch \(maxBatch)")
+        fflush(nil)  // shows at once in a log file too
         try await prefill(topic: topic, bootstrap: state.bootstrap, logger: logger)
 
         let pool = PostgresPool(configuration: PostgresConfiguration(url: database, poolSize: 2), logger: logger)

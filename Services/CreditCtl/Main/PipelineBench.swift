@@ -3,7 +3,6 @@ import CreditCtlKit
 import CreditModel
 import Foundation
 import Logging
-import UnixSignals
 
 /// `creditctl bench pipeline` (the default of `creditctl bench`): the end-to-end benchmark of
 /// issue 8 on private stacks; prints a table and writes `.run/bench/latest.json`.
@@ -87,7 +86,10 @@ struct PipelineBench: AsyncParsableCommand {
         let binaries = binDir ?? (Bundle.main.executableURL ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath())
             .deletingLastPathComponent().path
         let runDirectory = runDirectory, databaseURL = databaseURL, brokerControl = brokerControl
-        let report = try await Self.untilInterrupted(runDirectory: runDirectory) { [options, logger] in
+        let report = try await Interruption.run(
+            command: "bench", stopping: "stopping the benchmark's services, brokers and database",
+            afterwards: "the interrupted stack's logs stay under \(runDirectory)"
+        ) { [options, logger] in
             try await PipelineBenchRun.execute(options: options, databaseURL: databaseURL, brokerControl: brokerControl,
                                                binDirectory: binaries, runDirectory: runDirectory, logger: logger) {
                 print($0)
@@ -98,45 +100,5 @@ struct PipelineBench: AsyncParsableCommand {
         print(PipelineBenchTable.render(report))
         print("report: \(runDirectory)/latest.json")
         guard report.checks.passed else { throw ExitCode.failure }
-    }
-
-    /// Runs `body` until it ends or SIGINT/SIGTERM arrives. On a signal it cancels `body` and
-    /// waits while the benchmark stops what it started (services, brokers, the PostgreSQL
-    /// cluster), then exits with 128 + the signal's number, naming `runDirectory`, where the
-    /// interrupted stack's logs stay. Without this, Ctrl-C ended the process at once and left
-    /// the stack's processes running, each in its own process group.
-    static func untilInterrupted(runDirectory: String,
-                                 _ body: @escaping @Sendable () async throws -> PipelineBenchReport) async throws -> PipelineBenchReport {
-        enum Outcome: Sendable {
-            case finished(Result<PipelineBenchReport, any Error>)
-            case interrupted(UnixSignal)
-        }
-        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-        let outcome = await withTaskGroup(of: Outcome?.self) { group -> Outcome in
-            group.addTask {
-                do { return .finished(.success(try await body())) } catch { return .finished(.failure(error)) }
-            }
-            group.addTask {
-                for await signal in signals { return .interrupted(signal) }
-                return nil
-            }
-            while let next = await group.next() {
-                guard let first = next else { continue }
-                group.cancelAll()
-                if case .interrupted(let signal) = first {
-                    complain("bench: \(signal) received; stopping the benchmark's services, brokers and database")
-                    while await group.next() != nil {}  // the benchmark's cleanup
-                }
-                return first
-            }
-            preconditionFailure("the benchmark task always reports")
-        }
-        switch outcome {
-        case .finished(let result):
-            return try result.get()
-        case .interrupted(let signal):
-            complain("bench: interrupted; the interrupted stack's logs stay under \(runDirectory)")
-            throw ExitCode(128 + signal.rawValue)
-        }
     }
 }
