@@ -93,6 +93,12 @@ import Testing
         let limit = try #require(number("throughput.copy_limit_events_per_s"))
         #expect(limit > 0 && limit < report.limits.copyRowsPerS)
         #expect(number("throughput.rows_inserted_per_event") ?? 0 >= 4)
+        // PostgreSQL's cores split by connection: the services' connections did the work.
+        for shares in [report.throughput.cpu, report.latency.at50pct.cpu] {
+            let split = try #require(shares?.postgresqlByConnection)
+            #expect(split["scoring", default: 0] > 0 && split["ingest", default: 0] > 0, "\(split)")
+            #expect(abs(split.values.reduce(0, +) - (shares?.cores["postgresql"] ?? 0)) < 0.05, "\(split)")
+        }
     }
 
     /// With the defaults, what the backlog window lets run ahead fits in one partition's
@@ -136,6 +142,26 @@ import Testing
         let early = CPUSnapshot(seconds: [:], processes: ["postgresql": [1: 50, 2: 50]], instant: start)
         let late = CPUSnapshot(seconds: [:], processes: ["postgresql": [1: 53, 3: 2]], instant: start + .seconds(4))
         #expect(late.shares(since: early).cores["postgresql"] == 1.25)
+    }
+
+    /// PostgreSQL's cores split by the connection each process serves: a process named in
+    /// either snapshot counts under its name, a new one from zero, an unnamed one as `unnamed`,
+    /// and the split adds up to the part.
+    @Test func postgresCoresAreSplitByConnection() {
+        let start = ContinuousClock.now
+        let before = CPUSnapshot(seconds: [:], processes: ["postgresql": [1: 10, 2: 20, 3: 5]], instant: start,
+                                 postgresNames: [1: "scoring", 2: "scoring", 3: "walwriter"])
+        let after = CPUSnapshot(seconds: [:], processes: ["postgresql": [1: 14, 2: 22, 3: 5.5, 4: 1, 5: 0.5]],
+                                instant: start + .seconds(2), postgresNames: [4: "ingest"])
+        let shares = after.shares(since: before)
+        #expect(shares.postgresqlByConnection == ["scoring": 3, "walwriter": 0.25, "ingest": 0.5, "unnamed": 0.25])
+        #expect(shares.cores["postgresql"] == 4)
+        #expect(CPUSnapshot(seconds: [:], processes: ["postgresql": [1: 11]], instant: start + .seconds(1))
+            .shares(since: CPUSnapshot(seconds: [:], processes: ["postgresql": [1: 10]], instant: start))
+            .postgresqlByConnection == nil, "no names, no split")
+        let median = CPUShares.median([shares, CPUShares(cores: [:], seconds: 2, postgresqlByConnection: ["scoring": 1]),
+                                       CPUShares(cores: [:], seconds: 2)])
+        #expect(median?.postgresqlByConnection?["scoring"] == 2 && median?.postgresqlByConnection?["ingest"] == 0.5)
     }
 
     @Test func machineAndPostgresCountersReadThisMachine() {

@@ -9,11 +9,17 @@ public struct CPUShares: Codable, Sendable, Hashable {
     public var cores: [String: Double]
     /// Length of the phase in seconds.
     public var seconds: Double
+    /// PostgreSQL's cores (`cores["postgresql"]`) split by who spent them: the
+    /// `application_name` of the connection each server process serves (`scoring`, …,
+    /// `creditctl-bench`), or the process kind for the server's own (`walwriter`, …); `unnamed`
+    /// for processes that were not identified. Nil when the run did not identify them.
+    public var postgresqlByConnection: [String: Double]?
 
     /// Creates shares.
-    public init(cores: [String: Double], seconds: Double) {
+    public init(cores: [String: Double], seconds: Double, postgresqlByConnection: [String: Double]? = nil) {
         self.cores = cores
         self.seconds = seconds
+        self.postgresqlByConnection = postgresqlByConnection
     }
 
     /// The parts in a fixed order (services first, `machine` last), for tables.
@@ -36,7 +42,13 @@ public struct CPUShares: Codable, Sendable, Hashable {
         let names = Set(runs.flatMap(\.cores.keys))
         var cores: [String: Double] = [:]
         for name in names { cores[name] = Spread(runs.compactMap { $0.cores[name] }).median }
-        return CPUShares(cores: cores, seconds: Spread(runs.map(\.seconds)).median)
+        let split = runs.compactMap(\.postgresqlByConnection)
+        var byConnection: [String: Double]?
+        if !split.isEmpty {
+            byConnection = [:]
+            for name in Set(split.flatMap(\.keys)) { byConnection?[name] = Spread(split.compactMap { $0[name] }).median }
+        }
+        return CPUShares(cores: cores, seconds: Spread(runs.map(\.seconds)).median, postgresqlByConnection: byConnection)
     }
 }
 
@@ -51,22 +63,30 @@ public struct CPUSnapshot: Sendable {
     public var processes: [String: [Int32: Double]]
     /// When it was taken.
     public var instant: ContinuousClock.Instant
+    /// Who each PostgreSQL process serves, by process id (see ``CPUShares/postgresqlByConnection``);
+    /// empty when not identified.
+    public var postgresNames: [Int32: String]
 
     /// A reading with these counters.
-    public init(seconds: [String: Double], processes: [String: [Int32: Double]] = [:], instant: ContinuousClock.Instant) {
+    public init(seconds: [String: Double], processes: [String: [Int32: Double]] = [:], instant: ContinuousClock.Instant,
+                postgresNames: [Int32: String] = [:]) {
         self.seconds = seconds
         self.processes = processes
         self.instant = instant
+        self.postgresNames = postgresNames
     }
 
     /// Reads the counters: `processes` by name (the services, the dev broker when this run
     /// started it), every process named `postgres` together as `postgresql`, this process as
     /// `benchmark`, and the busy time of all CPUs as `machine`.
-    public static func take(processes: [String: Int32]) -> CPUSnapshot {
+    /// `postgresNames` names the PostgreSQL processes (from `pg_stat_activity`, read just before),
+    /// so that the shares split PostgreSQL's cores by connection.
+    public static func take(processes: [String: Int32], postgresNames: [Int32: String] = [:]) -> CPUSnapshot {
         var seconds = processes.mapValues(ProcessMemory.cpuSeconds)
         seconds["benchmark"] = ProcessMemory.cpuSeconds(pid: getpid())
         seconds["machine"] = machineBusySeconds()
-        return CPUSnapshot(seconds: seconds, processes: ["postgresql": postgresProcessSeconds()], instant: .now)
+        return CPUSnapshot(seconds: seconds, processes: ["postgresql": postgresProcessSeconds()], instant: .now,
+                           postgresNames: postgresNames)
     }
 
     /// Cores used per part between `earlier` and this reading; `other` is the machine's busy
@@ -78,15 +98,23 @@ public struct CPUSnapshot: Sendable {
             guard let before = earlier.seconds[name] else { continue }
             cores[name] = max(0, value - before) / elapsed
         }
+        var byConnection: [String: Double]?
+        let names = earlier.postgresNames.merging(postgresNames) { _, later in later }
         for (name, now) in processes {
             guard let then = earlier.processes[name] else { continue }
             // Processes started since count from zero; a reused id that reads less counts nothing.
-            cores[name] = now.reduce(0) { $0 + max(0, $1.value - then[$1.key, default: 0]) } / elapsed
+            let spent = now.map { (pid: $0.key, seconds: max(0, $0.value - then[$0.key, default: 0])) }
+            cores[name] = spent.reduce(0) { $0 + $1.seconds } / elapsed
+            if name == "postgresql", !names.isEmpty {
+                byConnection = spent.reduce(into: [:]) { split, process in
+                    split[names[process.pid] ?? "unnamed", default: 0] += process.seconds / elapsed
+                }
+            }
         }
         if let machine = cores["machine"] {
             cores["other"] = max(0, machine - cores.filter { $0.key != "machine" }.values.reduce(0, +))
         }
-        return CPUShares(cores: cores, seconds: elapsed)
+        return CPUShares(cores: cores, seconds: elapsed, postgresqlByConnection: byConnection)
     }
 
     /// CPU seconds of every process whose name is `postgres` (the server and its backends), by

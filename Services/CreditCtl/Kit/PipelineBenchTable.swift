@@ -57,6 +57,11 @@ public enum PipelineBenchTable {
                 .map { "\($0.name) " + String(format: "%.2f", $0.cores) }.joined(separator: ", ")
             row(label == "throughput run" ? "cpu (cores)" : "", label, String(format: "%.2f", shares.cores["machine"] ?? 0),
                 "of \(report.machine.cpus): " + parts)
+            if let split = shares.postgresqlByConnection {
+                let named = split.filter { $0.value >= 0.005 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+                    .map { "\($0.key) " + String(format: "%.2f", $0.value) }.joined(separator: ", ")
+                row("", "  postgresql by connection", "", named)
+            }
         }
         if let growth = report.growth {
             for point in [growth.small, growth.large] {

@@ -356,14 +356,15 @@ public struct PipelineBenchmark: Sendable {
             try await Task.sleep(for: Self.statisticsDelay)
             rowsBefore = try await RowsWritten.Snapshot.take(schemas: drain.topology.consumers.map(\.schema), pool: drain.probe.pool)
         }
-        let before = CPUSnapshot.take(processes: stack.cpuProcesses)
+        let before = CPUSnapshot.take(processes: stack.cpuProcesses, postgresNames: await drain.probe.postgresNames())
         let baseline = await drain.baseline()
         async let timeline = drain.wait(events: options.events, baseline: baseline, alive: alive)
         let absorbedBefore = await drain.absorbed()
         let window = BacklogWindow(events: options.backlogWindow) { Int(await drain.absorbed() - absorbedBefore) }
         let offered = try await publisher.publish(traffic, window: window)
         let times = try await timeline
-        let shares = CPUSnapshot.take(processes: stack.cpuProcesses).shares(since: before)
+        let shares = CPUSnapshot.take(processes: stack.cpuProcesses, postgresNames: await drain.probe.postgresNames())
+            .shares(since: before)
         let drained = ContinuousClock.now
         let throughput = ThroughputResult(timeline: times, events: options.events, offered: offered.rate)
         say(String(format: "  throughput: %.0f events/s to the ledger, %.0f to decisions (offered %.0f/s)",
@@ -393,7 +394,7 @@ public struct PipelineBenchmark: Sendable {
         try await collector.start()
         let baseline = await drain.baseline()
         let processes = stack.cpuProcesses
-        let before = CPUSnapshot.take(processes: processes)
+        let before = CPUSnapshot.take(processes: processes, postgresNames: await probe.postgresNames())
         let sampler = Task { await Self.cpuBySecond(processes: processes, from: before) }
         async let drained = drain.wait(events: events, baseline: baseline, alive: alive)
         let offered: EventPublisher.Summary
@@ -406,7 +407,7 @@ public struct PipelineBenchmark: Sendable {
             sampler.cancel()
             throw error
         }
-        let cpu = CPUSnapshot.take(processes: processes).shares(since: before)
+        let cpu = CPUSnapshot.take(processes: processes, postgresNames: await probe.postgresNames()).shares(since: before)
         sampler.cancel()
         let bySecond = await sampler.value
         try await Task.sleep(for: .milliseconds(300))  // the last decisions reach the collector

@@ -44,6 +44,20 @@ public struct PipelineProbe: Sendable {
         return offsets
     }
 
+    /// Who each PostgreSQL process serves, by process id: the `application_name` of its
+    /// connection, or its kind for the server's own processes (`walwriter`, …); empty when the
+    /// server cannot be asked. For ``CPUSnapshot/take(processes:postgresNames:)``.
+    public func postgresNames() async -> [Int32: String] {
+        guard let rows = try? await pool.query("""
+            SELECT pid, coalesce(nullif(application_name, ''), backend_type::text) FROM pg_stat_activity
+            """) else { return [:] }
+        var names: [Int32: String] = [:]
+        for row in rows {
+            if let pid = try? row.decode(Int.self, at: 0), let name = try? row.decode(String.self, at: 1) { names[Int32(pid)] = name }
+        }
+        return names
+    }
+
     /// Rows in `schema`'s outbox (0 before the service created it).
     public func outbox(_ schema: String) async -> Int {
         let result = try? await pool.query("SELECT count(*) FROM \(identifier: schema).outbox")
