@@ -99,6 +99,10 @@ import Testing
             #expect(split["scoring", default: 0] > 0 && split["ingest", default: 0] > 0, "\(split)")
             #expect(abs(split.values.reduce(0, +) - (shares?.cores["postgresql"] ?? 0)) < 0.05, "\(split)")
         }
+        for run in report.repetitions.compactMap(\.latencyAt50pct) {
+            #expect(!(run.cpuBySecond ?? []).isEmpty && (run.cpuBySecond ?? []).allSatisfy { $0.postgresqlByConnection != nil },
+                    "every second of a latency run splits PostgreSQL's cores too")
+        }
     }
 
     /// With the defaults, what the backlog window lets run ahead fits in one partition's

@@ -422,7 +422,7 @@ public struct PipelineBenchmark: Sendable {
         var previous = start
         while true {
             do { try await Task.sleep(until: previous.instant + .seconds(1), clock: .continuous) } catch { return samples }
-            let now = CPUSnapshot.take(processes: processes)
+            let now = CPUSnapshot.take(processes: processes, postgresNames: start.postgresNames)
             samples.append(now.shares(since: previous))
             previous = now
         }
