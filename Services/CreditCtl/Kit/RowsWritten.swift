@@ -18,6 +18,9 @@ public struct RowsWritten: Codable, Sendable, Hashable {
         public var updated: Int64
         /// Rows deleted.
         public var deleted: Int64
+
+        /// Rows written in any way.
+        var total: Int64 { inserted + updated + deleted }
     }
 
     /// Events the stretch carried.
@@ -48,9 +51,9 @@ public struct RowsWritten: Codable, Sendable, Hashable {
     public struct Snapshot: Sendable {
         let counters: [String: Table]
 
-        /// Reads the counters. A backend reports its counts at most once a second, and within a
-        /// second of going idle, so take a snapshot a second or more after the pipeline stopped
-        /// writing.
+        /// Reads the counters. A backend that went idle within a second of its last report holds
+        /// its counts for up to 10 s (`PGSTAT_IDLE_INTERVAL`), so take a snapshot 11 s or more
+        /// after the pipeline stopped writing (``PipelineBenchmark`` waits that long).
         public static func take(schemas: [String], pool: PostgresPool) async throws -> Snapshot {
             let rows = try await pool.query("""
                 SELECT schemaname::text, relname::text, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables
@@ -71,11 +74,9 @@ public struct RowsWritten: Codable, Sendable, Hashable {
                 let before = earlier.counters[now.table]
                 let table = Table(table: now.table, inserted: now.inserted - (before?.inserted ?? 0),
                                   updated: now.updated - (before?.updated ?? 0), deleted: now.deleted - (before?.deleted ?? 0))
-                return table.inserted + table.updated + table.deleted > 0 ? table : nil
+                return table.total > 0 ? table : nil
             }
-            return RowsWritten(events: events, tables: tables.sorted {
-                ($0.inserted + $0.updated + $0.deleted, $1.table) > ($1.inserted + $1.updated + $1.deleted, $0.table)
-            })
+            return RowsWritten(events: events, tables: tables.sorted { ($0.total, $1.table) > ($1.total, $0.table) })
         }
     }
 }
