@@ -65,4 +65,36 @@ import TestSupport
         #expect(try copied.first?.decode(Int.self, at: 0) == result.ledgerRows)
         await db.shutdown()
     }
+
+    /// Small transactions on many subjects, as in the paced pipeline: every event kept once, the
+    /// subjects drawn from the many asked for (the default 500 would give about 350 distinct), the
+    /// last transaction's offset stored.
+    @Test func benchmarkTakesTransactionSizeAndSubjects() async throws {
+        let db = try await DatabaseFixture.make()
+        let schema = db.schema + "_bench_small"
+        let result = try await ScoringBenchmark(pool: db.pool, schema: schema, events: 600, batchSize: 7, subjects: 5000)
+            .run(rulebook: Fixtures.rulebook)
+        #expect(result.events == 600)
+        let counts = try await db.pool.query("""
+            SELECT (SELECT count(*) FROM \(identifier: schema).accepted_events),
+                   (SELECT count(DISTINCT subject) FROM \(identifier: schema).accepted_events),
+                   (SELECT next_offset FROM \(identifier: schema).consumer_offsets)
+            """)
+        let row = try #require(counts.first)
+        #expect(try row.decode(Int.self, at: 0) == 600)
+        #expect(try row.decode(Int.self, at: 1) > 400)  // 600 draws from 5,000 subjects: few repeats
+        #expect(try row.decode(Int.self, at: 2) == 600)
+        await db.shutdown()
+    }
+
+    @Test func benchOptionsAreOptionalPositiveNumbers() {
+        #expect(ScoringBenchmark.Options([]) == ScoringBenchmark.Options(["20000", "2000", "500"]))
+        let options = ScoringBenchmark.Options(["100", "7", "30000"])
+        #expect(options?.events == 100)
+        #expect(options?.batchSize == 7)
+        #expect(options?.subjects == 30000)
+        #expect(ScoringBenchmark.Options(["100", "0"]) == nil)
+        #expect(ScoringBenchmark.Options(["many"]) == nil)
+        #expect(ScoringBenchmark.Options(["1", "2", "3", "4"]) == nil)
+    }
 }

@@ -20,13 +20,17 @@ public struct ScoringBenchmark: Sendable {
     public let events: Int
     /// Events per transaction (the consumer's `maxBatch`).
     public let batchSize: Int
+    /// Distinct subjects the events are about. Few subjects repeat within a batch, so a batch reads
+    /// and writes fewer balances and histories per event than the pipeline benchmark's 100,000 do.
+    public let subjects: Int
 
     /// Creates a run.
-    public init(pool: PostgresPool, schema: String, events: Int = 20_000, batchSize: Int = 2000) {
+    public init(pool: PostgresPool, schema: String, events: Int = 20_000, batchSize: Int = 2000, subjects: Int = 500) {
         self.pool = pool
         self.schema = schema
         self.events = events
         self.batchSize = batchSize
+        self.subjects = subjects
     }
 
     /// The measurements.
@@ -70,7 +74,7 @@ public struct ScoringBenchmark: Sendable {
         let scorer = Scorer(engine: RuleEngine(rulebook: rulebook), ledger: Ledger(schema: schema))
         let outbox = Outbox(schema: schema), offsets = OffsetStore(schema: schema, group: "bench")
         let partition = KafkaTopicPartition(topic: Topics.eventsAccepted, partition: 0)
-        let payloads = try SyntheticEvents().events(count: events, seed: 7).map { try MessageCoding.encode($0) }
+        let payloads = try SyntheticEvents(subjects: subjects).events(count: events, seed: 7).map { try MessageCoding.encodeBytes($0) }
         let clock = ContinuousClock()
         let cpuBefore = try await BenchmarkCPU.sample(pool)
         let scoring = try await clock.measure {
@@ -78,9 +82,11 @@ public struct ScoringBenchmark: Sendable {
                 let batch = Array(payloads[start..<min(start + batchSize, payloads.count)])
                 let next = Int64(start + batch.count)
                 try await pool.withTransaction { connection in
-                    // As ScoringHandler.handle: decode, score, then the pipeline's outbox and offsets.
+                    // As the PipelineConsumer's batch: no wait for the WAL flush, ScoringHandler.handle's
+                    // decode and score, then the outbox and offsets.
+                    try connection.commitWithoutWaitingForFlush()
                     let events = try batch.map { try MessageCoding.decode(AcceptedEvent.self, from: $0) }
-                    try outbox.enqueue(try scorer.score(events, on: connection), on: connection)
+                    try outbox.enqueue(try scorer.score(events, payloads: batch, on: connection), on: connection)
                     try offsets.save([partition: next], on: connection)
                 }
             }

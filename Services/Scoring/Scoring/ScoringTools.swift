@@ -5,7 +5,8 @@ import PostgresClient
 import ServiceSupport
 
 /// The operator commands of the `scoring` executable besides serving:
-/// `scoring replay [fresh-schema]`, `scoring what-if <candidate.yaml>`, `scoring bench [events]`.
+/// `scoring replay [fresh-schema]`, `scoring what-if <candidate.yaml>`,
+/// `scoring bench [events] [events-per-transaction] [subjects]`.
 /// They read the same environment as the service (`DATABASE_URL`, `SCORING_SCHEMA`,
 /// `SCORING_RULEBOOK`) and print their report; `replay` exits non-zero on any difference.
 public enum ScoringTools {
@@ -48,13 +49,20 @@ public enum ScoringTools {
             print(WhatIf.compare(events: events, current: rulebook, candidate: candidate, at: clock.now()))
             return 0
         case "bench":
-            let count = arguments.dropFirst().first.flatMap { Int($0) } ?? 20_000
+            guard let options = ScoringBenchmark.Options(Array(arguments.dropFirst())) else {
+                print("usage: scoring bench [events] [events-per-transaction] [subjects]  (whole numbers above zero;"
+                      + " defaults 20000 2000 500)")
+                return 2
+            }
             let schema = "\(configuration.schema)_bench_\(suffix)"
-            let result = try await ScoringBenchmark(pool: pool, schema: schema, events: count).run(rulebook: rulebook)
-            print("benchmark in schema \(schema) (drop it when done)\n\(result)")
+            let result = try await ScoringBenchmark(pool: pool, schema: schema, events: options.events,
+                                                    batchSize: options.batchSize, subjects: options.subjects)
+                .run(rulebook: rulebook)
+            print("benchmark in schema \(schema) (drop it when done): \(options.events) events on \(options.subjects) subjects, "
+                  + "\(options.batchSize) per transaction\n\(result)")
             return 0
         default:
-            print("usage: scoring [replay [fresh-schema] | what-if <candidate.yaml> | bench [events]]")
+            print("usage: scoring [replay [fresh-schema] | what-if <candidate.yaml> | bench [events] [events-per-transaction] [subjects]]")
             return 2
         }
     }
@@ -68,6 +76,28 @@ public enum ScoringTools {
             guard let last = page.last else { return events }
             events += page.map(\.event)
             position = last.seq
+        }
+    }
+}
+
+extension ScoringBenchmark {
+    /// The arguments of `scoring bench`: events, events per transaction and subjects, each optional
+    /// and positional.
+    public struct Options: Sendable, Equatable {
+        /// Events scored.
+        public var events = 20_000
+        /// Events per transaction.
+        public var batchSize = 2000
+        /// Distinct subjects.
+        public var subjects = 500
+
+        /// Parses `arguments`; nil when there are more than three or one is not a whole number above zero.
+        public init?(_ arguments: [String]) {
+            let numbers = arguments.compactMap { Int($0) }.filter { $0 > 0 }
+            guard arguments.count <= 3, numbers.count == arguments.count else { return nil }
+            if numbers.count > 0 { events = numbers[0] }
+            if numbers.count > 1 { batchSize = numbers[1] }
+            if numbers.count > 2 { subjects = numbers[2] }
         }
     }
 }
