@@ -294,6 +294,47 @@ import Testing
         await harness.pool.shutdown()
     }
 
+    /// One round with a webhook subject and mailbox subjects: the webhook gets its notice, the
+    /// mailbox letters are appended together, in claim order within a subject's file (two for one
+    /// subject), and every notice is recorded with its own channel and receipt.
+    @Test func aRoundWithWebhookAndMailboxDeliversEachByItsChannel() async throws {
+        let harness = try await Harness.make()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailbox-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var rng = SplitMix64(seed: 41)
+        let hooked = SubjectCode.random(.person, using: &rng), other = SubjectCode.random(.company, using: &rng)
+        #expect(Set([hooked, other, Fixtures.subject]).count == 3)
+        let requests = [Fixtures.sanctionNotice(caseID: "case-mixed-1", subject: hooked),
+                        Fixtures.sanctionNotice(caseID: "case-mixed-2"),
+                        Fixtures.sanctionNotice(caseID: "case-mixed-3", subject: other),
+                        Fixtures.sanctionNotice(caseID: "case-mixed-4")]
+        for request in requests { #expect(try await harness.record(request)) }
+        let receiver = WebhookReceiver { _ in .status(200) }
+        let attempted = try await receiver.run { url in
+            let routing = ChannelRouting(webhooks: [hooked.rawValue: WebhookEndpoint(url: url, secret: Self.secret)],
+                                         mailboxDirectory: directory)
+            return try await harness.worker(routing: routing).deliverDue()
+        }
+        #expect(attempted == 4)
+        #expect(receiver.received.map { $0.requestID } == [requests[0].id])
+        for request in requests {
+            let notice = try #require(try await harness.notice(request))
+            #expect(notice.status == "delivered")
+            #expect(notice.channel == (request.subject == hooked ? "webhook" : "mailbox"))
+        }
+        let mine = try String(contentsOf: MailboxWriter.file(for: Fixtures.subject, in: directory), encoding: .utf8)
+        let first = try #require(mine.range(of: "case-mixed-2")), second = try #require(mine.range(of: "case-mixed-4"))
+        #expect(first.lowerBound < second.lowerBound)
+        #expect(mine.components(separatedBy: MailboxWriter.separator).count == 3)
+        #expect(try String(contentsOf: MailboxWriter.file(for: other, in: directory), encoding: .utf8).contains("case-mixed-3"))
+        #expect(!FileManager.default.fileExists(atPath: MailboxWriter.file(for: hooked, in: directory).path))
+        let receipts = try await harness.receipts()
+        #expect(receipts.count == 4)
+        #expect(Set(receipts.map { $0.requestID }) == Set(requests.map { $0.id }))
+        #expect(receipts.first { $0.requestID == requests[0].id }?.channel == .webhook)
+        await harness.pool.shutdown()
+    }
+
     @Test func noChannelFailsPermanently() async throws {
         let harness = try await Harness.make()
         let request = Fixtures.sanctionNotice()

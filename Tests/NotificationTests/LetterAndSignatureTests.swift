@@ -75,6 +75,36 @@ import Testing
         }
         #expect(reason.contains("mailbox write failed"))
     }
+
+    /// A round's letters in one call: each outcome is the letter's own, so a file that cannot be
+    /// opened fails only its letter, and the others (a new file, an existing one, two letters for
+    /// one subject) are appended in order.
+    @Test func aRoundOfLettersHasAnOutcomePerLetter() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mailbox-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var rng = SplitMix64(seed: 43)
+        let first = SubjectCode.random(.person, using: &rng), second = SubjectCode.random(.company, using: &rng)
+        let blocked = SubjectCode.random(.organisation, using: &rng)
+        #expect(Set([first, second, blocked]).count == 3)
+        #expect(MailboxWriter.append("earlier", for: first, in: directory) == .delivered)
+        // A directory where the blocked subject's file should be: it cannot be opened for writing.
+        try FileManager.default.createDirectory(at: MailboxWriter.file(for: blocked, in: directory), withIntermediateDirectories: true)
+        let outcomes = MailboxWriter.append([MailboxWriter.Letter("one", for: first), MailboxWriter.Letter("two", for: blocked),
+                                             MailboxWriter.Letter("three", for: second), MailboxWriter.Letter("four\n", for: first)],
+                                            in: directory)
+        #expect(outcomes.count == 4)
+        #expect(outcomes[0] == .delivered && outcomes[2] == .delivered && outcomes[3] == .delivered)
+        guard case .retryable(let reason) = outcomes[1] else {
+            Issue.record("a letter whose file cannot be opened must be retryable, got \(outcomes[1])")
+            return
+        }
+        #expect(reason.contains(MailboxWriter.file(for: blocked, in: directory).path))
+        let rule = MailboxWriter.separator
+        #expect(try String(contentsOf: MailboxWriter.file(for: first, in: directory), encoding: .utf8)
+                == "\(rule)\nearlier\n\(rule)\none\n\(rule)\nfour\n")
+        #expect(try String(contentsOf: MailboxWriter.file(for: second, in: directory), encoding: .utf8) == "\(rule)\nthree\n")
+        #expect(MailboxWriter.append([], in: directory).isEmpty)
+    }
 }
 
 @Suite struct SignatureTests {

@@ -64,18 +64,39 @@ public final class DeliveryWorker: Service, Sendable {
         await PeriodicJob.run("delivery", every: policy.pollInterval, logger: logger) { try await deliverDue() > 0 }
     }
 
-    /// Claims and delivers one round of due notices; returns how many were attempted. The
-    /// final outcomes of the round are recorded together, in one transaction.
+    /// Claims and delivers one round of due notices; returns how many were attempted. Webhook
+    /// notices are sent concurrently; the round's mailbox letters are appended together, on the
+    /// writer's queue. The final outcomes of the round are recorded together, in one transaction.
     @discardableResult
     public func deliverDue() async throws -> Int {
         let claimed = try await store.claim(limit: policy.concurrency, lease: policy.lease, pool: pool)
         guard !claimed.isEmpty else { return 0 }
-        let attempts = await withTaskGroup(of: Attempt.self) { group in
-            for notice in claimed {
-                group.addTask { await self.attempt(notice) }
+        var letters: [URL: [(notice: ClaimedNotice, letter: String, sentAt: Date)]] = [:]
+        var others: [(notice: ClaimedNotice, webhook: WebhookEndpoint?)] = []
+        for notice in claimed {
+            switch routing.route(for: notice.request.subject) {
+            case .mailbox(let directory):
+                let sentAt = clock.now()
+                letters[directory, default: []].append((notice, self.letters.render(notice.request, sentAt: sentAt), sentAt))
+            case .webhook(let endpoint):
+                others.append((notice, endpoint))
+            case nil:
+                others.append((notice, nil))
+            }
+        }
+        let attempts = await withTaskGroup(of: [Attempt].self) { group in
+            for (notice, webhook) in others {
+                group.addTask { [await self.attempt(notice, webhook: webhook)] }
+            }
+            for (directory, round) in letters {
+                group.addTask {
+                    let outcomes = await MailboxWriter.appendInBackground(
+                        round.map { MailboxWriter.Letter($0.letter, for: $0.notice.request.subject) }, in: directory)
+                    return zip(round, outcomes).map { Attempt(notice: $0.notice, outcome: $1, channel: .mailbox, sentAt: $0.sentAt) }
+                }
             }
             var attempts: [Attempt] = []
-            for await attempt in group { attempts.append(attempt) }
+            for await some in group { attempts += some }
             return attempts
         }
         try await finish(attempts)
@@ -90,28 +111,23 @@ public final class DeliveryWorker: Service, Sendable {
         var sentAt: Date
     }
 
-    /// One attempt for one notice.
-    private func attempt(_ notice: ClaimedNotice) async -> Attempt {
+    /// One attempt for one notice without a mailbox: to its webhook, or failed when it has none.
+    private func attempt(_ notice: ClaimedNotice, webhook endpoint: WebhookEndpoint?) async -> Attempt {
         let request = notice.request
         let sentAt = clock.now()
-        guard let route = routing.route(for: request.subject) else {
+        guard let endpoint else {
             return Attempt(notice: notice, outcome: .permanent("no_channel: no webhook or mailbox is configured for this subject"),
                            channel: .mailbox, sentAt: sentAt)
         }
-        let letter = letters.render(request, sentAt: sentAt)
         let outcome: DeliveryOutcome
-        switch route {
-        case .webhook(let endpoint):
-            do {
-                let body = try MessageCoding.encode(WebhookPayload(request: request, sentAt: sentAt, letter: letter))
-                outcome = await webhook.send(body, requestID: request.id, to: endpoint)
-            } catch {
-                outcome = .permanent("cannot encode the webhook body: \(error)")
-            }
-        case .mailbox(let directory):
-            outcome = await MailboxWriter.appendInBackground(letter, for: request.subject, in: directory)
+        do {
+            let letter = letters.render(request, sentAt: sentAt)
+            let body = try MessageCoding.encode(WebhookPayload(request: request, sentAt: sentAt, letter: letter))
+            outcome = await webhook.send(body, requestID: request.id, to: endpoint)
+        } catch {
+            outcome = .permanent("cannot encode the webhook body: \(error)")
         }
-        return Attempt(notice: notice, outcome: outcome, channel: route.channel, sentAt: sentAt)
+        return Attempt(notice: notice, outcome: outcome, channel: .webhook, sentAt: sentAt)
     }
 
     /// Records a round's outcomes: delivered and failed notices first, all in one transaction
