@@ -141,6 +141,7 @@ extension PostgresConnection {
         }
         guard PQpipelineSync(conn) == 1 else { throw abandonPipeline(conn, sql: queries.last?.sql) }
         roundTrips += 1
+        statementsSent += queries.count
         var failure: PostgresError?
         var results = Array(repeating: PostgresResult.empty, count: queries.count)
         for (index, query) in queries.enumerated() {

@@ -37,6 +37,9 @@ public actor PostgresConnection {
     public internal(set) var roundTrips = 0
     /// How many of those round trips prepared a statement (once per statement and session).
     public private(set) var preparations = 0
+    /// How many statements this connection has sent (BEGIN, COMMIT and `SET LOCAL` included):
+    /// each costs the server a parse or bind and an execution, so tests can hold a path to them.
+    public internal(set) var statementsSent = 0
 
     /// A connection that opens on first use (or on ``connect()``).
     public init(configuration: PostgresConfiguration, logger: Logger) {
@@ -148,6 +151,7 @@ public actor PostgresConnection {
         let count = Int32(query.bindings.count)
         let name = try statementName(for: query, conn: conn)
         roundTrips += 1
+        statementsSent += 1
         let result = Self.withParameters(query.bindings) { types, values, lengths, formats in
             if let name {
                 PQexecPrepared(conn, name, count, values, lengths, formats, 0)
@@ -188,6 +192,7 @@ public actor PostgresConnection {
     /// `PQexec` of `sql` on `conn`, without sending deferred statements first.
     private func runScript(_ sql: String, on conn: OpaquePointer) throws {
         roundTrips += 1
+        statementsSent += 1
         _ = try consume(PQexec(conn, sql), conn: conn, sql: sql)
     }
 

@@ -12,6 +12,9 @@ public actor PostgresPool {
     private var created = 0
     private var waiters: [CheckedContinuation<PostgresConnection, Error>] = []
     private var isShutDown = false
+    /// Sessions returned inside a transaction, closed and reopened on their next lease (a new
+    /// session prepares its statements again). Steady at zero unless something is wrong.
+    public private(set) var discardedSessions = 0
 
     /// A pool; no connection is opened until the first lease.
     public init(configuration: PostgresConfiguration, logger: Logger) {
@@ -100,6 +103,7 @@ public actor PostgresPool {
             // Left inside a transaction or COPY (a raw BEGIN, a failed ROLLBACK): the next caller
             // must not inherit that session; it reconnects on first use.
             logger.warning("postgres pool discarding a session returned inside a transaction")
+            discardedSessions += 1
             await connection.close()
         }
         if isShutDown {

@@ -51,7 +51,9 @@ extension PostgresConnection {
             return
         }
         do {
-            try execute("COMMIT")
+            // Not `execute`: it would switch a transaction in generic mode back first, and
+            // `SET LOCAL` ends with the transaction anyway.
+            _ = try runAfterDeferred("COMMIT")
             inTransaction = false
         } catch {
             rollbackAfterFailure()
@@ -68,7 +70,11 @@ extension PostgresConnection {
         deferred.removeAll()
         guard sent, isConnected else { return }
         do {
-            try execute("ROLLBACK")
+            // Alone, without a switch back from generic plans: in a failed transaction the server
+            // refuses every statement but ROLLBACK, and a refused `SET LOCAL` ahead of it in the
+            // pipeline skipped the ROLLBACK. The session stayed in the failed transaction: its
+            // next BEGIN failed with 25P02, and a pool discarded and reopened it.
+            _ = try runAfterDeferred("ROLLBACK")
         } catch {
             logger.warning("postgres rollback failed", metadata: ["error": "\(error)"])
         }

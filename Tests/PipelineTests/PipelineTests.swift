@@ -18,16 +18,19 @@ final class RecordingHandler: BatchHandler {
     let outputTopic: String
     let transientFailures: Mutex<Int>
     let pauseMicroseconds: UInt32
+    /// Whether the insert is marked `.genericPlan`, as the services' hot statements are.
+    let generic: Bool
     /// The size of every batch handed over, in order.
     let batchSizes = Mutex<[Int]>([])
     /// Batches being handled now, and the most at once.
     let concurrency = Mutex<(now: Int, most: Int)>((0, 0))
 
-    init(schema: String, outputTopic: String, transientFailures: Int = 0, pauseMicroseconds: UInt32 = 0) {
+    init(schema: String, outputTopic: String, transientFailures: Int = 0, pauseMicroseconds: UInt32 = 0, generic: Bool = false) {
         self.schema = schema
         self.outputTopic = outputTopic
         self.transientFailures = Mutex(transientFailures)
         self.pauseMicroseconds = pauseMicroseconds
+        self.generic = generic
     }
 
     func handle(_ batch: [KafkaMessage], on connection: isolated PostgresConnection) throws -> [OutboxMessage] {
@@ -43,11 +46,12 @@ final class RecordingHandler: BatchHandler {
         // Runs on the connection's own queue, never the cooperative pool: a pause is harmless.
         if pauseMicroseconds > 0 { usleep(pauseMicroseconds) }
         if batch.contains(where: { $0.valueString == "poison" }) { throw Poison() }
-        try connection.execute("""
+        let insert: PostgresQuery = """
             INSERT INTO \(identifier: schema).processed (topic, partition, "offset", value)
             SELECT * FROM unnest(\(batch.map(\.topic))::text[], \(batch.map { Int($0.partition) })::int[],
                                  \(batch.map(\.offset))::bigint[], \(batch.map(\.valueString))::text[])
-            """)
+            """
+        try connection.execute(generic ? .genericPlan(insert) : insert)
         return batch.map { message in
             OutboxMessage(id: PipelineTests.messageID(message), topic: outputTopic, key: message.keyString ?? "",
                           payload: Array("out:\(message.valueString)".utf8))
@@ -97,7 +101,8 @@ final class RecordingHandler: BatchHandler {
             try await pool.migrate(schema: schema, migrations: [
                 PipelineSchema.migration,
                 PostgresMigration(version: 2, name: "test", sql: """
-                    CREATE TABLE processed (topic text, partition int, "offset" bigint, value text,
+                    CREATE TABLE processed (topic text, partition int, "offset" bigint,
+                                            value text CHECK (value <> 'refused by the database'),
                                             seq bigint GENERATED ALWAYS AS IDENTITY);
                     CREATE TABLE dead (topic text, partition int, "offset" bigint, error text);
                     """),
@@ -330,6 +335,29 @@ final class RecordingHandler: BatchHandler {
         }
         #expect(try await fixture.processedCount() == 99)
         #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).dead WHERE \"offset\" = 42") == 1)
+        await fixture.pool.shutdown()
+    }
+
+    /// The same, when the database refuses the message (a CHECK violation, not retriable) in a
+    /// statement marked `.genericPlan`: only that message is dead-lettered, and every failed
+    /// transaction of the isolation rolls back on its session. Before, a `SET LOCAL` queued ahead
+    /// of the ROLLBACK was refused and skipped it, and the pool discarded and reopened the session
+    /// after each of the seven failed transactions.
+    @Test func aMessageTheDatabaseRefusesInAMarkedStatementIsTheOnlyDeadLetter() async throws {
+        let fixture = try await Fixture.make(partitions: 1)
+        var values = (0..<100).map { "m\($0)" }
+        values[42] = "refused by the database"
+        try await fixture.produce(values)
+        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output, generic: true)
+        try await fixture.run(handler: handler) {
+            let processed = try await fixture.processedCount()
+            let dead = try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).dead")
+            return processed + dead >= 100
+        }
+        #expect(try await fixture.processedCount() == 99)
+        #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).dead") == 1)
+        #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).dead WHERE \"offset\" = 42") == 1)
+        #expect(await fixture.pool.discardedSessions == 0)
         await fixture.pool.shutdown()
     }
 

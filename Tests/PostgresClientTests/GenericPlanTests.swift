@@ -64,6 +64,44 @@ struct GenericPlanTests {
         #expect(modes == ["force_custom_plan", "force_generic_plan"])
     }
 
+    /// A transaction whose failing statement was a marked one: the ROLLBACK goes out alone. A
+    /// switch back to custom plans ahead of it was refused by the failed transaction and skipped
+    /// the ROLLBACK, so the session's next transaction failed at BEGIN (SQLSTATE 25P02).
+    @Test func aFailedMarkedStatementRollsBackAndTheNextTransactionWorks() async throws {
+        let connection = try await TestDB.connect()
+        let name = TestDB.uniqueName("rollback")
+        try await connection.execute("CREATE TABLE \(identifier: name) (n int PRIMARY KEY)")
+        try await connection.execute("INSERT INTO \(identifier: name) VALUES (1)")
+        let failure = await #expect(throws: PostgresError.self) {
+            try await connection.transaction { connection in
+                try connection.execute(.genericPlan("INSERT INTO \(identifier: name) SELECT unnest(\([2, 1])::int[])"))
+            }
+        }
+        #expect(failure?.sqlState == "23505")
+        let next = try await connection.transaction { connection in
+            try connection.query("SELECT count(*) FROM \(identifier: name)")[0].decode(Int.self, at: 0)
+        }
+        #expect(next == 1, "the failed insert of 2 was rolled back")
+    }
+
+    /// COMMIT ends a transaction in generic mode without switching back first: `SET LOCAL` ends
+    /// with the transaction. BEGIN, the two settings, the insert and COMMIT: five statements in
+    /// one round trip (seven before).
+    @Test func commitGoesOutWithoutSwitchingBack() async throws {
+        let connection = try await TestDB.connect()
+        let name = TestDB.uniqueName("commit")
+        try await connection.execute("CREATE TABLE \(identifier: name) (n int PRIMARY KEY)")
+        let (statements, roundTrips) = (await connection.statementsSent, await connection.roundTrips)
+        try await connection.transaction { connection in
+            try connection.executeDeferred(.genericPlan("INSERT INTO \(identifier: name) SELECT unnest(\([1, 2])::int[])"))
+        }
+        #expect(await connection.statementsSent - statements == 5)
+        #expect(await connection.roundTrips - roundTrips == 2, "one PREPARE, then one pipeline")
+        #expect(try await connection.query("SELECT count(*) FROM \(identifier: name)")[0].decode(Int.self, at: 0) == 2)
+        let after = try await connection.transaction { try Self.mode($0, generic: false) }
+        #expect(after == "force_custom_plan")
+    }
+
     @Test func aMarkedLookupProbesTheIndexOfATinyTableWhereAPlannedOneScansIt() async throws {
         let connection = try await TestDB.connect()
         let name = TestDB.uniqueName("probe")
@@ -101,3 +139,4 @@ struct GenericPlanTests {
         #expect(plans[1].contains("Seq Scan"), "the control: planned for three rows, it scans (\(plans[1]))")
     }
 }
+
