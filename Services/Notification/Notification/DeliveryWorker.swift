@@ -71,13 +71,13 @@ public final class DeliveryWorker: Service, Sendable {
     public func deliverDue() async throws -> Int {
         let claimed = try await store.claim(limit: policy.concurrency, lease: policy.lease, pool: pool)
         guard !claimed.isEmpty else { return 0 }
-        var letters: [URL: [(notice: ClaimedNotice, letter: String, sentAt: Date)]] = [:]
+        var mailboxes: [URL: [(notice: ClaimedNotice, letter: String, sentAt: Date)]] = [:]
         var others: [(notice: ClaimedNotice, webhook: WebhookEndpoint?)] = []
         for notice in claimed {
             switch routing.route(for: notice.request.subject) {
             case .mailbox(let directory):
                 let sentAt = clock.now()
-                letters[directory, default: []].append((notice, self.letters.render(notice.request, sentAt: sentAt), sentAt))
+                mailboxes[directory, default: []].append((notice, letters.render(notice.request, sentAt: sentAt), sentAt))
             case .webhook(let endpoint):
                 others.append((notice, endpoint))
             case nil:
@@ -88,7 +88,7 @@ public final class DeliveryWorker: Service, Sendable {
             for (notice, webhook) in others {
                 group.addTask { [await self.attempt(notice, webhook: webhook)] }
             }
-            for (directory, round) in letters {
+            for (directory, round) in mailboxes {
                 group.addTask {
                     let outcomes = await MailboxWriter.appendInBackground(
                         round.map { MailboxWriter.Letter($0.letter, for: $0.notice.request.subject) }, in: directory)
