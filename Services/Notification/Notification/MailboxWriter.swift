@@ -55,46 +55,49 @@ public enum MailboxWriter {
     /// allocations per letter, and the mailbox was a fifth of notification's CPU in a profile.
     public static func append(_ letters: [Letter], in directory: URL) -> [DeliveryOutcome] {
         var outcomes: [DeliveryOutcome] = []
-        var descriptors: [Int32?] = []
+        var files: [(descriptor: Int32, path: String)?] = []  // one per letter; nil when it could not be opened
         var created = false
-        defer { for case let descriptor? in descriptors { close(descriptor) } }
+        defer { for case let opened? in files { close(opened.descriptor) } }
         for letter in letters {
             let path = file(for: letter.subject, in: directory).path
             switch openForAppend(path, directory: directory) {
-            case .failure(let failure):
-                outcomes.append(.retryable(failure.reason))
-                descriptors.append(nil)
-            case .success(let opened):
-                created = created || opened.created
-                descriptors.append(opened.descriptor)
+            case .failed(let reason):
+                outcomes.append(.retryable(reason))
+                files.append(nil)
+            case .opened(let descriptor, let isNew):
+                created = created || isNew
+                files.append((descriptor, path))
                 let text = separator + "\n" + letter.text + (letter.text.hasSuffix("\n") ? "" : "\n")
-                outcomes.append(write(text, to: opened.descriptor, path: path))
+                outcomes.append(write(text, to: descriptor, path: path))
             }
         }
-        for (index, descriptor) in descriptors.enumerated() {
-            guard let descriptor, outcomes[index] == .delivered, fsync(descriptor) != 0 else { continue }
-            outcomes[index] = .retryable("mailbox write failed: fsync \(file(for: letters[index].subject, in: directory).path): "
-                                         + String(cString: strerror(errno)))
+        for (index, opened) in files.enumerated() where outcomes[index] == .delivered {
+            if let opened, fsync(opened.descriptor) != 0 { outcomes[index] = .retryable(failure("fsync", opened.path)) }
         }
-        if created, let failure = flushDirectory(directory) {
-            outcomes = outcomes.map { $0 == .delivered ? .retryable(failure) : $0 }
+        if created, let reason = flushDirectory(directory) {
+            outcomes = outcomes.map { $0 == .delivered ? .retryable(reason) : $0 }
         }
         return outcomes
     }
 
+    /// A file opened for appending, or why it could not be.
+    private enum OpenedFile {
+        case opened(Int32, isNew: Bool)
+        case failed(String)
+    }
+
     /// Opens `path` for appending, creating it (and `directory`) when missing.
-    private static func openForAppend(_ path: String, directory: URL) -> Result<(descriptor: Int32, created: Bool), Failure> {
+    private static func openForAppend(_ path: String, directory: URL) -> OpenedFile {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
-        if descriptor >= 0 { return .success((descriptor, false)) }
-        guard errno == ENOENT else { return .failure(Failure("mailbox write failed: open \(path): \(String(cString: strerror(errno)))")) }
+        if descriptor >= 0 { return .opened(descriptor, isNew: false) }
+        guard errno == ENOENT else { return .failed(failure("open", path)) }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            return .failure(Failure("mailbox write failed: cannot create \(directory.path): \(error)"))
+            return .failed("mailbox write failed: cannot create \(directory.path): \(error)")
         }
         let fresh = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fresh >= 0 else { return .failure(Failure("mailbox write failed: open \(path): \(String(cString: strerror(errno)))")) }
-        return .success((fresh, true))
+        return fresh >= 0 ? .opened(fresh, isNew: true) : .failed(failure("open", path))
     }
 
     /// Writes all of `text`, retrying short and interrupted writes.
@@ -104,7 +107,7 @@ public enum MailboxWriter {
             let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             if written < 0 {
                 if errno == EINTR { continue }
-                return .retryable("mailbox write failed: write \(path): \(String(cString: strerror(errno)))")
+                return .retryable(failure("write", path))
             }
             bytes = bytes.dropFirst(written)
         }
@@ -114,14 +117,13 @@ public enum MailboxWriter {
     /// Flushes `directory`'s entries to disk; the reason when it cannot.
     private static func flushDirectory(_ directory: URL) -> String? {
         let descriptor = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return "mailbox write failed: open \(directory.path): \(String(cString: strerror(errno)))" }
+        guard descriptor >= 0 else { return failure("open", directory.path) }
         defer { close(descriptor) }
-        return fsync(descriptor) == 0 ? nil : "mailbox write failed: fsync \(directory.path): \(String(cString: strerror(errno)))"
+        return fsync(descriptor) == 0 ? nil : failure("fsync", directory.path)
     }
 
-    /// Why a file could not be opened.
-    private struct Failure: Error {
-        let reason: String
-        init(_ reason: String) { self.reason = reason }
+    /// Why `call` on `path` failed, from `errno`.
+    private static func failure(_ call: String, _ path: String) -> String {
+        "mailbox write failed: \(call) \(path): \(String(cString: strerror(errno)))"
     }
 }

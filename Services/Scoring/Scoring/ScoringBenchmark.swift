@@ -6,8 +6,9 @@ import PostgresClient
 
 /// The scoring benchmark (issue 4): scored events per second through the consumer's batch
 /// path — decode `accepted-event/1`, score, append ledger entries, save balances, enqueue the
-/// `score-change/1` messages in the outbox, store offsets, commit — beside a raw `COPY` of the
-/// same ledger rows into a table shaped like the ledger, in the same run and database.
+/// `score-change/1` messages in the outbox, store offsets, commit without waiting for the WAL
+/// flush, as the consumer does — beside a raw `COPY` of the same ledger rows into a table shaped
+/// like the ledger, in the same run and database.
 ///
 /// The Kafka poll itself is not timed (the pipeline's own benchmark covers it): this measures
 /// what scoring adds on top of moving bytes, against the fastest way PostgreSQL takes rows.
@@ -25,7 +26,8 @@ public struct ScoringBenchmark: Sendable {
     public let subjects: Int
 
     /// Creates a run.
-    public init(pool: PostgresPool, schema: String, events: Int = 20_000, batchSize: Int = 2000, subjects: Int = 500) {
+    public init(pool: PostgresPool, schema: String, events: Int = Options().events, batchSize: Int = Options().batchSize,
+                subjects: Int = Options().subjects) {
         self.pool = pool
         self.schema = schema
         self.events = events

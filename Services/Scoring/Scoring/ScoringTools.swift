@@ -50,8 +50,9 @@ public enum ScoringTools {
             return 0
         case "bench":
             guard let options = ScoringBenchmark.Options(Array(arguments.dropFirst())) else {
+                let defaults = ScoringBenchmark.Options()
                 print("usage: scoring bench [events] [events-per-transaction] [subjects]  (whole numbers above zero;"
-                      + " defaults 20000 2000 500)")
+                      + " defaults \(defaults.events) \(defaults.batchSize) \(defaults.subjects))")
                 return 2
             }
             let schema = "\(configuration.schema)_bench_\(suffix)"
@@ -90,6 +91,9 @@ extension ScoringBenchmark {
         public var batchSize = 2000
         /// Distinct subjects.
         public var subjects = 500
+
+        /// The defaults.
+        public init() {}
 
         /// Parses `arguments`; nil when there are more than three or one is not a whole number above zero.
         public init?(_ arguments: [String]) {
