@@ -99,6 +99,11 @@ import Testing
             #expect(split["scoring", default: 0] > 0 && split["ingest", default: 0] > 0, "\(split)")
             #expect(abs(split.values.reduce(0, +) - (shares?.cores["postgresql"] ?? 0)) < 0.05, "\(split)")
         }
+        // Per repetition the split adds up exactly (medians over repetitions need not).
+        for shares in report.repetitions.flatMap({ [$0.cpuDuringThroughput, $0.latencyAt50pct?.cpu] }) {
+            let split = try #require(shares?.postgresqlByConnection)
+            #expect(abs(split.values.reduce(0, +) - (shares?.cores["postgresql"] ?? 0)) < 1e-6, "\(split)")
+        }
         for run in report.repetitions.compactMap(\.latencyAt50pct) {
             #expect(!(run.cpuBySecond ?? []).isEmpty && (run.cpuBySecond ?? []).allSatisfy { $0.postgresqlByConnection != nil },
                     "every second of a latency run splits PostgreSQL's cores too")
@@ -165,7 +170,8 @@ import Testing
             .postgresqlByConnection == nil, "no names, no split")
         let median = CPUShares.median([shares, CPUShares(cores: [:], seconds: 2, postgresqlByConnection: ["scoring": 1]),
                                        CPUShares(cores: [:], seconds: 2)])
-        #expect(median?.postgresqlByConnection?["scoring"] == 2 && median?.postgresqlByConnection?["ingest"] == 0.5)
+        // `ingest` spent nothing in the second split: its median is over 0.5 and 0.
+        #expect(median?.postgresqlByConnection?["scoring"] == 2 && median?.postgresqlByConnection?["ingest"] == 0.25)
     }
 
     @Test func machineAndPostgresCountersReadThisMachine() {
