@@ -72,4 +72,48 @@ struct CopyTests {
         }
         #expect(try await connection.query("SELECT 1")[0].decode(Int.self, at: 0) == 1)
     }
+    /// A COPY that fails inside a transaction (a bad row, a duplicate key, a body that throws),
+    /// after a statement that put the transaction in generic-plan mode: the whole transaction is
+    /// rolled back, and the session goes back to the pool clean, ready for the next one.
+    @Test func aCopyFailingInsideATransactionRollsItBackAndTheSessionStaysUsable() async throws {
+        struct Stop: Error {}
+        let pool = PostgresPool(configuration: try TestDB.configuration(poolSize: 1), logger: TestDB.logger)
+        let table = TestDB.uniqueName("copytx")
+        try await pool.execute("CREATE TABLE \(identifier: table) (n int PRIMARY KEY)")
+        try await pool.execute("INSERT INTO \(identifier: table) VALUES (1)")
+        let insert: PostgresQuery = .genericPlan("INSERT INTO \(identifier: table) SELECT unnest(\([10, 11])::int[])")
+        let badRow = await #expect(throws: PostgresError.self) {
+            try await pool.withTransaction { connection in
+                try connection.execute(insert)
+                try connection.copy(into: table, columns: ["n"]) { writer in try writer.writeRow("not a number") }
+            }
+        }
+        #expect(badRow?.sqlState == "22P02")
+        let duplicate = await #expect(throws: PostgresError.self) {
+            try await pool.withTransaction { connection in
+                try connection.executeDeferred(insert)
+                try connection.copy(into: table, columns: ["n"]) { writer in
+                    for n in 2...5 { try writer.writeRow(n) }
+                    try writer.writeRow(1)
+                }
+            }
+        }
+        #expect(duplicate?.sqlState == "23505")
+        await #expect(throws: Stop.self) {
+            try await pool.withTransaction { connection in
+                try connection.execute(insert)
+                try connection.copy(into: table, columns: ["n"], chunkSize: 16) { writer in
+                    for n in 20..<100 { try writer.writeRow(n) }
+                    throw Stop()
+                }
+            }
+        }
+        #expect(await pool.discardedSessions == 0, "each failed transaction was rolled back, not left open")
+        let rows = try await pool.withTransaction { connection in
+            try connection.copy(into: table, columns: ["n"]) { writer in try writer.writeRow(2) }
+            return try connection.query("SELECT string_agg(n::text, ',' ORDER BY n) FROM \(identifier: table)")[0].decode(String.self, at: 0)
+        }
+        #expect(rows == "1,2", "nothing of the failed transactions stayed")
+        await pool.shutdown()
+    }
 }
