@@ -172,7 +172,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
             return
         }
         let offsets = offsets
-        let previous = try await pool.withTransaction { try offsets.adopt(cluster: cluster, on: $0) }
+        let previous = try await transactionRetried("recording the Kafka cluster") { try offsets.adopt(cluster: cluster, on: $0) }
         if let previous {
             metrics.offsetGaps.increment()
             logger.error("the Kafka cluster changed (broker reset?): stored offsets belonged to another log and were discarded; reading from the start",
@@ -204,7 +204,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
 
     /// Runs `body` in a transaction until it commits, retrying a transient failure with
     /// backoff (logged and counted as a retry), unless the service is shutting down.
-    private func transactionRetried(_ what: String, _ body: @Sendable (isolated PostgresConnection) throws -> Void) async throws {
+    private func transactionRetried<T: Sendable>(_ what: String, _ body: @Sendable (isolated PostgresConnection) throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {

@@ -12,8 +12,9 @@ public actor PostgresPool {
     private var created = 0
     private var waiters: [CheckedContinuation<PostgresConnection, Error>] = []
     private var isShutDown = false
-    /// Sessions returned inside a transaction, closed and reopened on their next lease (a new
-    /// session prepares its statements again). Steady at zero unless something is wrong.
+    /// Live sessions returned inside a transaction, closed and reopened on their next lease (a
+    /// new session prepares its statements again). Steady at zero unless something is wrong;
+    /// sessions the server or the network ended are closed too, but not counted here.
     public private(set) var discardedSessions = 0
 
     /// A pool; no connection is opened until the first lease.
@@ -100,10 +101,15 @@ public actor PostgresPool {
     /// Hands a returned connection to the longest waiter, or keeps it idle.
     private func release(_ connection: PostgresConnection) async {
         if !(await connection.isCleanForReuse) {
-            // Left inside a transaction or COPY (a raw BEGIN, a failed ROLLBACK): the next caller
-            // must not inherit that session; it reconnects on first use.
-            logger.warning("postgres pool discarding a session returned inside a transaction")
-            discardedSessions += 1
+            if await connection.isConnected {
+                // Left inside a transaction or COPY (a raw BEGIN, a failed ROLLBACK): the next caller
+                // must not inherit that session; it reconnects on first use.
+                logger.warning("postgres pool discarding a session returned inside a transaction")
+                discardedSessions += 1
+            } else {
+                // The server or the network ended it; the statement that found out reported it.
+                logger.debug("postgres pool closing a lost session; it reconnects on its next lease")
+            }
             await connection.close()
         }
         if isShutDown {

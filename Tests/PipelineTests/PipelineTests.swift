@@ -97,7 +97,8 @@ final class RecordingHandler: BatchHandler {
                     try await control.createTopic(topic, partitions: partitions)
                 }
             }
-            let pool = PostgresPool(configuration: PostgresConfiguration(url: url, poolSize: 4), logger: logger)
+            // Its own application name, so that a test can end exactly this pool's sessions.
+            let pool = PostgresPool(configuration: PostgresConfiguration(url: url, poolSize: 4, applicationName: schema), logger: logger)
             try await pool.migrate(schema: schema, migrations: [
                 PipelineSchema.migration,
                 PostgresMigration(version: 2, name: "test", sql: """
@@ -322,6 +323,37 @@ final class RecordingHandler: BatchHandler {
         await fixture.pool.shutdown()
     }
 
+    /// Recording which Kafka cluster the offsets belong to, at start, fails for a while (a
+    /// transient error, as while PostgreSQL restarts): the consumer retries it, then consumes.
+    /// Before, the error ended the consumer, and with it the service.
+    @Test func recordingTheClusterAtStartIsRetried() async throws {
+        let fixture = try await Fixture.make(partitions: 1)
+        let schema = fixture.schema
+        // The first two attempts fail as a serialization failure would (SQLSTATE 40001); a
+        // sequence counts them, because a counter in a table would roll back with each failure.
+        try await fixture.pool.execute("CREATE SEQUENCE \(identifier: schema).cluster_attempts")
+        try await fixture.pool.execute("""
+            CREATE FUNCTION \(identifier: schema).fail_first_attempts() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF nextval(format('%I.cluster_attempts', TG_TABLE_SCHEMA)) <= 2 THEN
+                    RAISE EXCEPTION 'injected failure' USING ERRCODE = '40001';
+                END IF;
+                RETURN NULL;
+            END $$
+            """)
+        try await fixture.pool.execute("""
+            CREATE TRIGGER fail_first_attempts BEFORE INSERT ON \(identifier: schema).consumer_clusters
+                FOR EACH STATEMENT EXECUTE FUNCTION \(identifier: schema).fail_first_attempts()
+            """)
+        try await fixture.produce((0..<20).map { "m\($0)" })
+        let handler = RecordingHandler(schema: schema, outputTopic: fixture.output)
+        try await fixture.run(handler: handler) { try await fixture.processedCount() >= 20 }
+        #expect(try await fixture.processedCount() == 20)
+        #expect(try await fixture.count("SELECT last_value::int FROM \(identifier: schema).cluster_attempts") == 3)
+        #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: schema).consumer_clusters") == 1)
+        await fixture.pool.shutdown()
+    }
+
     @Test func poisonMessageIsDeadLetteredAndThePartitionFlows() async throws {
         let fixture = try await Fixture.make(partitions: 1)
         var values = (0..<100).map { "m\($0)" }
@@ -389,6 +421,51 @@ final class RecordingHandler: BatchHandler {
         #expect(dead == [42, 143])
         #expect(await fixture.pool.discardedSessions == 0)
         #expect(try await fixture.distinctOutputIDs(expected: 199).distinct.count == 199)
+        await fixture.pool.shutdown()
+    }
+
+    /// PostgreSQL ends the pipeline's sessions again and again while it works (as a server
+    /// restart or an administrator would): consumer lanes, offset transactions and publisher
+    /// passes fail mid-way, some perhaps after their COMMIT went out. Each is retried on a new
+    /// session; every message is handled exactly once and published at least once.
+    @Test func sessionsEndedByTheServerMidRunLoseAndRepeatNothing() async throws {
+        let fixture = try await Fixture.make(partitions: 2)
+        let values = (0..<1500).map { "m\($0)" }
+        try await fixture.produce(values)
+        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output, pauseMicroseconds: 20_000)
+        let admin = PostgresPool(configuration: PostgresConfiguration(url: try TestEnvironment.databaseURL(), poolSize: 1,
+                                                                      applicationName: "pipeline-tests-admin"), logger: Self.logger)
+        let schema = fixture.schema
+        let killer = Task {
+            var ended = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(150))
+                // The sessions are chosen first (a materialized CTE): in one WHERE clause the planner
+                // may call pg_terminate_backend before it filters by name, ending every session.
+                let rows = try? await admin.query("""
+                    WITH targets AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE application_name = \(schema))
+                    SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int FROM targets
+                    """)
+                ended += (try? rows?.first?.decode(Int.self, at: 0)) ?? 0
+            }
+            return ended
+        }
+        // Watched through the admin pool: the fixture's own sessions are the ones being ended.
+        try await fixture.run(handler: handler, lanes: 2) {
+            let counts = try await admin.query("""
+                SELECT (SELECT count(*)::int FROM \(identifier: schema).processed), (SELECT count(*)::int FROM \(identifier: schema).outbox)
+                """)
+            return try counts[0].decode(Int.self, at: 0) >= values.count && counts[0].decode(Int.self, at: 1) == 0
+        }
+        killer.cancel()
+        let ended = await killer.value
+        #expect(ended >= 5, "sessions were ended mid-run (\(ended))")
+        #expect(await fixture.pool.discardedSessions == 0, "ended sessions are lost ones, none left open inside a transaction")
+        #expect(try await fixture.processedCount() == values.count, "each message handled once: no loss, no repeat")
+        #expect(try await fixture.count("SELECT count(DISTINCT value)::int FROM \(identifier: fixture.schema).processed") == values.count)
+        #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).dead") == 0)
+        #expect(try await fixture.distinctOutputIDs(expected: values.count).distinct.count == values.count)
+        await admin.shutdown()
         await fixture.pool.shutdown()
     }
 
