@@ -199,22 +199,7 @@ import TestSupport
     @Test func aDeleteThatFailsForAWhileIsRetriedAndNothingIsSentTwice() async throws {
         let harness = try await Harness(idleInterval: .seconds(2), rescanInterval: .seconds(2))
         let fixture = harness.fixture, publisher = harness.publisher, schema = fixture.schema
-        // The first three deletes fail as a serialization failure would (SQLSTATE 40001, retriable);
-        // a sequence counts them, because a counter in a table would roll back with each failure.
-        try await fixture.pool.execute("CREATE SEQUENCE \(identifier: schema).delete_attempts")
-        try await fixture.pool.execute("""
-            CREATE FUNCTION \(identifier: schema).fail_first_deletes() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF nextval(format('%I.delete_attempts', TG_TABLE_SCHEMA)) <= 3 THEN
-                    RAISE EXCEPTION 'injected delete failure' USING ERRCODE = '40001';
-                END IF;
-                RETURN NULL;
-            END $$
-            """)
-        try await fixture.pool.execute("""
-            CREATE TRIGGER fail_first_deletes BEFORE DELETE ON \(identifier: schema).outbox
-                FOR EACH STATEMENT EXECUTE FUNCTION \(identifier: schema).fail_first_deletes()
-            """)
+        let deleteAttempts = try await fixture.failFirst(3, .delete, on: "outbox")
         let messages = (0..<60).map { Self.message($0, topic: fixture.output) }
         try await Self.running(publisher) {
             try await PipelineTests.waitUntil("the first pass is done") { publisher.passesCompleted > 0 }
@@ -224,7 +209,7 @@ import TestSupport
             }
             try await PipelineTests.waitUntil("the rows leave the outbox") { try await Self.outboxCount(fixture) == 0 }
         }
-        let attempts = try await fixture.count("SELECT last_value::int FROM \(identifier: schema).delete_attempts")
+        let attempts = try await fixture.count("SELECT last_value::int FROM \(identifier: schema).\(identifier: deleteAttempts)")
         #expect(attempts > 3, "the injected failures happened, and a later delete went through")
         #expect(publisher.sentAsHandedOver == messages.count, "sent as handed over, while the deletes failed")
         let output = try await fixture.outputIDsInOrder(expected: messages.count)

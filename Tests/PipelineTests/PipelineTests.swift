@@ -153,6 +153,36 @@ final class RecordingHandler: BatchHandler {
             return publisher.sentAsHandedOver
         }
 
+        /// Makes the first `count` statements of `operation` ("INSERT", "DELETE") on `table` of
+        /// the fixture's schema fail as a serialization failure would (SQLSTATE 40001,
+        /// retriable). Returns the name of the sequence counting the attempts (a counter in a
+        /// table would roll back with each failure).
+        func failFirst(_ count: Int, _ operation: StatementKind, on table: String) async throws -> String {
+            let counter = "\(table)_attempts", limit = "\(table)_failures", function = "fail_first_\(table)"
+            try await pool.execute("CREATE SEQUENCE \(identifier: schema).\(identifier: counter)")
+            try await pool.execute("CREATE TABLE \(identifier: schema).\(identifier: limit) (n int)")
+            try await pool.execute("INSERT INTO \(identifier: schema).\(identifier: limit) VALUES (\(count))")
+            try await pool.execute("""
+                CREATE FUNCTION \(identifier: schema).\(identifier: function)() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF nextval(format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME || '_attempts'))
+                       <= (SELECT n FROM \(identifier: schema).\(identifier: limit)) THEN
+                        RAISE EXCEPTION 'injected failure' USING ERRCODE = '40001';
+                    END IF;
+                    RETURN NULL;
+                END $$
+                """)
+            let trigger: PostgresQuery = switch operation {
+            case .insert: "CREATE TRIGGER \(identifier: function) BEFORE INSERT ON \(identifier: schema).\(identifier: table) FOR EACH STATEMENT EXECUTE FUNCTION \(identifier: schema).\(identifier: function)()"
+            case .delete: "CREATE TRIGGER \(identifier: function) BEFORE DELETE ON \(identifier: schema).\(identifier: table) FOR EACH STATEMENT EXECUTE FUNCTION \(identifier: schema).\(identifier: function)()"
+            }
+            try await pool.execute(trigger)
+            return counter
+        }
+
+        /// The statements ``failFirst(_:_:on:)`` can make fail.
+        enum StatementKind { case insert, delete }
+
         func count(_ sql: PostgresQuery) async throws -> Int {
             try await pool.query(sql).first?.decode(Int.self, at: 0) ?? -1
         }
@@ -329,27 +359,12 @@ final class RecordingHandler: BatchHandler {
     @Test func recordingTheClusterAtStartIsRetried() async throws {
         let fixture = try await Fixture.make(partitions: 1)
         let schema = fixture.schema
-        // The first two attempts fail as a serialization failure would (SQLSTATE 40001); a
-        // sequence counts them, because a counter in a table would roll back with each failure.
-        try await fixture.pool.execute("CREATE SEQUENCE \(identifier: schema).cluster_attempts")
-        try await fixture.pool.execute("""
-            CREATE FUNCTION \(identifier: schema).fail_first_attempts() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF nextval(format('%I.cluster_attempts', TG_TABLE_SCHEMA)) <= 2 THEN
-                    RAISE EXCEPTION 'injected failure' USING ERRCODE = '40001';
-                END IF;
-                RETURN NULL;
-            END $$
-            """)
-        try await fixture.pool.execute("""
-            CREATE TRIGGER fail_first_attempts BEFORE INSERT ON \(identifier: schema).consumer_clusters
-                FOR EACH STATEMENT EXECUTE FUNCTION \(identifier: schema).fail_first_attempts()
-            """)
+        let attempts = try await fixture.failFirst(2, .insert, on: "consumer_clusters")
         try await fixture.produce((0..<20).map { "m\($0)" })
         let handler = RecordingHandler(schema: schema, outputTopic: fixture.output)
         try await fixture.run(handler: handler) { try await fixture.processedCount() >= 20 }
         #expect(try await fixture.processedCount() == 20)
-        #expect(try await fixture.count("SELECT last_value::int FROM \(identifier: schema).cluster_attempts") == 3)
+        #expect(try await fixture.count("SELECT last_value::int FROM \(identifier: schema).\(identifier: attempts)") == 3)
         #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: schema).consumer_clusters") == 1)
         await fixture.pool.shutdown()
     }
