@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "TestSupport"],
                     path: "Tests/KafkaClientTests"),
         .testTarget(name: "ServiceSupportTests",
-                    dependencies: ["ServiceSupport", "KafkaClient", hummingbird, .product(name: "HummingbirdTesting", package: "hummingbird")],
+                    dependencies: ["ServiceSupport", "KafkaClient", "PostgresClient", log, hummingbird, .product(name: "HummingbirdTesting", package: "hummingbird")],
                     path: "Tests/ServiceSupportTests"),
         .testTarget(name: "PipelineTests",
                     dependencies: ["Pipeline", "KafkaClient", "PostgresClient", "TestSupport", log, lifecycle],

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PostgresClient
 
 /// An error answered as JSON `{"error": code, "message": text}` with a fitting status (DESIGN §8).
 ///
@@ -33,6 +34,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if status == .serviceUnavailable { headers[.retryAfter] = "1" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
@@ -40,12 +42,17 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public static func notFound(_ message: String) -> APIError { APIError(.notFound, code: "not_found", message: message) }
     /// 400 for input the server cannot act on.
     public static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code: code, message: message) }
+    /// 503 while the database cannot answer (down, restarting, a transient failure): the request
+    /// changed nothing that the client could see, and may be sent again.
+    public static let unavailable = APIError(.serviceUnavailable, code: "unavailable", message: "the database is unavailable; retry later")
     /// 401 for a missing or wrong bearer token.
     public static func unauthorized(_ message: String) -> APIError { APIError(.unauthorized, code: "unauthorized", message: message) }
 }
 
 /// Maps every error a handler throws to the JSON error shape: `APIError` as it is, Hummingbird's
-/// own `HTTPError` (e.g. 404 from the router) with its status, anything else to a logged 500.
+/// own `HTTPError` (e.g. 404 from the router) with its status, a transient PostgreSQL failure
+/// (server down or restarting, connection lost, serialization failure) to a 503 the client may
+/// retry, anything else to a logged 500.
 public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Creates the middleware.
     public init() {}
@@ -60,6 +67,9 @@ public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(error.status, code: code, message: error.body ?? error.status.reasonPhrase)
         } catch let error as any HTTPResponseError {
             throw APIError(error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
+        } catch let error as PostgresError where error.isRetriable {
+            context.logger.warning("request failed with a transient database error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            throw APIError.unavailable
         } catch {
             context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             throw APIError(.internalServerError, code: "internal_error", message: "the server failed to handle the request; it has been logged")

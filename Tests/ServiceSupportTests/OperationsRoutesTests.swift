@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Metrics
+import PostgresClient
 import Prometheus
 import Testing
 @testable import ServiceSupport
@@ -18,6 +20,11 @@ import Testing
         ])
         router.get("teapot") { _, _ -> String in throw APIError(.badRequest, code: "invalid_json", message: "not JSON") }
         router.get("crash") { _, _ -> String in throw Boom() }
+        // A real pool whose server is not there (nothing listens on port 1): connection refused.
+        let unreachable = PostgresPool(configuration: PostgresConfiguration(url: "postgresql://postgres@127.0.0.1:1/postgres", connectTimeoutSeconds: 2),
+                                       logger: Logger(label: "operations-routes-tests"))
+        router.get("database") { _, _ -> String in try await unreachable.query("SELECT 1")[0].decode(String.self, at: 0) }
+        router.get("bad-sql") { _, _ -> String in throw PostgresError(code: .server(sqlState: "42601"), message: "syntax error") }
         return Application(router: router)
     }
 
@@ -70,6 +77,20 @@ import Testing
                 let body = try JSONDecoder().decode(APIError.Body.self, from: Data(buffer: response.body))
                 #expect(body.error == "internal_error")
                 #expect(!String(buffer: response.body).contains("Boom"))
+            }
+            // The database is down: a 503 the client may retry, not a 500.
+            try await client.execute(uri: "/database", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "1")
+                let body = try JSONDecoder().decode(APIError.Body.self, from: Data(buffer: response.body))
+                #expect(body.error == "unavailable")
+                #expect(!String(buffer: response.body).contains("127.0.0.1"), "no connection details leak")
+            }
+            // A statement the server refuses for good is the service's bug: a 500.
+            try await client.execute(uri: "/bad-sql", method: .get) { response in
+                #expect(response.status == .internalServerError)
+                let body = try JSONDecoder().decode(APIError.Body.self, from: Data(buffer: response.body))
+                #expect(body.error == "internal_error")
             }
             try await client.execute(uri: "/no/such/path", method: .get) { response in
                 #expect(response.status == .notFound)

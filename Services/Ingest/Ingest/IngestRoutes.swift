@@ -76,7 +76,7 @@ public struct IngestRoutes: Sendable {
             // The commit may have gone through: its messages then wait in the outbox, and go first.
             publisher?.wake(fromStart: true)
             context.logger.warning("event submission failed with a transient error", metadata: ["error": "\(error)"])
-            throw APIError(.serviceUnavailable, code: "unavailable", message: "the database is unavailable; retry later")
+            throw APIError.unavailable
         }
         IngestMetrics.recordBatch(transport: .http, nanoseconds: (ContinuousClock.now - start).nanoseconds)
         var headers = HTTPFields()
