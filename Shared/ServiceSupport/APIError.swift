@@ -42,8 +42,10 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public static func notFound(_ message: String) -> APIError { APIError(.notFound, code: "not_found", message: message) }
     /// 400 for input the server cannot act on.
     public static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code: code, message: message) }
-    /// 503 while the database cannot answer (down, restarting, a transient failure): the request
-    /// changed nothing that the client could see, and may be sent again.
+    /// 503 while the database cannot answer (down, restarting, a transient failure). A write may
+    /// still have committed (a connection lost during COMMIT), so the client learns only that it
+    /// may send the request again: every write of the APIs is keyed (an event by its id, an
+    /// appeal or review by the case's state), so a repeat cannot take effect twice.
     public static let unavailable = APIError(.serviceUnavailable, code: "unavailable", message: "the database is unavailable; retry later")
     /// 401 for a missing or wrong bearer token.
     public static func unauthorized(_ message: String) -> APIError { APIError(.unauthorized, code: "unauthorized", message: message) }
