@@ -83,6 +83,20 @@ public actor PostgresConnection {
         _ = try ensureConnected()
     }
 
+    /// Whether the server closed this idle session: what waits in its socket (the server's
+    /// FATAL message, then the end of the stream) is read without blocking. A socket with
+    /// nothing to read is open; that costs one `poll`.
+    private static func closedWhileIdle(_ conn: OpaquePointer) -> Bool {
+        let socket = PQsocket(conn)
+        guard socket >= 0 else { return true }
+        for _ in 0..<4 {
+            var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else { return false }
+            if PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK { return true }
+        }
+        return false
+    }
+
     /// Closes the connection; the next use opens a new one.
     public func close() {
         if let handle { PQfinish(handle) }
@@ -93,10 +107,15 @@ public actor PostgresConnection {
         prepared.removeAll()
     }
 
-    /// The open `PGconn`, opening or replacing it first when needed.
+    /// The open `PGconn`, opening or replacing it first when needed. A session with nothing of
+    /// ours at the server (outside a transaction, or before its BEGIN went out) is first checked
+    /// for a close the server sent while it sat idle (a restart, `pg_terminate_backend`, an idle
+    /// timeout): one non-blocking read. Such a session is replaced at once, since nothing was in
+    /// flight, instead of failing the statement that would have found out.
     func ensureConnected() throws -> OpaquePointer {
         if let handle {
-            if PQstatus(handle) == CONNECTION_OK { return handle }
+            let ours = inTransaction && pendingBegin == nil
+            if PQstatus(handle) == CONNECTION_OK && (ours || !Self.closedWhileIdle(handle)) { return handle }
             logger.warning("postgres connection broken, reconnecting", metadata: [
                 "backend_pid": "\(PQbackendPID(handle))", "libpq_error": "\(String(cString: PQerrorMessage(handle)))",
             ])

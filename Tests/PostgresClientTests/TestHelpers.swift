@@ -25,4 +25,14 @@ enum TestDB {
     static func uniqueName(_ prefix: String) -> String {
         TestEnvironment.uniqueName(prefix).replacingOccurrences(of: "-", with: "_")
     }
+    /// Ends the session of backend `pid` from `other`, and waits until its process is gone (its
+    /// close is then in the ended session's socket).
+    static func terminate(_ pid: Int32, using other: PostgresConnection) async throws {
+        _ = try await other.query("SELECT pg_terminate_backend(\(Int(pid))::int)")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try await other.query("SELECT count(*)::int FROM pg_stat_activity WHERE pid = \(Int(pid))::int")[0].decode(Int.self, at: 0) > 0 {
+            guard ContinuousClock.now < deadline else { throw PostgresError(code: .protocol, message: "backend \(pid) did not end") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
 }
