@@ -85,7 +85,8 @@ public actor PostgresConnection {
 
     /// Whether the server closed this idle session: what waits in its socket (the server's
     /// FATAL message, then the end of the stream) is read without blocking. A socket with
-    /// nothing to read is open; that costs one `poll`.
+    /// nothing to read is open; that costs one `poll`. At most four reads: the message, the end
+    /// of the stream, and room for notices the server sent before them.
     private static func closedWhileIdle(_ conn: OpaquePointer) -> Bool {
         let socket = PQsocket(conn)
         guard socket >= 0 else { return true }

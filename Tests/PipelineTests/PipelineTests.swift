@@ -182,16 +182,15 @@ final class RecordingHandler: BatchHandler {
                     RETURN NULL;
                 END $$
                 """)
-            let trigger: PostgresQuery = switch operation {
-            case .insert: "CREATE TRIGGER \(identifier: function) BEFORE INSERT ON \(identifier: schema).\(identifier: table) FOR EACH STATEMENT EXECUTE FUNCTION \(identifier: schema).\(identifier: function)()"
-            case .delete: "CREATE TRIGGER \(identifier: function) BEFORE DELETE ON \(identifier: schema).\(identifier: table) FOR EACH STATEMENT EXECUTE FUNCTION \(identifier: schema).\(identifier: function)()"
-            }
-            try await pool.execute(trigger)
+            try await pool.execute("""
+                CREATE TRIGGER \(identifier: function) BEFORE \(unsafeRaw: operation.rawValue) ON \(identifier: schema).\(identifier: table)
+                FOR EACH STATEMENT EXECUTE FUNCTION \(identifier: schema).\(identifier: function)()
+                """)
             return counter
         }
 
-        /// The statements ``failFirst(_:_:on:)`` can make fail.
-        enum StatementKind { case insert, delete }
+        /// The statements ``failFirst(_:_:on:)`` can make fail; the raw value is SQL's keyword.
+        enum StatementKind: String { case insert = "INSERT", delete = "DELETE" }
 
         func count(_ sql: PostgresQuery) async throws -> Int {
             try await pool.query(sql).first?.decode(Int.self, at: 0) ?? -1

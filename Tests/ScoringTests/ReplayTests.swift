@@ -56,7 +56,7 @@ import TestSupport
 @Suite struct BenchmarkTests {
     @Test func benchmarkScoresAndCopiesTheSameRows() async throws {
         let db = try await DatabaseFixture.make()
-        let result = try await ScoringBenchmark(pool: db.pool, schema: db.schema + "_bench", events: 1000, batchSize: 250)
+        let result = try await ScoringBenchmark(pool: db.pool, schema: db.schema + "_bench", options: .init(events: 1000, batchSize: 250))
             .run(rulebook: Fixtures.rulebook)
         #expect(result.events == 1000)
         #expect(result.ledgerRows > 900)
@@ -72,7 +72,7 @@ import TestSupport
     @Test func benchmarkTakesTransactionSizeAndSubjects() async throws {
         let db = try await DatabaseFixture.make()
         let schema = db.schema + "_bench_small"
-        let result = try await ScoringBenchmark(pool: db.pool, schema: schema, events: 600, batchSize: 7, subjects: 5000)
+        let result = try await ScoringBenchmark(pool: db.pool, schema: schema, options: .init(events: 600, batchSize: 7, subjects: 5000))
             .run(rulebook: Fixtures.rulebook)
         #expect(result.events == 600)
         let counts = try await db.pool.query("""

@@ -72,21 +72,23 @@ public final class DeliveryWorker: Service, Sendable {
         let claimed = try await store.claim(limit: policy.concurrency, lease: policy.lease, pool: pool)
         guard !claimed.isEmpty else { return 0 }
         var mailboxes: [URL: [(notice: ClaimedNotice, letter: String, sentAt: Date)]] = [:]
-        var others: [(notice: ClaimedNotice, webhook: WebhookEndpoint?)] = []
+        var webhooks: [(notice: ClaimedNotice, endpoint: WebhookEndpoint)] = []
+        var unroutable: [Attempt] = []
         for notice in claimed {
             switch routing.route(for: notice.request.subject) {
             case .mailbox(let directory):
                 let sentAt = clock.now()
                 mailboxes[directory, default: []].append((notice, letters.render(notice.request, sentAt: sentAt), sentAt))
             case .webhook(let endpoint):
-                others.append((notice, endpoint))
+                webhooks.append((notice, endpoint))
             case nil:
-                others.append((notice, nil))
+                unroutable.append(Attempt(notice: notice, outcome: .permanent("no_channel: no webhook or mailbox is configured for this subject"),
+                                          channel: .mailbox, sentAt: clock.now()))
             }
         }
         let attempts = await withTaskGroup(of: [Attempt].self) { group in
-            for (notice, webhook) in others {
-                group.addTask { [await self.attempt(notice, webhook: webhook)] }
+            for (notice, endpoint) in webhooks {
+                group.addTask { [await self.attempt(notice, to: endpoint)] }
             }
             for (directory, round) in mailboxes {
                 group.addTask {
@@ -95,7 +97,7 @@ public final class DeliveryWorker: Service, Sendable {
                     return zip(round, outcomes).map { Attempt(notice: $0.notice, outcome: $1, channel: .mailbox, sentAt: $0.sentAt) }
                 }
             }
-            var attempts: [Attempt] = []
+            var attempts = unroutable
             for await some in group { attempts += some }
             return attempts
         }
@@ -111,14 +113,10 @@ public final class DeliveryWorker: Service, Sendable {
         var sentAt: Date
     }
 
-    /// One attempt for one notice without a mailbox: to its webhook, or failed when it has none.
-    private func attempt(_ notice: ClaimedNotice, webhook endpoint: WebhookEndpoint?) async -> Attempt {
+    /// One attempt to deliver a notice to its webhook.
+    private func attempt(_ notice: ClaimedNotice, to endpoint: WebhookEndpoint) async -> Attempt {
         let request = notice.request
         let sentAt = clock.now()
-        guard let endpoint else {
-            return Attempt(notice: notice, outcome: .permanent("no_channel: no webhook or mailbox is configured for this subject"),
-                           channel: .mailbox, sentAt: sentAt)
-        }
         let outcome: DeliveryOutcome
         do {
             let letter = letters.render(request, sentAt: sentAt)

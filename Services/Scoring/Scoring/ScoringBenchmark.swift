@@ -25,14 +25,13 @@ public struct ScoringBenchmark: Sendable {
     /// and writes fewer balances and histories per event than the pipeline benchmark's 100,000 do.
     public let subjects: Int
 
-    /// Creates a run.
-    public init(pool: PostgresPool, schema: String, events: Int = Options().events, batchSize: Int = Options().batchSize,
-                subjects: Int = Options().subjects) {
+    /// Creates a run of `options` (events, events per transaction, subjects) in `schema`.
+    public init(pool: PostgresPool, schema: String, options: Options = Options()) {
         self.pool = pool
         self.schema = schema
-        self.events = events
-        self.batchSize = batchSize
-        self.subjects = subjects
+        events = options.events
+        batchSize = options.batchSize
+        subjects = options.subjects
     }
 
     /// The measurements.

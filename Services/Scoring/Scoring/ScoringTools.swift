@@ -56,9 +56,7 @@ public enum ScoringTools {
                 return 2
             }
             let schema = "\(configuration.schema)_bench_\(suffix)"
-            let result = try await ScoringBenchmark(pool: pool, schema: schema, events: options.events,
-                                                    batchSize: options.batchSize, subjects: options.subjects)
-                .run(rulebook: rulebook)
+            let result = try await ScoringBenchmark(pool: pool, schema: schema, options: options).run(rulebook: rulebook)
             print("benchmark in schema \(schema) (drop it when done): \(options.events) events on \(options.subjects) subjects, "
                   + "\(options.batchSize) per transaction\n\(result)")
             return 0
@@ -86,19 +84,24 @@ extension ScoringBenchmark {
     /// and positional.
     public struct Options: Sendable, Equatable {
         /// Events scored.
-        public var events = 20_000
+        public var events: Int
         /// Events per transaction.
-        public var batchSize = 2000
+        public var batchSize: Int
         /// Distinct subjects.
-        public var subjects = 500
+        public var subjects: Int
 
-        /// The defaults.
-        public init() {}
+        /// `events` on `subjects`, `batchSize` per transaction; the defaults are the command's.
+        public init(events: Int = 20_000, batchSize: Int = 2000, subjects: Int = 500) {
+            self.events = events
+            self.batchSize = batchSize
+            self.subjects = subjects
+        }
 
         /// Parses `arguments`; nil when there are more than three or one is not a whole number above zero.
         public init?(_ arguments: [String]) {
             let numbers = arguments.compactMap { Int($0) }.filter { $0 > 0 }
             guard arguments.count <= 3, numbers.count == arguments.count else { return nil }
+            self.init()
             if numbers.count > 0 { events = numbers[0] }
             if numbers.count > 1 { batchSize = numbers[1] }
             if numbers.count > 2 { subjects = numbers[2] }
