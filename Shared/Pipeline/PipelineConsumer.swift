@@ -35,6 +35,9 @@ public struct PipelineConsumerConfiguration: Sendable {
     public var backoff = Backoff()
     /// How often the consumer lag metric is refreshed.
     public var lagInterval: Duration = .seconds(5)
+    /// How long one request for the cluster id waits at start; the consumer asks again until a
+    /// broker answers (see `PipelineConsumer`).
+    public var clusterIDTimeout: Duration = .seconds(5)
     /// Longest wait for leaving the group at shutdown (the coordinator may be gone). Offsets
     /// live in PostgreSQL, so a member that left unannounced only delays the next rebalance.
     public var closeTimeout: Duration = .seconds(5)
@@ -94,7 +97,10 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
         }, onRevoke: { partitions in
             logger.info("partitions revoked", metadata: ["partitions": "\(partitions.count)"])
         })
-        try await adoptCluster(consumer)
+        guard try await adoptCluster(consumer) else {
+            await close(consumer)
+            return
+        }
         try await consumer.subscribe(topics: configuration.topics)
         var lastLag = ContinuousClock.now
         var pollFailures = 0
@@ -166,11 +172,24 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
 
     /// Ties the stored offsets to the cluster they came from: after a broker reset (a new cluster
     /// id) the old offsets are discarded, loudly, so no message of the new log is skipped.
-    private func adoptCluster(_ consumer: KafkaConsumer) async throws {
-        guard let cluster = try await consumer.clusterID() else {
-            logger.warning("the brokers did not report a cluster id; stored offsets are used as they are")
-            return
+    ///
+    /// Waits for the cluster id while no broker answers (warning every attempt): it cannot
+    /// consume without a broker anyway, and going on with offsets of an unknown cluster could
+    /// skip the start of a reset broker's new log once that log has grown past them. Returns
+    /// false when shutdown came first.
+    private func adoptCluster(_ consumer: KafkaConsumer) async throws -> Bool {
+        var attempts = 0
+        var cluster: String?
+        while cluster == nil {
+            guard !Task.isShuttingDownGracefully && !Task.isCancelled else { return false }
+            cluster = try await consumer.clusterID(timeout: configuration.clusterIDTimeout)
+            if cluster == nil {
+                attempts += 1
+                logger.warning("no Kafka broker reported a cluster id yet; waiting for it before consuming (stored offsets belong to one cluster)",
+                               metadata: ["attempt": "\(attempts)", "waited": "\(configuration.clusterIDTimeout * attempts)"])
+            }
         }
+        guard let cluster else { return false }
         let offsets = offsets
         let previous = try await transactionRetried("recording the Kafka cluster") { try offsets.adopt(cluster: cluster, on: $0) }
         if let previous {
@@ -180,6 +199,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
         } else {
             logger.info("consuming from Kafka cluster", metadata: ["cluster": "\(cluster)"])
         }
+        return true
     }
 
     /// Commits `batch`, in one transaction or, when it is large enough, in lanes (``BatchLanes``)

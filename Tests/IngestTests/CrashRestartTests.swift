@@ -23,7 +23,9 @@ import TestSupport
         let producer = try KafkaProducerHelper(bootstrap: fixture.bootstrap)
         try await producer.send(topic: fixture.configuration.topics.topic(for: "court"), values: values, keys: subjects)
 
-        let port = Int.random(in: 20_000...60_000)
+        // Below the kernel's ephemeral range (32768-60999): a port from it was once taken by
+        // another test's outgoing connection, and ingest could not bind.
+        let port = Int.random(in: 20_000...32_000)
         let pool = PostgresPool(configuration: PostgresConfiguration(url: try TestEnvironment.databaseURL()), logger: IngestFixture.logger)
         func stored() async throws -> Int {
             (try? await fixture.count(pool, "SELECT count(*)::int FROM \(identifier: fixture.schema).events")) ?? 0

@@ -122,6 +122,18 @@ final class RecordingHandler: BatchHandler {
                            group: TestEnvironment.uniqueName("pipe-group"))
         }
 
+        /// Stores `offset` for partition 0 of the input as if consumed from another Kafka cluster
+        /// ('a-previous-cluster'), as a broker reset leaves it.
+        func storeOffsetOfAPreviousCluster(_ offset: Int64) async throws {
+            try await pool.execute("""
+                INSERT INTO \(identifier: schema).consumer_offsets (group_id, topic, partition, next_offset)
+                VALUES (\(group), \(input), 0, \(offset))
+                """)
+            try await pool.execute("""
+                INSERT INTO \(identifier: schema).consumer_clusters (group_id, cluster_id) VALUES (\(group), 'a-previous-cluster')
+                """)
+        }
+
         func produce(_ values: [String]) async throws {
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrap), logger: logger)
             _ = try await producer.send(values.enumerated().map { index, value in
@@ -134,6 +146,7 @@ final class RecordingHandler: BatchHandler {
         /// returns how many messages the publisher sent as the consumer handed them over.
         @discardableResult
         func run(handler: RecordingHandler, linger: Duration = .zero, lingerWhileBelow: Int = 64, lanes: Int = 1,
+                 clusterIDTimeout: Duration = .seconds(5),
                  until done: @escaping @Sendable () async throws -> Bool) async throws -> Int {
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrap), logger: logger)
             let publisher = OutboxPublisher(pool: pool, producer: producer, schema: schema, logger: logger)
@@ -145,6 +158,7 @@ final class RecordingHandler: BatchHandler {
             configuration.lingerWhileBelow = lingerWhileBelow
             configuration.lanes = lanes
             configuration.messagesPerLane = 4
+            configuration.clusterIDTimeout = clusterIDTimeout
             configuration.backoff = Backoff(initial: .milliseconds(10), maximum: .milliseconds(50))
             let consumer = PipelineConsumer(configuration: configuration, kafka: kafka, pool: pool, handler: handler,
                                             publisher: publisher, logger: logger)
@@ -345,13 +359,7 @@ final class RecordingHandler: BatchHandler {
     /// only the cluster id tells them apart. Offsets of another cluster must not be used.
     @Test func offsetsOfAnotherClusterAreDiscarded() async throws {
         let fixture = try await Fixture.make(partitions: 1)
-        try await fixture.pool.execute("""
-            INSERT INTO \(identifier: fixture.schema).consumer_offsets (group_id, topic, partition, next_offset)
-            VALUES (\(fixture.group), \(fixture.input), 0, 50)
-            """)
-        try await fixture.pool.execute("""
-            INSERT INTO \(identifier: fixture.schema).consumer_clusters (group_id, cluster_id) VALUES (\(fixture.group), 'a-previous-cluster')
-            """)
+        try await fixture.storeOffsetOfAPreviousCluster(50)
         try await fixture.produce((0..<100).map { "m\($0)" })
         let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output)
         try await fixture.run(handler: handler) { try await fixture.processedCount() >= 100 }
@@ -359,6 +367,35 @@ final class RecordingHandler: BatchHandler {
         #expect(try await fixture.count("""
             SELECT count(*)::int FROM \(identifier: fixture.schema).consumer_clusters WHERE cluster_id <> 'a-previous-cluster'
             """) == 1)
+        await fixture.pool.shutdown()
+    }
+
+    /// The same when no broker answers at start for longer than one request for the cluster id
+    /// waits (a reset broker still coming up): the consumer waits for the id instead of going on
+    /// with the stale offsets, which would skip the first 50 messages of the new log. Before, it
+    /// went on after 5 s with a warning, and this test failed with 50 messages handled.
+    @Test func aConsumerWaitsForTheClusterIDBeforeUsingStoredOffsets() async throws {
+        let control = try BrokerControl.fromEnvironment()
+        let cluster = try await control.createCluster(brokers: 1)
+        let fixture = try await Fixture.make(partitions: 1, cluster: cluster)
+        try await fixture.storeOffsetOfAPreviousCluster(50)
+        try await fixture.produce((0..<100).map { "m\($0)" })
+        try await control.setBroker(1, down: true, cluster: cluster.id)
+        let handler = RecordingHandler(schema: fixture.schema, outputTopic: fixture.output)
+        let broughtUp = Task {
+            // Past two requests for the cluster id (2 s each here).
+            try await Task.sleep(for: .seconds(5))
+            let handled = try await fixture.processedCount()
+            try await control.setBroker(1, down: false, cluster: cluster.id)
+            return handled
+        }
+        try await fixture.run(handler: handler, clusterIDTimeout: .seconds(2)) { try await fixture.processedCount() >= 100 }
+        #expect(try await broughtUp.value == 0, "nothing can be consumed while the broker is down")
+        #expect(try await fixture.processedCount() == 100, "the 50 messages below the stale offset must be read too")
+        #expect(try await fixture.count("""
+            SELECT count(*)::int FROM \(identifier: fixture.schema).consumer_clusters WHERE cluster_id <> 'a-previous-cluster'
+            """) == 1)
+        try? await control.destroyCluster(cluster.id)
         await fixture.pool.shutdown()
     }
 

@@ -28,6 +28,33 @@ import TestSupport
         await fixture.pool.shutdown()
     }
 
+    /// A consumer waiting at start for a broker to report the cluster id (none answers) ends on
+    /// graceful shutdown within one request for the id, having consumed and recorded nothing.
+    @Test func aConsumerWaitingForTheClusterIDStopsOnShutdown() async throws {
+        let control = try BrokerControl.fromEnvironment()
+        let cluster = try await control.createCluster(brokers: 1)
+        let fixture = try await PipelineTests.Fixture.make(partitions: 1, cluster: cluster)
+        try await control.setBroker(1, down: true, cluster: cluster.id)
+        var configuration = PipelineConsumerConfiguration(topics: [fixture.input], schema: fixture.schema)
+        configuration.clusterIDTimeout = .seconds(1)
+        let consumer = PipelineConsumer(configuration: configuration,
+                                        kafka: KafkaConsumerConfiguration(bootstrapServers: fixture.bootstrap, groupID: fixture.group),
+                                        pool: fixture.pool, handler: RecordingHandler(schema: fixture.schema, outputTopic: fixture.output),
+                                        publisher: nil, logger: Self.logger)
+        let group = ServiceGroup(services: [consumer], gracefulShutdownSignals: [], logger: Self.logger)
+        let running = Task { try await group.run() }
+        try await Task.sleep(for: .milliseconds(2500))  // two requests for the id have gone unanswered
+        let start = ContinuousClock.now
+        await group.triggerGracefulShutdown()
+        let ended = await finishes(within: .seconds(8)) { _ = try? await running.value }
+        #expect(ended, "a consumer waiting for the cluster id did not stop on graceful shutdown")
+        #expect(ContinuousClock.now - start < .seconds(3))
+        #expect(try await fixture.count("SELECT count(*)::int FROM \(identifier: fixture.schema).consumer_clusters") == 0)
+        if !ended { running.cancel() }
+        try? await control.destroyCluster(cluster.id)
+        await fixture.pool.shutdown()
+    }
+
     /// The brokers are gone when the service is told to stop: the consumer cannot leave its
     /// group and the publisher's batch is never acknowledged. Both must still end well within
     /// the 15 s graceful budget, leaving the rows in the outbox for the next start.

@@ -6,25 +6,34 @@ import PostgresClient
 @testable import Scoring
 import TestSupport
 
-/// A private scoring schema in the test database, with a scorer over the default rulebook.
+/// A private scoring schema in the test database, with a scorer over the default rulebook that
+/// remembers histories as the service's does (so every scoring test runs that path too; replay,
+/// which reads every history, checks it).
 struct DatabaseFixture {
     static let logger = Logger(label: "scoring-tests")
     let pool: PostgresPool
     let schema: String
     let scorer: Scorer
 
-    static func make() async throws -> DatabaseFixture {
+    static func make(historyCache: HistoryCache? = HistoryCache(capacity: 10_000)) async throws -> DatabaseFixture {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: try TestEnvironment.databaseURL(), poolSize: 2), logger: logger)
         let schema = TestEnvironment.uniqueName("scoring").replacingOccurrences(of: "-", with: "_")
         try await pool.migrate(schema: schema, migrations: ScoringSchema.migrations)
         return DatabaseFixture(pool: pool, schema: schema,
-                               scorer: Scorer(engine: RuleEngine(rulebook: Fixtures.rulebook), ledger: Ledger(schema: schema)))
+                               scorer: Scorer(engine: RuleEngine(rulebook: Fixtures.rulebook), ledger: Ledger(schema: schema),
+                                              historyCache: historyCache))
     }
 
-    /// Scores `events` in one transaction, as one consumed batch, enqueueing the messages.
+    /// Another scorer on the same schema (another instance of the service), with its own cache.
+    func anotherScorer(historyCache: HistoryCache? = HistoryCache(capacity: 10_000)) -> Scorer {
+        Scorer(engine: scorer.engine, ledger: scorer.ledger, historyCache: historyCache)
+    }
+
+    /// Scores `events` in one transaction, as one consumed batch, enqueueing the messages (with
+    /// `scorer`, or the fixture's own).
     @discardableResult
-    func score(_ events: [AcceptedEvent]) async throws -> [OutboxMessage] {
-        let scorer = scorer
+    func score(_ events: [AcceptedEvent], with other: Scorer? = nil) async throws -> [OutboxMessage] {
+        let scorer = other ?? scorer
         return try await pool.withTransaction { connection in
             let messages = try scorer.score(events, on: connection)
             try Outbox(schema: scorer.ledger.schema).enqueue(messages, on: connection)

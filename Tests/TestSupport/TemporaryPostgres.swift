@@ -38,7 +38,7 @@ public struct TemporaryPostgres: Sendable {
         try await run("\(binaries)/initdb", ["-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
         var lastError: Error?
         for _ in 0..<5 {
-            let server = TemporaryPostgres(directory: directory, port: Int.random(in: 20_000...60_000))
+            let server = TemporaryPostgres(directory: directory, port: Int.random(in: 20_000...32_000))  // below the ephemeral range
             do {
                 try await server.startServer()
                 return server

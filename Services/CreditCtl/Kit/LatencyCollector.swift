@@ -17,6 +17,8 @@ public actor LatencyCollector {
     private var decided: Set<String> = []
     private var scoreLatency = LatencyHistogram()
     private var producedLatency = LatencyHistogram()
+    /// Publication → the accepted event handed to ingest's producer; nil unless asked for.
+    private var acceptedLatency: LatencyHistogram?
     /// The wall clock at `clockBase`: Kafka timestamps are wall-clock milliseconds.
     private let wallBase = Date()
     private let clockBase = ContinuousClock.now
@@ -30,10 +32,13 @@ public actor LatencyCollector {
 
     /// A collector reading `scores.changed` and `sanctions.decisions` at `bootstrap` from
     /// `startOffsets` (take them with `PipelineProbe.watermarks` before publishing);
-    /// `statePolicies` maps each scheme to the ids of the state policies watching it.
+    /// `statePolicies` maps each scheme to the ids of the state policies watching it. With
+    /// `splittingHops` it also reads `events.accepted` (include its offsets), to time the first
+    /// hop apart: that costs the run a consumer of every event, so it is asked for, not default.
     public init(bootstrap: String, startOffsets: [KafkaTopicPartition: Int64], statePolicies: [String: [String]],
-                logger: Logger) throws {
+                splittingHops: Bool = false, logger: Logger) throws {
         tracer = DecisionTracer(statePolicies: statePolicies)
+        acceptedLatency = splittingHops ? LatencyHistogram() : nil
         var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrap,
                                                        groupID: "bench-latency-\(UUID().uuidString.prefix(8))")
         configuration.properties["fetch.wait.max.ms"] = "5"
@@ -53,7 +58,8 @@ public actor LatencyCollector {
     /// Subscribes, waits until the topics' partitions are assigned, then reads in the
     /// background until `finish()`.
     public func start(timeout: Duration = .seconds(30)) async throws {
-        try await consumer.subscribe(topics: [Topics.scoresChanged, Topics.sanctionsDecisions])
+        try await consumer.subscribe(topics: [Topics.scoresChanged, Topics.sanctionsDecisions]
+                                     + (acceptedLatency == nil ? [] : [Topics.eventsAccepted]))
         let deadline = ContinuousClock.now + timeout
         while try await consumer.assignment().isEmpty {
             guard ContinuousClock.now < deadline else { throw LatencyCollectorError.notAssigned }
@@ -91,6 +97,7 @@ public actor LatencyCollector {
         if let failure { throw failure }
         return LatencyResult(published: publishedAt.count, scoreChange: LatencySummary(scoreLatency),
                              scoreChangeProduced: LatencySummary(producedLatency),
+                             eventAcceptedProduced: acceptedLatency.map(LatencySummary.init),
                              scoreChangeBySecond: scoreTimeline.summaries, decision: LatencySummary(decisionLatency),
                              exactDecisions: tracer.exactDecisions, unmatchedDecisions: unmatched)
     }
@@ -115,6 +122,11 @@ public actor LatencyCollector {
                     }
                     scoreTimeline.record(now - published, publishedAfter: published - (firstPublication ?? published))
                 }
+            } else if message.topic == Topics.eventsAccepted {
+                guard acceptedLatency != nil, let produced = message.timestamp,
+                      let event = try? MessageCoding.decode(AcceptedEvent.self, from: message.value),
+                      let published = publishedAt[event.eventID] else { continue }
+                acceptedLatency?.record(max(.zero, wallDuration(from: published, to: produced)))
             } else if message.topic == Topics.sanctionsDecisions {
                 guard let decision = try? MessageCoding.decode(Decision.self, from: message.value),
                       decided.insert(decision.caseID + "/" + decision.action.rawValue).inserted else { continue }
@@ -169,6 +181,9 @@ public struct LatencyResult: Codable, Sendable, Hashable {
     /// whole milliseconds): ingest, two hops and scoring; the rest of `scoreChange` is the last
     /// hop, from scoring's producer through the broker to a consumer.
     public var scoreChangeProduced: LatencySummary
+    /// Publication → the accepted event handed to ingest's producer (its Kafka timestamp):
+    /// the first hop and ingest. Measured only when asked for (`--split-hops`).
+    public var eventAcceptedProduced: LatencySummary?
     /// The same, by the second of the run in which the events were published.
     public var scoreChangeBySecond: [LatencySecond]
     /// Publication → decision (one sample per case and action).
@@ -182,6 +197,7 @@ public struct LatencyResult: Codable, Sendable, Hashable {
         case published
         case scoreChange = "score_change"
         case scoreChangeProduced = "score_change_produced"
+        case eventAcceptedProduced = "event_accepted_produced"
         case scoreChangeBySecond = "score_change_by_second"
         case decision
         case exactDecisions = "decisions_traced_by_case"

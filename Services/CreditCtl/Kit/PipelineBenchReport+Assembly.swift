@@ -61,6 +61,8 @@ extension PipelineBenchReport.LoadLevel {
         }
         self.init(targetEventsPerS: median(\.targetEventsPerS), scoreChange: summary(\.scoreChange),
                   scoreChangeProduced: summary(\.scoreChangeProduced),
+                  eventAcceptedProduced: runs.isEmpty || runs.contains { $0.result.eventAcceptedProduced == nil }
+                      ? nil : summary { $0.eventAcceptedProduced ?? LatencySummary(LatencyHistogram()) },
                   decision: summary(\.decision), scoreChangeP99Spread: Spread(runs.map(\.result.scoreChange.p99Ms)),
                   cpu: CPUShares.median(runs.compactMap(\.cpu)))
     }

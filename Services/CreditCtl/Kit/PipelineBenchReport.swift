@@ -103,6 +103,8 @@ public struct PipelineBenchReport: Codable, Sendable {
         public var scoreChange: LatencySummary
         /// Publication → the score change handed to scoring's producer (the rest is the last hop).
         public var scoreChangeProduced: LatencySummary
+        /// Publication → the accepted event handed to ingest's producer (with `--split-hops`).
+        public var eventAcceptedProduced: LatencySummary?
         /// Publication → decision.
         public var decision: LatencySummary
         /// Spread of the score-change p99.
@@ -188,6 +190,9 @@ public struct PipelineBenchParameters: Codable, Sendable {
     /// The full-load rate the latency runs took their 50 % and 80 % of, when given instead of
     /// each repetition's measured throughput (to compare builds at the same offered load).
     public var fullLoadRate: Double?
+    /// Whether the latency runs also timed the first hop (`--split-hops`), which adds a consumer
+    /// of every accepted event to the machine.
+    public var splitHops: Bool?
 }
 
 /// The machine.

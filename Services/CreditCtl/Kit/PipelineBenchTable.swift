@@ -42,6 +42,9 @@ public enum PipelineBenchTable {
         for (label, level) in [("50%", report.latency.at50pct), ("80%", report.latency.at80pct)] {
             row(label == "50%" ? "latency" : "", "\(label) load (\(number(level.targetEventsPerS)) ev/s) score change", "",
                 milliseconds(level.scoreChange))
+            if let accepted = level.eventAcceptedProduced {
+                row("", "  until ingest produced it", "", milliseconds(accepted))
+            }
             row("", "  until scoring produced it", "", milliseconds(level.scoreChangeProduced))
             row("", "\(label) load decision", "", milliseconds(level.decision))
         }

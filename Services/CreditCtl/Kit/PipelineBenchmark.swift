@@ -38,6 +38,9 @@ public struct PipelineBenchmark: Sendable {
         /// measured throughput to decisions. Fixing it compares two builds at the same offered
         /// load: a build with a higher maximum is otherwise measured at a higher rate.
         public var fullLoadRate: Double?
+        /// Also time the first hop: publication → the accepted event handed to ingest's
+        /// producer. The collector then consumes every accepted event too, on the same cores.
+        public var splitHops = false
         /// Partitions of each pipeline topic; nil: ``PipelineBenchmark/defaultPartitions``.
         public var partitions: Int?
         /// Partitions of each agency topic; nil: ``PipelineBenchmark/defaultPartitions``.
@@ -183,7 +186,7 @@ public struct PipelineBenchmark: Sendable {
                                        publishIntervalMs: Int(options.publishInterval / .milliseconds(1)),
                                        seed: options.seed, quick: options.quick, growth: options.growth,
                                        growthSubjects: options.growthSubjects, backlogWindow: options.backlogWindow, build: build,
-                                       fullLoadRate: options.fullLoadRate)
+                                       fullLoadRate: options.fullLoadRate, splitHops: options.splitHops)
     }
 
     /// One repetition on a fresh stack.
@@ -303,6 +306,10 @@ public struct PipelineBenchmark: Sendable {
                            run.result.decision.p50Ms, run.result.decision.p99Ms, run.result.decision.count))
                 say("    score change p99 by second of publication (ms): "
                     + run.result.scoreChangeBySecond.map { String(format: "%.0f", $0.p99Ms) }.joined(separator: " "))
+                if let accepted = run.result.eventAcceptedProduced {
+                    say(String(format: "    accepted event produced by ingest: p50 %.1f p99 %.1f p99.9 %.1f ms",
+                               accepted.p50Ms, accepted.p99Ms, accepted.p999Ms))
+                }
                 for part in ["machine", "postgresql"] {
                     say("    \(part) cores by second: "
                         + (run.cpuBySecond ?? []).map { String(format: "%.2f", $0.cores[part] ?? 0) }.joined(separator: " "))
@@ -384,13 +391,14 @@ public struct PipelineBenchmark: Sendable {
                                 probe: PipelineProbe, drain: PipelineDrain, publisher: EventPublisher,
                                 alive: @escaping @Sendable () throws -> Void) async throws -> LatencyRun {
         var start: [KafkaTopicPartition: Int64] = [:]
-        for topic in [Topics.scoresChanged, Topics.sanctionsDecisions] {
+        for topic in [Topics.scoresChanged, Topics.sanctionsDecisions] + (options.splitHops ? [Topics.eventsAccepted] : []) {
             for (partition, mark) in try await probe.watermarks(topic) {
                 start[KafkaTopicPartition(topic: topic, partition: partition)] = mark.high
             }
         }
         let collector = try LatencyCollector(bootstrap: stack.bootstrap, startOffsets: start,
-                                             statePolicies: LatencyCollector.statePolicies(of: rulebook), logger: logger)
+                                             statePolicies: LatencyCollector.statePolicies(of: rulebook),
+                                             splittingHops: options.splitHops, logger: logger)
         try await collector.start()
         let baseline = await drain.baseline()
         let processes = stack.cpuProcesses

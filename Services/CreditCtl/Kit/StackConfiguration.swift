@@ -147,12 +147,13 @@ public struct StackConfiguration: Sendable {
 /// stray `DATABASE_URL` or `INGEST_SCHEMA` of the caller cannot leak into a stack.
 public enum ServiceEnvironment {
     /// Variables kept from the parent: the basics, the broker-dependent Kafka settings
-    /// (`KafkaTuning`), so that `KAFKA_FETCH_WAIT_MAX_MS=500 creditctl bench` measures them, and
+    /// (`KafkaTuning`), so that `KAFKA_FETCH_WAIT_MAX_MS=500 creditctl bench` measures them,
+    /// scoring's `SCORING_HISTORY_CACHE_ENTRIES` (0 compares a run without the cache), and
     /// `SERVICE_NICE` (`SERVICE_NICE=0 creditctl bench` runs every service at 0).
     public static let inheritedNames: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR", "TERM",
                                                      "KAFKA_FETCH_WAIT_MAX_MS", "KAFKA_MAX_IN_FLIGHT", "KAFKA_LINGER_MS", "PIPELINE_BATCH_LINGER_MS",
                                                      "PIPELINE_BATCH_LINGER_BELOW", "PIPELINE_LANES",
-                                                     "SERVICE_NICE"]
+                                                     "SCORING_HISTORY_CACHE_ENTRIES", "SERVICE_NICE"]
 
     /// The inherited basics of the current process (plus `LC_*`).
     public static func inherited(from parent: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {

@@ -38,6 +38,8 @@ struct PipelineBench: AsyncParsableCommand {
     var agencyPartitions: Int?
     @Option(help: "Events the warm-up and the throughput run may publish ahead of what scoring and sanctions committed (default: 6000).")
     var backlogWindow: Int?
+    @Flag(help: "Also time the first hop (publication → accepted event produced by ingest); the collector then consumes every accepted event too.")
+    var splitHops = false
     @Flag(help: "Also measure cost growth: the throughput run at 10,000 and at 1,000,000 subjects.")
     var growth = false
     @Flag(help: "Small sizes for tests and smoke runs.")
@@ -82,6 +84,7 @@ struct PipelineBench: AsyncParsableCommand {
         if let backlogWindow { options.backlogWindow = backlogWindow }
         options.seed = seed
         options.growth = growth
+        options.splitHops = splitHops
         options.keep = keep
         let binaries = binDir ?? (Bundle.main.executableURL ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath())
             .deletingLastPathComponent().path

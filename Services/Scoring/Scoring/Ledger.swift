@@ -64,12 +64,19 @@ public struct Ledger: Sendable {
         // the planner cannot merge into a join (FOR UPDATE; OFFSET 0). Left to join on its own,
         // it hashed the whole ledger, with or without statistics: for 2,000 subjects at 212,000
         // entries 187 ms (358 ms as `subject = ANY(...)`), against 30 ms probing.
+        // Each row's `xmin` (the transaction that wrote it) versions the subject for `HistoryCache`.
         let balances: PostgresQuery = .genericPlan("""
-            SELECT b.subject, b.scheme, b.points FROM unnest(\(codes)::text[]) WITH ORDINALITY AS s(subject, n)
-            CROSS JOIN LATERAL (SELECT subject, scheme, points FROM \(identifier: schema).balances b
+            SELECT b.subject, b.scheme, b.points, b.version FROM unnest(\(codes)::text[]) WITH ORDINALITY AS s(subject, n)
+            CROSS JOIN LATERAL (SELECT subject, scheme, points, xmin::text::bigint AS version FROM \(identifier: schema).balances b
                                 WHERE b.subject = s.subject ORDER BY b.scheme FOR UPDATE) b
             ORDER BY s.n, b.scheme
             """)
+        return [balances] + (historyQuery(of: codes, scope: scope).map { [$0] } ?? [])
+    }
+
+    /// The statement that reads the history of `codes` (sorted subject codes) in `scope`, or nil
+    /// when none of them has a history in scope.
+    func historyQuery(of codes: [String], scope: HistoryScope) -> PostgresQuery? {
         let ledger = PostgresQuery.quoteIdentifier(schema)
         // The reversal flags come from the compensating entries themselves, read in the same probe:
         // a compensation belongs to its original's subject and carries its agency, event id and
@@ -83,18 +90,18 @@ public struct Ledger: Sendable {
         case .scoring(let since, let cappedRules, let retracted, let historyOf):
             let lookingBack = Set(historyOf.map(\.rawValue))
             let looking = codes.filter(lookingBack.contains)
-            guard !looking.isEmpty else { return [balances] }
+            guard !looking.isEmpty else { return nil }
             let targets = retracted.map { "\($0.agency)\u{1F}\($0.eventID)" }
-            return [balances, .genericPlan("""
+            return .genericPlan("""
                 \(unsafeRaw: select)\(looking)\(unsafeRaw: probe)
                   ((l.occurred_at >= \(since) AND (l.cause <> 'event' OR l.escalation_group IS NOT NULL OR l.rule_id = ANY(\(cappedRules)::text[])))
                    OR l.agency || chr(31) || l.event_id = ANY(\(targets)::text[])) OFFSET 0) l
                 ORDER BY l.seq
-                """)]
+                """)
         case .expiredBy(let instant):
-            return [balances, .genericPlan("""
+            return .genericPlan("""
                 \(unsafeRaw: select)\(codes)\(unsafeRaw: probe) (l.expires_at <= \(instant) OR l.cause <> 'event') OFFSET 0) l ORDER BY l.seq
-                """)]
+                """)
         }
     }
 
@@ -106,10 +113,20 @@ public struct Ledger: Sendable {
             for row in balances {
                 let code: String = try row.decode(at: 0)
                 guard let subject = known[code] else { continue }
-                states[subject]?.points[try row.decode(String.self, at: 1)] = try row.decode(Int.self, at: 2)
+                let scheme: String = try row.decode(at: 1)
+                states[subject]?.points[scheme] = try row.decode(Int.self, at: 2)
+                states[subject]?.versions[scheme] = UInt32(truncatingIfNeeded: try row.decode(Int64.self, at: 3))
             }
         }
         guard let history = results.dropFirst().first else { return states }
+        try addHistory(from: history, to: &states, known: known)
+        return states
+    }
+
+    /// Adds the `event` entries of a history read (``historyQuery(of:scope:)``) to `states`,
+    /// flagged when reversed; `known` maps the codes of `states`' subjects to them.
+    func addHistory(from history: PostgresResult, to states: inout [SubjectCode: SubjectState],
+                    known: [String: SubjectCode]) throws {
         // Compensating entries only flag what they reverse (retracted when a retraction did).
         var originals: [LedgerEntry] = []
         var reversals: [String: Bool] = [:]
@@ -128,7 +145,6 @@ public struct Ledger: Sendable {
             }
             states[entry.subject]?.history.append(entry)
         }
-        return states
     }
 
     /// Appends `entries` (one statement, deferred to the next round trip). An entry already

@@ -113,6 +113,8 @@ public struct SubjectState: Sendable, Hashable {
     public var points: [String: Int]
     /// Earlier `event` entries (reversed ones flagged), in ledger order.
     public var history: [LedgerEntry]
+    /// The `xmin` of each scheme's balance row as read (see ``HistoryCache``).
+    public var versions: [String: UInt32] = [:]
 
     /// Creates a state.
     public init(subject: SubjectCode, points: [String: Int] = [:], history: [LedgerEntry] = []) {

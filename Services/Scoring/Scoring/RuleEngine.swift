@@ -106,7 +106,12 @@ public struct RuleEngine: Sendable {
     /// The entry for one matching rule.
     private func score(_ event: AcceptedEvent, rule: Rule, scheme: Scheme, state: SubjectState) -> LedgerEntry {
         let time = event.occurredAt
-        let live = state.history.filter { $0.scheme == scheme.id && $0.cause == .event && !$0.isRetracted && $0.occurredAt <= time }
+        // The earlier entries that count, gathered only for a rule that looks back: most rules
+        // do not, and a remembered history (`HistoryCache`) comes with subjects whose events
+        // need none.
+        let live = rule.escalation == nil && rule.cap == nil ? [] : state.history.filter {
+            $0.scheme == scheme.id && $0.cause == .event && !$0.isRetracted && $0.occurredAt <= time
+        }
         var requested = rule.points
         var notes: [String] = []
         if let escalation = rule.escalation {

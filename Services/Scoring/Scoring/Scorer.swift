@@ -14,12 +14,19 @@ public struct Scorer: Sendable {
     public let ledger: Ledger
     /// Where score changes go (`scores.changed` by contract).
     public let topic: String
+    /// Histories remembered between batches (nil: every history is read from the ledger).
+    public let historyCache: HistoryCache?
+    /// The rules whose entries a cap counts (with the escalating ones, what a history holds).
+    private let cappedRules: [String]
 
-    /// Creates a scorer writing to `ledger` and announcing on `topic`.
-    public init(engine: RuleEngine, ledger: Ledger, topic: String = Topics.scoresChanged) {
+    /// Creates a scorer writing to `ledger` and announcing on `topic`, remembering histories in
+    /// `historyCache` when given (one cache per scorer: what it holds depends on the rulebook).
+    public init(engine: RuleEngine, ledger: Ledger, topic: String = Topics.scoresChanged, historyCache: HistoryCache? = nil) {
         self.engine = engine
         self.ledger = ledger
         self.topic = topic
+        self.historyCache = historyCache
+        cappedRules = engine.rulebook.rules.filter { $0.cap != nil }.map(\.id)
     }
 
     /// Scores `events` (in consumption order) and returns the messages to publish. Events
@@ -40,21 +47,86 @@ public struct Scorer: Sendable {
         guard !unique.isEmpty else { return [] }
         let kept = try payloads.map { payloads in firsts.map { Data(payloads[$0]) } } ?? unique.map { try MessageCoding.encode($0) }
         let since = engine.rulebook.longestLookback.before(unique.map(\.occurredAt).min() ?? Date())
-        let scope = Ledger.HistoryScope.scoring(
-            since: since, cappedRules: engine.rulebook.rules.filter { $0.cap != nil }.map(\.id),
-            retracted: unique.compactMap { event in event.retracts.map { (event.agency, $0) } },
-            historyOf: Set(unique.filter(engine.needsHistory).map(\.subject)))
         let subjects = Array(Set(unique.map(\.subject))).sorted()
-        let results = try connection.queries([ledger.keepQuery(unique, payloads: kept)] + ledger.stateQueries(of: subjects, scope: scope))
+        let lookingBack = Set(unique.filter(engine.needsHistory).map(\.subject))
+        // Remembered histories are checked against the balance versions this round trip reads;
+        // a retraction's subject is always read (its target may be an entry no history holds).
+        let retracting = Set(unique.filter { $0.retracts != nil }.map(\.subject))
+        let remembered = historyCache.map { cache in
+            Set(lookingBack.filter { !retracting.contains($0) && cache.contains($0) })
+        } ?? []
+        let retracted = unique.compactMap { event in event.retracts.map { (agency: event.agency, eventID: $0) } }
+        // With a cache, histories are read from one lookback further back, so that a later batch
+        // with earlier events (a late agency, a backfill) still finds them covered. Reaching the
+        // subject's entries costs the same either way (one index probe, every entry's heap page);
+        // only the few entries of that extra period come along.
+        let readSince = historyCache == nil ? since : engine.rulebook.longestLookback.before(since)
+        let scope = Ledger.HistoryScope.scoring(since: readSince, cappedRules: cappedRules, retracted: retracted,
+                                                historyOf: lookingBack.subtracting(remembered))
+        let stateQueries = ledger.stateQueries(of: subjects, scope: scope)
+        let results = try connection.queries([ledger.keepQuery(unique, payloads: kept)] + stateQueries
+                                             + (historyCache == nil ? [] : ["SELECT txid_current()"]))
         let fresh = try ledger.kept(from: results[0])
         let toScore = unique.filter { fresh.contains($0.id) }
         guard !toScore.isEmpty else { return [] }
-        var states = try ledger.states(of: subjects, from: results.dropFirst())
+        var states = try ledger.states(of: subjects, from: results.dropFirst().prefix(stateQueries.count))
+        var complete = lookingBack.subtracting(remembered)
+        var covered: [SubjectCode: Date] = [:]
+        if let historyCache {
+            historyCache.noteAbsent(lookingBack.subtracting(remembered).count)
+            var missed: [SubjectCode] = []
+            for subject in remembered.sorted() {
+                if let item = historyCache.item(of: subject, versions: states[subject]?.versions ?? [:], since: since) {
+                    states[subject]?.history = item.history
+                    covered[subject] = item.since
+                    complete.insert(subject)
+                } else {
+                    missed.append(subject)
+                }
+            }
+            // Written since they were remembered (another instance, the expiry job): read them now.
+            let stale = Ledger.HistoryScope.scoring(since: readSince, cappedRules: cappedRules, retracted: retracted,
+                                                    historyOf: Set(missed))
+            if let query = ledger.historyQuery(of: missed.map(\.rawValue), scope: stale) {
+                try ledger.addHistory(from: try connection.query(query), to: &states,
+                                      known: Dictionary(uniqueKeysWithValues: subjects.map { ($0.rawValue, $0) }))
+                complete.formUnion(missed)
+            }
+        }
         var entries: [LedgerEntry] = []
         for event in toScore {
             entries += engine.apply(event, to: &states[event.subject, default: SubjectState(subject: event.subject)])
         }
-        return try write(entries, on: connection)
+        let messages = try write(entries, on: connection)
+        if let historyCache, let transaction = results.last.flatMap({ try? $0.first?.decode(Int64.self, at: 0) }) {
+            remember(complete, of: states, written: entries, since: readSince, covered: covered,
+                     transaction: UInt32(truncatingIfNeeded: transaction), in: historyCache)
+        }
+        return messages
+    }
+
+    /// Remembers the complete histories among `states`, at the balance versions this transaction
+    /// leaves: its own id on each scheme it writes (see ``HistoryCache``). Only what a history
+    /// read would bring is kept: escalating and capped entries.
+    private func remember(_ subjects: Set<SubjectCode>, of states: [SubjectCode: SubjectState], written entries: [LedgerEntry],
+                          since: Date, covered: [SubjectCode: Date], transaction: UInt32, in cache: HistoryCache) {
+        var writes: [SubjectCode: Set<String>] = [:]
+        for entry in entries { writes[entry.subject, default: []].insert(entry.scheme) }
+        // A subject scored without its history (no event of it looked back) is not kept up to
+        // date: forgetting it costs less than carrying its history through the batch, and it is
+        // read with the others' when it next needs one.
+        cache.forget(writes.keys.filter { !subjects.contains($0) })
+        let capped = Set(cappedRules)
+        var items: [(subject: SubjectCode, item: HistoryCache.Item)] = []
+        items.reserveCapacity(subjects.count)
+        for subject in subjects {
+            guard let state = states[subject] else { continue }
+            var versions = state.versions
+            for scheme in writes[subject] ?? [] { versions[scheme] = transaction }
+            let history = state.history.filter { $0.cause == .event && ($0.escalationGroup != nil || capped.contains($0.ruleID)) }
+            items.append((subject, HistoryCache.Item(versions: versions, since: covered[subject] ?? since, history: history)))
+        }
+        cache.remember(items)
     }
 
     /// Writes compensating entries for entries expired by `now`, for at most `limit` subjects

@@ -32,6 +32,9 @@ public enum ScoringService {
         public var expiryInterval: Duration = .seconds(30)
         /// Kafka client settings (`KAFKA_FETCH_WAIT_MAX_MS`, `KAFKA_MAX_IN_FLIGHT`).
         public var kafkaTuning = KafkaTuning()
+        /// Ledger entries the history cache holds per generation (`SCORING_HISTORY_CACHE_ENTRIES`,
+        /// 100000; 0 turns it off): at most about twice this many stay in memory (``HistoryCache``).
+        public var historyCacheEntries = 100_000
 
         /// Creates a configuration with the contract defaults.
         public init(databaseURL: String, kafkaBootstrap: String) {
@@ -51,6 +54,8 @@ public enum ScoringService {
             configuration.rulebookPath = env.string("SCORING_RULEBOOK", default: configuration.rulebookPath)
             configuration.http = try HTTPConfiguration.fromEnvironment(prefix: "SCORING", defaultPort: 8082, env)
             configuration.expiryInterval = try env.duration("SCORING_EXPIRY_INTERVAL", default: configuration.expiryInterval)
+            configuration.historyCacheEntries = try env.int("SCORING_HISTORY_CACHE_ENTRIES", default: configuration.historyCacheEntries,
+                                                            in: 0...100_000_000)
             return configuration
         }
     }
@@ -80,7 +85,9 @@ public enum ScoringService {
                                                                      applicationName: "scoring"), logger: logger)
         try await pool.migrate(schema: configuration.schema, migrations: ScoringSchema.migrations)
         let ledger = Ledger(schema: configuration.schema)
-        let scorer = Scorer(engine: RuleEngine(rulebook: rulebook), ledger: ledger, topic: configuration.outputTopic)
+        let cache = configuration.historyCacheEntries > 0 ? HistoryCache(capacity: configuration.historyCacheEntries) : nil
+        let scorer = Scorer(engine: RuleEngine(rulebook: rulebook), ledger: ledger, topic: configuration.outputTopic,
+                            historyCache: cache)
         let producer = try KafkaProducer(configuration: configuration.kafkaTuning.producer(bootstrapServers: configuration.kafkaBootstrap),
                                          logger: logger)
         let publisher = OutboxPublisher(pool: pool, producer: producer, schema: configuration.schema, logger: logger)
