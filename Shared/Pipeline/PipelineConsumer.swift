@@ -178,18 +178,7 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
     /// skip the start of a reset broker's new log once that log has grown past them. Returns
     /// false when shutdown came first.
     private func adoptCluster(_ consumer: KafkaConsumer) async throws -> Bool {
-        var attempts = 0
-        var cluster: String?
-        while cluster == nil {
-            guard !Task.isShuttingDownGracefully && !Task.isCancelled else { return false }
-            cluster = try await consumer.clusterID(timeout: configuration.clusterIDTimeout)
-            if cluster == nil {
-                attempts += 1
-                logger.warning("no Kafka broker reported a cluster id yet; waiting for it before consuming (stored offsets belong to one cluster)",
-                               metadata: ["attempt": "\(attempts)", "waited": "\(configuration.clusterIDTimeout * attempts)"])
-            }
-        }
-        guard let cluster else { return false }
+        guard let cluster = try await clusterID(of: consumer) else { return false }
         let offsets = offsets
         let previous = try await transactionRetried("recording the Kafka cluster") { try offsets.adopt(cluster: cluster, on: $0) }
         if let previous {
@@ -200,6 +189,19 @@ public final class PipelineConsumer<Handler: BatchHandler>: Service, Sendable {
             logger.info("consuming from Kafka cluster", metadata: ["cluster": "\(cluster)"])
         }
         return true
+    }
+
+    /// The brokers' cluster id, asked for again every `clusterIDTimeout` until one answers; nil
+    /// when shutdown came first.
+    private func clusterID(of consumer: KafkaConsumer) async throws -> String? {
+        var attempts = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if let cluster = try await consumer.clusterID(timeout: configuration.clusterIDTimeout) { return cluster }
+            attempts += 1
+            logger.warning("no Kafka broker reported a cluster id yet; waiting for it before consuming (stored offsets belong to one cluster)",
+                           metadata: ["attempt": "\(attempts)", "waited": "\(configuration.clusterIDTimeout * attempts)"])
+        }
+        return nil
     }
 
     /// Commits `batch`, in one transaction or, when it is large enough, in lanes (``BatchLanes``)

@@ -37,7 +37,7 @@ import TestSupport
         #expect(try await Self.matches(scoring: [Self.offence("d2", day: 1)], in: db) == [2])
         #expect(try await Self.matches(scoring: [Self.offence("d3", day: 2)], in: db) == [3])
         #expect(cache.lookups.hits == 2)
-        #expect(cache.lookups.misses == 0)
+        #expect(cache.lookups.stale == 0)
         #expect(cache.lookups.absent == 1, "the first batch read the history")
         await db.shutdown()
     }
@@ -53,7 +53,7 @@ import TestSupport
         #expect(try await Self.matches(scoring: [Self.offence("d2", day: 1)], in: db, with: other) == [2])
         #expect(try await Self.matches(scoring: [Self.offence("d3", day: 2)], in: db) == [3])
         #expect(cache.lookups.hits == 0)
-        #expect(cache.lookups.misses == 1)
+        #expect(cache.lookups.stale == 1)
         // Remembered again after the read: the next batch hits.
         #expect(try await Self.matches(scoring: [Self.offence("d4", day: 3)], in: db) == [4])
         #expect(cache.lookups.hits == 1)
@@ -77,7 +77,7 @@ import TestSupport
         }
         #expect(cache.lookups.hits == 1)
         #expect(try await Self.matches(scoring: [Self.offence("d3", day: 2)], in: db) == [2], "only d1 came before")
-        #expect(cache.lookups.misses == 1)
+        #expect(cache.lookups.stale == 1)
         #expect(try await db.count("ledger") == 2)
         await db.shutdown()
     }
@@ -92,7 +92,7 @@ import TestSupport
         let job = ExpiryJob(scorer: db.scorer, pool: db.pool, clock: clock, publisher: nil, logger: DatabaseFixture.logger)
         #expect(try await job.runOnce() == 1)
         #expect(try await Self.matches(scoring: [Self.offence("d2", day: 732)], in: db) == [1], "d1 is outside the two years")
-        #expect(cache.lookups.misses == 1)
+        #expect(cache.lookups.stale == 1)
         #expect(try await db.balances() == ["110101199003074514/dog-owner=9"])
         await db.shutdown()
     }
@@ -139,7 +139,8 @@ import TestSupport
                                                 agency: "jinan-dogs"), to: &state)
             }
             #expect(state.history.count == 3)
-            cache.remember(state.history, of: subject, versions: ["dog-owner": UInt32(number)], since: Fixtures.start)
+            cache.remember([(subject, HistoryCache.Item(versions: ["dog-owner": UInt32(number)], since: Fixtures.start,
+                                                        history: state.history))])
             subjects.append(subject)
         }
         #expect(cache.subjects <= 6)

@@ -42,15 +42,34 @@ public final class HistoryCache: Sendable {
         var young: [SubjectCode: Item] = [:]
         var old: [SubjectCode: Item] = [:]
         var youngEntries = 0
+
+        /// Drops `subject` from both generations.
+        mutating func remove(_ subject: SubjectCode) {
+            old[subject] = nil
+            if let previous = young.removeValue(forKey: subject) { youngEntries -= max(1, previous.history.count) }
+        }
+
+        /// Puts `item` in the young generation, which first becomes the old one when `item`
+        /// would take it past `capacity` entries.
+        mutating func insert(_ item: Item, for subject: SubjectCode, capacity: Int) {
+            let size = max(1, item.history.count)
+            if youngEntries + size > capacity {
+                old = young
+                young = [:]
+                youngEntries = 0
+            }
+            young[subject] = item
+            youngEntries += size
+        }
     }
 
     /// Most ledger entries in one generation.
     public let capacity: Int
     private let generations = Mutex(Generations())
-    private let counters = Mutex((hits: 0, misses: 0, absent: 0))
-    private let hits = Counter(label: "scoring_history_cache_lookups_total", dimensions: [("result", "hit")])
-    private let misses = Counter(label: "scoring_history_cache_lookups_total", dimensions: [("result", "stale")])
-    private let absences = Counter(label: "scoring_history_cache_lookups_total", dimensions: [("result", "absent")])
+    private let counters = Mutex((hits: 0, stale: 0, absent: 0))
+    private let hitCounter = Counter(label: "scoring_history_cache_lookups_total", dimensions: [("result", "hit")])
+    private let staleCounter = Counter(label: "scoring_history_cache_lookups_total", dimensions: [("result", "stale")])
+    private let absentCounter = Counter(label: "scoring_history_cache_lookups_total", dimensions: [("result", "absent")])
 
     /// A cache holding about `capacity` to twice `capacity` ledger entries (at least 1).
     public init(capacity: Int) { self.capacity = max(1, capacity) }
@@ -60,19 +79,13 @@ public final class HistoryCache: Sendable {
     func item(of subject: SubjectCode, versions: Versions, since: Date) -> Item? {
         let found: Item? = generations.withLock { generations in
             guard let item = generations.young[subject] ?? generations.old[subject] else { return nil }
-            guard item.versions == versions, item.since <= since else {
-                generations.young[subject] = nil
-                generations.old[subject] = nil
-                return nil
-            }
-            if generations.young[subject] == nil {
-                generations.old[subject] = nil
-                Self.insert(item, for: subject, into: &generations, capacity: capacity)
-            }
+            generations.remove(subject)
+            guard item.versions == versions, item.since <= since else { return nil }
+            generations.insert(item, for: subject, capacity: capacity)
             return item
         }
-        counters.withLock { found == nil ? ($0.misses += 1) : ($0.hits += 1) }
-        (found == nil ? misses : hits).increment()
+        counters.withLock { found == nil ? ($0.stale += 1) : ($0.hits += 1) }
+        (found == nil ? staleCounter : hitCounter).increment()
         return found
     }
 
@@ -81,21 +94,13 @@ public final class HistoryCache: Sendable {
         generations.withLock { $0.young[subject] != nil || $0.old[subject] != nil }
     }
 
-    /// Remembers `history` for `subject` at `versions`, covering event times from `since`.
-    func remember(_ history: [LedgerEntry], of subject: SubjectCode, versions: Versions, since: Date) {
-        remember([(subject, Item(versions: versions, since: since, history: history))])
-    }
-
     /// Remembers each item for its subject (one lock for a batch's subjects).
     func remember(_ items: [(subject: SubjectCode, item: Item)]) {
         guard !items.isEmpty else { return }
         generations.withLock { generations in
             for (subject, item) in items {
-                generations.old[subject] = nil
-                if let previous = generations.young.removeValue(forKey: subject) {
-                    generations.youngEntries -= max(1, previous.history.count)
-                }
-                Self.insert(item, for: subject, into: &generations, capacity: capacity)
+                generations.remove(subject)
+                generations.insert(item, for: subject, capacity: capacity)
             }
         }
     }
@@ -103,38 +108,22 @@ public final class HistoryCache: Sendable {
     /// Forgets `subjects`.
     func forget(_ subjects: some Sequence<SubjectCode>) {
         generations.withLock { generations in
-            for subject in subjects {
-                generations.old[subject] = nil
-                if let previous = generations.young.removeValue(forKey: subject) {
-                    generations.youngEntries -= max(1, previous.history.count)
-                }
-            }
+            for subject in subjects { generations.remove(subject) }
         }
     }
 
     /// Histories needed since the start: found usable (`hits`), remembered but stale or too short
-    /// (`misses`), and not remembered at all (`absent`); also
+    /// (`stale`), and not remembered at all (`absent`); also
     /// `scoring_history_cache_lookups_total{result="hit"|"stale"|"absent"}`.
-    public var lookups: (hits: Int, misses: Int, absent: Int) { counters.withLock { $0 } }
+    public var lookups: (hits: Int, stale: Int, absent: Int) { counters.withLock { $0 } }
 
     /// Counts `count` needed histories that were not remembered (read from the ledger).
     func noteAbsent(_ count: Int) {
         guard count > 0 else { return }
         counters.withLock { $0.absent += count }
-        absences.increment(by: count)
+        absentCounter.increment(by: count)
     }
 
     /// Subjects remembered now.
     public var subjects: Int { generations.withLock { $0.young.count + $0.old.count } }
-
-    private static func insert(_ item: Item, for subject: SubjectCode, into generations: inout Generations, capacity: Int) {
-        let size = max(1, item.history.count)
-        if generations.youngEntries + size > capacity {
-            generations.old = generations.young
-            generations.young = [:]
-            generations.youngEntries = 0
-        }
-        generations.young[subject] = item
-        generations.youngEntries += size
-    }
 }

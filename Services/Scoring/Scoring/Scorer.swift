@@ -73,36 +73,48 @@ public struct Scorer: Sendable {
         var complete = lookingBack.subtracting(remembered)
         var covered: [SubjectCode: Date] = [:]
         if let historyCache {
-            historyCache.noteAbsent(lookingBack.subtracting(remembered).count)
-            var missed: [SubjectCode] = []
-            for subject in remembered.sorted() {
-                if let item = historyCache.item(of: subject, versions: states[subject]?.versions ?? [:], since: since) {
-                    states[subject]?.history = item.history
-                    covered[subject] = item.since
-                    complete.insert(subject)
-                } else {
-                    missed.append(subject)
-                }
-            }
-            // Written since they were remembered (another instance, the expiry job): read them now.
-            let stale = Ledger.HistoryScope.scoring(since: readSince, cappedRules: cappedRules, retracted: retracted,
-                                                    historyOf: Set(missed))
-            if let query = ledger.historyQuery(of: missed.map(\.rawValue), scope: stale) {
-                try ledger.addHistory(from: try connection.query(query), to: &states,
-                                      known: Dictionary(uniqueKeysWithValues: subjects.map { ($0.rawValue, $0) }))
-                complete.formUnion(missed)
-            }
+            historyCache.noteAbsent(complete.count)
+            covered = try recall(remembered, into: &states, from: historyCache, since: since, readSince: readSince,
+                                 retracted: retracted, on: connection)
+            complete.formUnion(remembered)
         }
         var entries: [LedgerEntry] = []
         for event in toScore {
             entries += engine.apply(event, to: &states[event.subject, default: SubjectState(subject: event.subject)])
         }
         let messages = try write(entries, on: connection)
-        if let historyCache, let transaction = results.last.flatMap({ try? $0.first?.decode(Int64.self, at: 0) }) {
+        // The last result is `txid_current()`'s when there is a cache.
+        if let historyCache, let transaction = try results.last?.first?.decode(Int64.self, at: 0) {
             remember(complete, of: states, written: entries, since: readSince, covered: covered,
                      transaction: UInt32(truncatingIfNeeded: transaction), in: historyCache)
         }
         return messages
+    }
+
+    /// Puts the remembered histories of `subjects` into `states` where they are still current
+    /// (the balance versions just read match) and cover `since`; reads the others from the
+    /// ledger in one more statement (written since they were remembered: another instance, the
+    /// expiry job, a rolled-back batch). Returns how far back each remembered history reaches.
+    private func recall(_ subjects: Set<SubjectCode>, into states: inout [SubjectCode: SubjectState], from cache: HistoryCache,
+                        since: Date, readSince: Date, retracted: [(agency: String, eventID: String)],
+                        on connection: isolated PostgresConnection) throws -> [SubjectCode: Date] {
+        var covered: [SubjectCode: Date] = [:]
+        var stale: [SubjectCode] = []
+        for subject in subjects.sorted() {
+            if let item = cache.item(of: subject, versions: states[subject]?.versions ?? [:], since: since) {
+                states[subject]?.history = item.history
+                covered[subject] = item.since
+            } else {
+                stale.append(subject)
+            }
+        }
+        let scope = Ledger.HistoryScope.scoring(since: readSince, cappedRules: cappedRules, retracted: retracted,
+                                                historyOf: Set(stale))
+        if let query = ledger.historyQuery(of: stale.map(\.rawValue), scope: scope) {
+            try ledger.addHistory(from: try connection.query(query), to: &states,
+                                  known: Dictionary(uniqueKeysWithValues: states.keys.map { ($0.rawValue, $0) }))
+        }
+        return covered
     }
 
     /// Remembers the complete histories among `states`, at the balance versions this transaction
