@@ -107,6 +107,7 @@ import Testing
         for run in report.repetitions.compactMap(\.latencyAt50pct) {
             #expect(!(run.cpuBySecond ?? []).isEmpty && (run.cpuBySecond ?? []).allSatisfy { $0.postgresqlByConnection != nil },
                     "every second of a latency run splits PostgreSQL's cores too")
+            #expect(run.autovacuumed != nil, "each latency run records what autovacuum worked on")
         }
     }
 
@@ -180,6 +181,19 @@ import Testing
         #expect(snapshot.processes["postgresql", default: [:]].values.reduce(0, +) > 0, "the test command runs a PostgreSQL server")
         let mine = snapshot.seconds["self", default: -1], benchmark = snapshot.seconds["benchmark", default: -2]
         #expect(mine > 0 && abs(mine - benchmark) < 1, "both read this process: \(mine) and \(benchmark)")
+        // Read without `pg_stat_activity`, the server's own processes are named by their titles.
+        #expect(snapshot.postgresNames.values.contains("checkpointer"), "names: \(Set(snapshot.postgresNames.values))")
+    }
+
+    /// A server process that started after `pg_stat_activity` was read is named by its title; a
+    /// client backend's title (user, database, address) names no connection, so it stays unnamed.
+    @Test func postgresProcessTitlesNameServerProcesses() {
+        #expect(CPUSnapshot.postgresKind(title: "postgres: autovacuum worker bench_1") == "autovacuum worker")
+        #expect(CPUSnapshot.postgresKind(title: "postgres: checkpointer") == "checkpointer")
+        #expect(CPUSnapshot.postgresKind(title: "postgres: parallel worker for PID 4242") == "parallel worker")
+        #expect(CPUSnapshot.postgresKind(title: "postgres: postgres bench_1 127.0.0.1(40000) idle") == nil)
+        #expect(CPUSnapshot.postgresKind(title: "/usr/lib/postgresql/15/bin/postgres -D data") == nil)
+        #expect(CPUSnapshot.postgresKind(title: nil) == nil)
     }
 }
 

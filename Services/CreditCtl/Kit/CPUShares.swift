@@ -88,8 +88,14 @@ public struct CPUSnapshot: Sendable {
         var seconds = processes.mapValues(ProcessMemory.cpuSeconds)
         seconds["benchmark"] = ProcessMemory.cpuSeconds(pid: getpid())
         seconds["machine"] = machineBusySeconds()
-        return CPUSnapshot(seconds: seconds, processes: ["postgresql": postgresProcessSeconds()], instant: .now,
-                           postgresNames: postgresNames)
+        let server = postgresProcessSeconds()
+        var names = postgresNames
+        // A server process that started after `pg_stat_activity` was read (an autovacuum worker,
+        // a parallel worker) would count as `unnamed`; its process title says what it is.
+        for pid in server.keys where names[pid] == nil {
+            if let kind = postgresKind(title: ProcessMemory.commandLine(pid: pid)) { names[pid] = kind }
+        }
+        return CPUSnapshot(seconds: seconds, processes: ["postgresql": server], instant: .now, postgresNames: names)
     }
 
     /// Cores used per part between `earlier` and this reading; `other` is the machine's busy
@@ -132,6 +138,17 @@ public struct CPUSnapshot: Sendable {
             seconds[pid] = ProcessMemory.cpuSeconds(pid: pid)
         }
         return seconds
+    }
+
+    /// The kind of a PostgreSQL server process from its title (`postgres: autovacuum worker db`
+    /// → `autovacuum worker`), with `pg_stat_activity`'s names for the kinds; nil for a client
+    /// backend, whose title names a user and a database, not the connection's application.
+    public static func postgresKind(title: String?) -> String? {
+        guard let title, title.hasPrefix("postgres: ") else { return nil }
+        let rest = title.dropFirst("postgres: ".count)
+        let kinds = ["autovacuum worker", "autovacuum launcher", "checkpointer", "background writer", "walwriter",
+                     "logical replication launcher", "logical replication worker", "parallel worker", "archiver", "startup"]
+        return kinds.first { rest.hasPrefix($0) }
     }
 
     /// Busy seconds of all CPUs together (`/proc/stat`: everything but idle and iowait).

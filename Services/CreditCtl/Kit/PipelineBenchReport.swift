@@ -276,6 +276,10 @@ public struct LatencyRun: Codable, Sendable {
     /// The same for each whole second of the run, in order (nil in reports made before it was
     /// recorded).
     public var cpuBySecond: [CPUShares]?
+    /// The tables autovacuum vacuumed or analyzed during the run (`scoring.balances (analyze)`):
+    /// its work shares the machine with the pipeline, so a slow second may be one of these (nil
+    /// in reports made before it was recorded).
+    public var autovacuumed: [String]?
 }
 
 /// One throughput run: events/s from the agency topics to committed ledger rows and to

@@ -314,6 +314,12 @@ public struct PipelineBenchmark: Sendable {
                     say("    \(part) cores by second: "
                         + (run.cpuBySecond ?? []).map { String(format: "%.2f", $0.cores[part] ?? 0) }.joined(separator: " "))
                 }
+                // A slow second with PostgreSQL busy: was it the pipeline's statements or the server's own work?
+                let autovacuum = (run.cpuBySecond ?? []).map { $0.postgresqlByConnection?["autovacuum worker"] ?? 0 }
+                if autovacuum.contains(where: { $0 >= 0.01 }) {
+                    say("    autovacuum cores by second: " + autovacuum.map { String(format: "%.2f", $0) }.joined(separator: " "))
+                }
+                if let tables = run.autovacuumed, !tables.isEmpty { say("    autovacuum worked on: " + tables.joined(separator: ", ")) }
                 latency.append(run)
             }
             await producer.shutdown()
@@ -402,6 +408,7 @@ public struct PipelineBenchmark: Sendable {
         try await collector.start()
         let baseline = await drain.baseline()
         let processes = stack.cpuProcesses
+        let maintenance = await probe.maintenanceCounts()
         let before = CPUSnapshot.take(processes: processes, postgresNames: await probe.postgresNames())
         let sampler = Task { await Self.cpuBySecond(processes: processes, from: before) }
         async let drained = drain.wait(events: events, baseline: baseline, alive: alive)
@@ -420,7 +427,7 @@ public struct PipelineBenchmark: Sendable {
         let bySecond = await sampler.value
         try await Task.sleep(for: .milliseconds(300))  // the last decisions reach the collector
         return LatencyRun(targetEventsPerS: rate, publishedEventsPerS: offered.rate, result: try await collector.finish(), cpu: cpu,
-                          cpuBySecond: bySecond)
+                          cpuBySecond: bySecond, autovacuumed: await probe.autovacuumed(since: maintenance))
     }
 
     /// Where the CPU went in each whole second from `start` until cancelled: a slow second of

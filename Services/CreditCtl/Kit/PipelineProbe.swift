@@ -58,6 +58,36 @@ public struct PipelineProbe: Sendable {
         return names
     }
 
+    /// How often autovacuum has vacuumed and analyzed each table so far (`schema.table`), from
+    /// `pg_stat_user_tables`; empty when the server cannot be asked. Two readings tell which
+    /// tables autovacuum worked on in between (``autovacuumed(since:)``).
+    public func maintenanceCounts() async -> [String: [Int]] {
+        guard let rows = try? await pool.query("""
+            SELECT schemaname || '.' || relname, autovacuum_count, autoanalyze_count FROM pg_stat_user_tables
+            """) else { return [:] }
+        var counts: [String: [Int]] = [:]
+        for row in rows {
+            if let table = try? row.decode(String.self, at: 0), let vacuums = try? row.decode(Int.self, at: 1),
+               let analyzes = try? row.decode(Int.self, at: 2) { counts[table] = [vacuums, analyzes] }
+        }
+        return counts
+    }
+
+    /// What autovacuum did since `earlier` (a ``maintenanceCounts()`` reading), one item per
+    /// table and kind, sorted: `scoring.balances (analyze)`, `ingest.outbox (vacuum ×2)`.
+    public func autovacuumed(since earlier: [String: [Int]]) async -> [String] {
+        let now = await maintenanceCounts()
+        var done: [String] = []
+        for (table, counts) in now.sorted(by: { $0.key < $1.key }) {
+            let before = earlier[table] ?? [0, 0]
+            for (index, kind) in ["vacuum", "analyze"].enumerated() where counts[index] > before[index] {
+                let times = counts[index] - before[index]
+                done.append("\(table) (\(kind)\(times > 1 ? " ×\(times)" : ""))")
+            }
+        }
+        return done
+    }
+
     /// Rows in `schema`'s outbox (0 before the service created it).
     public func outbox(_ schema: String) async -> Int {
         let result = try? await pool.query("SELECT count(*) FROM \(identifier: schema).outbox")

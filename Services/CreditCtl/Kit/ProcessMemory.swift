@@ -37,4 +37,11 @@ public struct ProcessMemory: Codable, Sendable, Hashable {
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
+
+    /// The command line of process `pid` (`/proc/<pid>/cmdline`, arguments joined by spaces), or
+    /// nil when it is gone. A PostgreSQL server process shows its title there.
+    public static func commandLine(pid: Int32) -> String? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return nil }
+        return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+    }
 }
