@@ -58,30 +58,40 @@ public struct PipelineProbe: Sendable {
         return names
     }
 
-    /// How often autovacuum has vacuumed and analyzed each table so far (`schema.table`), from
-    /// `pg_stat_user_tables`; empty when the server cannot be asked. Two readings tell which
-    /// tables autovacuum worked on in between (``autovacuumed(since:)``).
-    public func maintenanceCounts() async -> [String: [Int]] {
+    /// How often autovacuum has vacuumed and analyzed one table so far.
+    public struct MaintenanceCount: Sendable, Hashable {
+        /// `autovacuum_count`.
+        public var vacuums: Int
+        /// `autoanalyze_count`.
+        public var analyzes: Int
+    }
+
+    /// ``MaintenanceCount`` of each table (`schema.table`), from `pg_stat_user_tables`; nil when
+    /// the server cannot be asked. Two readings tell which tables autovacuum worked on in
+    /// between (``autovacuumed(since:)``).
+    public func maintenanceCounts() async -> [String: MaintenanceCount]? {
         guard let rows = try? await pool.query("""
             SELECT schemaname || '.' || relname, autovacuum_count, autoanalyze_count FROM pg_stat_user_tables
-            """) else { return [:] }
-        var counts: [String: [Int]] = [:]
+            """) else { return nil }
+        var counts: [String: MaintenanceCount] = [:]
         for row in rows {
-            if let table = try? row.decode(String.self, at: 0), let vacuums = try? row.decode(Int.self, at: 1),
-               let analyzes = try? row.decode(Int.self, at: 2) { counts[table] = [vacuums, analyzes] }
+            guard let table = try? row.decode(String.self, at: 0), let vacuums = try? row.decode(Int.self, at: 1),
+                  let analyzes = try? row.decode(Int.self, at: 2) else { return nil }
+            counts[table] = MaintenanceCount(vacuums: vacuums, analyzes: analyzes)
         }
         return counts
     }
 
     /// What autovacuum did since `earlier` (a ``maintenanceCounts()`` reading), one item per
-    /// table and kind, sorted: `scoring.balances (analyze)`, `ingest.outbox (vacuum ×2)`.
-    public func autovacuumed(since earlier: [String: [Int]]) async -> [String] {
-        let now = await maintenanceCounts()
+    /// table and kind, sorted: `scoring.balances (analyze)`, `ingest.outbox (vacuum ×2)`. Nil
+    /// when either reading failed: counting from nothing would list every table ever visited.
+    public func autovacuumed(since earlier: [String: MaintenanceCount]?) async -> [String]? {
+        guard let earlier, let now = await maintenanceCounts() else { return nil }
         var done: [String] = []
-        for (table, counts) in now.sorted(by: { $0.key < $1.key }) {
-            let before = earlier[table] ?? [0, 0]
-            for (index, kind) in ["vacuum", "analyze"].enumerated() where counts[index] > before[index] {
-                let times = counts[index] - before[index]
+        for (table, count) in now.sorted(by: { $0.key < $1.key }) {
+            let before = earlier[table] ?? MaintenanceCount(vacuums: 0, analyzes: 0)
+            for (kind, times) in [("vacuum", count.vacuums - before.vacuums), ("analyze", count.analyzes - before.analyzes)]
+            where times > 0 {
                 done.append("\(table) (\(kind)\(times > 1 ? " ×\(times)" : ""))")
             }
         }
