@@ -50,17 +50,33 @@ public final class HistoryCache: Sendable {
         }
 
         /// Puts `item` in the young generation, which first becomes the old one when `item`
-        /// would take it past `capacity` entries.
-        mutating func insert(_ item: Item, for subject: SubjectCode, capacity: Int) {
+        /// would take it past `capacity` entries. Returns the old generation this dropped, for
+        /// the caller to release outside the lock.
+        mutating func insert(_ item: Item, for subject: SubjectCode, capacity: Int) -> [SubjectCode: Item]? {
             let size = max(1, item.history.count)
+            var dropped: [SubjectCode: Item]?
             if youngEntries + size > capacity {
+                dropped = old
                 old = young
                 young = [:]
                 youngEntries = 0
             }
             young[subject] = item
             youngEntries += size
+            return dropped
         }
+    }
+
+    /// Where dropped generations are freed. Freeing one frees every string of up to `capacity`
+    /// ledger entries: in the benchmark, 84 ms for 12,189 subjects, which on the caller's path
+    /// held a scoring transaction open (and every event of its batch waiting) that long.
+    private static let releaseQueue = DispatchQueue(label: "scoring.history-cache.release", qos: .utility)
+
+    /// Frees `generation` on `releaseQueue`: the caller hands over its reference, and the
+    /// closure's copy is the last one.
+    private static func release(_ generation: consuming [SubjectCode: Item]?) {
+        guard generation?.isEmpty == false else { return }
+        releaseQueue.async { [generation] in _ = generation }
     }
 
     /// Most ledger entries in one generation.
@@ -77,13 +93,15 @@ public final class HistoryCache: Sendable {
     /// What is remembered for `subject`, when it was remembered at exactly `versions` and covers
     /// event times from `since`; otherwise nil (and a stale one is forgotten).
     func item(of subject: SubjectCode, versions: Versions, since: Date) -> Item? {
+        var dropped: [SubjectCode: Item]?
         let found: Item? = generations.withLock { generations in
             guard let item = generations.young[subject] ?? generations.old[subject] else { return nil }
             generations.remove(subject)
             guard item.versions == versions, item.since <= since else { return nil }
-            generations.insert(item, for: subject, capacity: capacity)
+            dropped = generations.insert(item, for: subject, capacity: capacity)
             return item
         }
+        Self.release(consume dropped)
         counters.withLock { found == nil ? ($0.stale += 1) : ($0.hits += 1) }
         (found == nil ? staleCounter : hitCounter).increment()
         return found
@@ -97,12 +115,16 @@ public final class HistoryCache: Sendable {
     /// Remembers each item for its subject (one lock for a batch's subjects).
     func remember(_ items: [(subject: SubjectCode, item: Item)]) {
         guard !items.isEmpty else { return }
+        var dropped: [SubjectCode: Item]?
         generations.withLock { generations in
             for (subject, item) in items {
                 generations.remove(subject)
-                generations.insert(item, for: subject, capacity: capacity)
+                // A second rotation in one batch (only with `capacity` below a batch's entries)
+                // frees the first generation here, inside the lock.
+                if let generation = generations.insert(item, for: subject, capacity: capacity) { dropped = generation }
             }
         }
+        Self.release(consume dropped)
     }
 
     /// Forgets `subjects`.
