@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 
 /// Where the CPU went during one phase of the benchmark, in cores (CPU seconds per second of
 /// the phase): each service, PostgreSQL, the dev broker, the benchmark process itself (load
@@ -85,8 +86,8 @@ public struct CPUSnapshot: Sendable {
     /// `postgresNames` names the PostgreSQL processes (from `pg_stat_activity`, read just before),
     /// so that the shares split PostgreSQL's cores by connection.
     public static func take(processes: [String: Int32], postgresNames: [Int32: String] = [:]) -> CPUSnapshot {
-        var seconds = processes.mapValues(ProcessMemory.cpuSeconds)
-        seconds["benchmark"] = ProcessMemory.cpuSeconds(pid: getpid())
+        var seconds = processes.mapValues(BenchmarkCPU.seconds(of:))
+        seconds["benchmark"] = BenchmarkCPU.seconds(of: getpid())
         seconds["machine"] = machineBusySeconds()
         let server = postgresProcessSeconds()
         var names = postgresNames
@@ -135,7 +136,7 @@ public struct CPUSnapshot: Sendable {
             guard let pid = Int32(entry),
                   let comm = try? String(contentsOfFile: "/proc/\(entry)/comm", encoding: .utf8),
                   comm.hasPrefix("postgres") else { continue }
-            seconds[pid] = ProcessMemory.cpuSeconds(pid: pid)
+            seconds[pid] = BenchmarkCPU.seconds(of: pid)
         }
         return seconds
     }

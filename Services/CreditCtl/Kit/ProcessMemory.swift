@@ -29,15 +29,6 @@ public struct ProcessMemory: Codable, Sendable, Hashable {
         return ProcessMemory(rssBytes: rss * 1024, peakRSSBytes: (kilobytes("VmHWM") ?? rss) * 1024)
     }
 
-    /// User + system CPU seconds of process `pid` (`/proc/<pid>/stat`), 0 when unreadable.
-    public static func cpuSeconds(pid: Int32) -> Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let end = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: end)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-
     /// The command line of process `pid` (`/proc/<pid>/cmdline`, arguments joined by spaces), or
     /// nil when it is gone. A PostgreSQL server process shows its title there.
     public static func commandLine(pid: Int32) -> String? {
