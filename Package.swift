@@ -89,7 +89,7 @@ let package = Package(
                           path: "Services/CreditCtl/Main"),
 
         // Tests (Swift Testing), against the real PostgreSQL and dev broker started by scripts/test.
-        .target(name: "TestSupport", dependencies: ["DevBrokerClient", log], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["DevBrokerClient", "PostgresClient", log], path: "Tests/TestSupport"),
         .testTarget(name: "CreditModelTests", dependencies: ["CreditModel"], path: "Tests/CreditModelTests"),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "TestSupport"],
                     path: "Tests/KafkaClientTests"),

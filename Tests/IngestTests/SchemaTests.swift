@@ -34,11 +34,7 @@ import TestSupport
         try await fixture.withService { _ in }
         let pool = PostgresPool(configuration: PostgresConfiguration(url: try TestEnvironment.databaseURL(), poolSize: 1),
                                 logger: IngestFixture.logger)
-        let targets = try await pool.query("""
-            SELECT DISTINCT attstattarget FROM pg_attribute
-            WHERE attrelid = (quote_ident(\(fixture.schema)) || '.events')::regclass AND attnum > 0 AND NOT attisdropped
-            """).map { try $0.decode(Int.self, at: 0) }
-        #expect(targets == [10])
+        #expect(try await statisticsTargets(of: "events", in: fixture.schema, on: pool) == [10])
         await pool.shutdown()
     }
 }

@@ -5,6 +5,7 @@ import PostgresClient
 @testable import Scoring
 import ServiceSupport
 import Testing
+import TestSupport
 
 /// The ledger in PostgreSQL: idempotency, retraction, expiry, append-only.
 @Suite struct LedgerTests {
@@ -99,11 +100,7 @@ import Testing
     @Test func ledgerAndConsumedEventsAreAnalyzedFromASmallSample() async throws {
         let db = try await DatabaseFixture.make()
         for table in ["ledger", "accepted_events"] {
-            let targets = try await db.pool.query("""
-                SELECT DISTINCT attstattarget FROM pg_attribute
-                WHERE attrelid = (quote_ident(\(db.schema)) || '.' || \(table))::regclass AND attnum > 0 AND NOT attisdropped
-                """).map { try $0.decode(Int.self, at: 0) }
-            #expect(targets == [10], "\(table)")
+            #expect(try await statisticsTargets(of: table, in: db.schema, on: db.pool) == [10], "\(table)")
         }
         await db.shutdown()
     }
