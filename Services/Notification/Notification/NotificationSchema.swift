@@ -11,9 +11,9 @@ public enum NotificationSchema {
         + PipelineSchema.laterMigrations
 
     /// Migration 3: `ANALYZE` samples 3,000 rows of `notices` instead of 30,000, as ingest and
-    /// scoring do for their growing tables. Autovacuum analyzes it in every round under load, and
-    /// in the benchmark it was the round's second costliest analyze (0.10 s of CPU, of the whole
-    /// round's 0.56 s, the round falling inside a latency run). Every statement on it goes by
+    /// scoring do for their growing tables. Autovacuum analyzed it in each of the five rounds
+    /// logged in benchmark runs, and in one (inside a latency run) it was the second costliest
+    /// analyze: 0.10 s of CPU, of the whole round's 0.53 s. Every statement on it goes by
     /// request id, subject or the partial index of pending notices, which rough statistics plan
     /// the same way.
     static let smallStatisticsSamples = PostgresMigration.statisticsTarget(

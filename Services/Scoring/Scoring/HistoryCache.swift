@@ -72,11 +72,18 @@ public final class HistoryCache: Sendable {
     /// held a scoring transaction open (and every event of its batch waiting) that long.
     private static let releaseQueue = DispatchQueue(label: "scoring.history-cache.release", qos: .utility)
 
-    /// Frees `generation` on `releaseQueue`: the caller hands over its reference, and the
-    /// closure's copy is the last one.
+    /// A dropped generation on its way to `releaseQueue`, which empties it. The generation is
+    /// moved in, never copied, so emptying the box is what frees it, whoever drops the box last.
+    private final class Dropped: Sendable {
+        let generation: Mutex<[SubjectCode: Item]>
+        init(_ generation: consuming sending [SubjectCode: Item]) { self.generation = Mutex(consume generation) }
+    }
+
+    /// Frees `generation` on `releaseQueue` (the caller hands it over with `consume`).
     private static func release(_ generation: consuming [SubjectCode: Item]?) {
-        guard generation?.isEmpty == false else { return }
-        releaseQueue.async { [generation] in _ = generation }
+        guard let generation = consume generation, !generation.isEmpty else { return }
+        let dropped = Dropped(consume generation)
+        releaseQueue.async { dropped.generation.withLock { $0 = [:] } }
     }
 
     /// Most ledger entries in one generation.
