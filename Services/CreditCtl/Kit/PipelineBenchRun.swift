@@ -1,6 +1,7 @@
 import CreditModel
 import Foundation
 import Logging
+import PostgresClient
 
 /// `creditctl bench pipeline` as a function: prepares the infrastructure, runs the benchmark,
 /// writes `<runDirectory>/latest.json` and always stops what it started. Tests call it too.
@@ -18,6 +19,9 @@ public enum PipelineBenchRun {
                                                                    runDirectory: runDirectory)
         let report: PipelineBenchReport
         do {
+            if infrastructure.cluster != nil {
+                try await recycleWAL(on: infrastructure.serverURL, logger: logger, say: say)
+            }
             report = try await PipelineBenchmark(options: options, infrastructure: infrastructure, registry: registry,
                                                  rulebook: rulebook, logger: logger, say: say).run()
         } catch {
@@ -27,6 +31,27 @@ public enum PipelineBenchRun {
         await shutdown(infrastructure, say: say)
         try report.json().write(to: URL(fileURLWithPath: "\(runDirectory)/latest.json"), options: .atomic)
         return report
+    }
+
+    /// Gives the benchmark's own new cluster the recycled WAL segments of a server in steady state
+    /// (``WALSegments``); a server it was given is left as it is.
+    private static func recycleWAL(on url: String, logger: Logger, say: (String) -> Void) async throws {
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: url, poolSize: 1, applicationName: "creditctl-bench"),
+                                logger: logger)
+        say("preparing PostgreSQL's WAL: recycled segments up to min_wal_size, as a server in steady state has them")
+        let start = ContinuousClock.now
+        do {
+            let segments = try await WALSegments.recycle(on: pool)
+            say("  \(segments) WAL segments recycled in \(Self.seconds(ContinuousClock.now - start)) s")
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        await pool.shutdown()
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        String(format: "%.1f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
 
     /// Stops the benchmark's own PostgreSQL cluster; a failure is said with what to do, not
