@@ -42,16 +42,12 @@ public enum PipelineBenchRun {
         let start = ContinuousClock.now
         do {
             let segments = try await WALSegments.recycle(on: pool)
-            say("  \(segments) WAL segments recycled in \(Self.seconds(ContinuousClock.now - start)) s")
+            say("  \(segments) WAL segments recycled in \(String(format: "%.1f", (ContinuousClock.now - start).seconds)) s")
         } catch {
             await pool.shutdown()
             throw error
         }
         await pool.shutdown()
-    }
-
-    private static func seconds(_ duration: Duration) -> String {
-        String(format: "%.1f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
 
     /// Stops the benchmark's own PostgreSQL cluster; a failure is said with what to do, not

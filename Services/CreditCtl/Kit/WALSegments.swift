@@ -8,7 +8,7 @@ import PostgresClient
 /// `WALWriteLock`, so no commit can flush in that time. On the 2-core VM, creating 128 segments
 /// took 6.1 s, so each creation blocks commits for about 48 ms. One 200,000-event repetition of
 /// the benchmark wrote 2.0 GB of WAL, about 125 segments, so on a new cluster a latency run meets
-/// such a block about once a second, often enough to set its p99. A server that has been running renames the segments that a
+/// such a block about once a second. A server that has been running renames the segments that a
 /// checkpoint retires and reuses them, up to `min_wal_size`, without zero-filling them. The
 /// same paced insert load under pgbench (1,000 transactions/s of 20 rows, 23 MB of WAL a second,
 /// 30 s, fresh clusters, interleaved) had a commit p99 of 15–137 ms (six runs) on a new cluster
@@ -18,8 +18,8 @@ public enum WALSegments {
     /// Switches to a new WAL segment once for each segment that fits in `min_wal_size`, and then
     /// checkpoints, which keeps them all for reuse. This is worth doing once, on a cluster that
     /// the benchmark owns. It writes `min_wal_size` of WAL (4 GB with
-    /// ``PostgresCluster/tuning``), which took about 12 s on the 2-core VM. Returns the number of
-    /// segments switched through.
+    /// ``PostgresCluster/tuning``), which took 3.6–8.9 s in four benchmark runs on the 2-core VM.
+    /// Returns the number of segments switched through.
     @discardableResult
     public static func recycle(on pool: PostgresPool) async throws -> Int {
         // A switch counts only after some WAL has been written since the last one: a tiny
