@@ -84,6 +84,34 @@ import TestSupport
         await db.shutdown()
     }
 
+    /// Reading states locks every balance row of the subjects read, and only theirs, until the
+    /// transaction ends (so the expiry job and a consumer never interleave on one subject), and
+    /// returns each row's points and version whatever order the subjects come in.
+    @Test func stateReadLocksTheSubjectsBalancesUntilCommit() async throws {
+        let db = try await DatabaseFixture.make()
+        try await db.score([Fixtures.event("dog.unleashed", "d1", agency: "jinan-dogs"),
+                            Fixtures.event("court.order_ignored", "c0"),
+                            Fixtures.event("court.order_ignored", "c1", subject: Fixtures.otherPerson),
+                            Fixtures.event("company.fraud", "f1", subject: Fixtures.company, agency: "ndrc")])
+        let ledger = db.scorer.ledger, schema = db.schema
+        let (states, locked) = try await db.pool.withTransaction { connection in
+            let states = try ledger.states(of: [Fixtures.person, Fixtures.company], scope: .expiredBy(Fixtures.start),
+                                           on: connection)
+            // A row locked by this transaction carries its id as `xmax` (a new cluster: no epoch).
+            let locked = try connection.query("""
+                SELECT subject || '/' || scheme FROM \(identifier: schema).balances
+                WHERE xmax::text = pg_current_xact_id()::text ORDER BY 1
+                """).map { try $0.decode(String.self, at: 0) }
+            return (states, locked)
+        }
+        #expect(locked == ["110101199003074514/citizen", "110101199003074514/dog-owner", "91350100M000100Y43/corporate"])
+        #expect(states[Fixtures.person]?.points == ["citizen": 950, "dog-owner": 9])
+        #expect(states[Fixtures.person]?.versions.count == 2)
+        #expect(states[Fixtures.company]?.points == ["corporate": 950])
+        #expect(states[Fixtures.otherPerson] == nil)
+        await db.shutdown()
+    }
+
     /// Balance pages keep half their room for the updates of their own rows.
     @Test func balancesLeaveRoomForUpdates() async throws {
         let db = try await DatabaseFixture.make()
