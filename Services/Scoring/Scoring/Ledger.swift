@@ -60,15 +60,19 @@ public struct Ledger: Sendable {
         guard !subjects.isEmpty else { return [] }
         // Sorted: every path locks balances in this order, so two transactions never deadlock.
         let codes = subjects.map(\.rawValue).sorted()
-        // The balances are a lookup by key, `subject = ANY(...)`, under a generic plan without
-        // sequential scans (``PostgresQuery/genericPlan(_:)``): a bitmap scan of the primary key,
-        // then the rows sorted and locked in key order. On the database a 60,000-event benchmark
-        // left, the server's CPU per statement against a `LATERAL` probe per subject: 30 subjects
-        // 491 against 573 µs, 100 subjects 1,132 against 1,189, 1,000 subjects 7.9 against 7.7 ms.
+        // Both statements probe the subject indexes once per subject: a LATERAL subquery that
+        // the planner cannot merge into a join (FOR UPDATE; OFFSET 0). Left to join on its own,
+        // it hashed the whole ledger, with or without statistics: for 2,000 subjects at 212,000
+        // entries 187 ms (358 ms as `subject = ANY(...)`), against 30 ms probing. Under today's
+        // generic plans `= ANY` is a bitmap scan, 5–19 % cheaper per statement at 30–100 subjects,
+        // but in nine interleaved benchmark pairs the pipeline was slower with it in seven (see
+        // the README, "Where PostgreSQL's time goes"), so the probes stay.
         // Each row's `xmin` (the transaction that wrote it) versions the subject for `HistoryCache`.
         let balances: PostgresQuery = .genericPlan("""
-            SELECT subject, scheme, points, xmin::text::bigint AS version FROM \(identifier: schema).balances
-            WHERE subject = ANY(\(codes)::text[]) ORDER BY subject, scheme FOR UPDATE
+            SELECT b.subject, b.scheme, b.points, b.version FROM unnest(\(codes)::text[]) WITH ORDINALITY AS s(subject, n)
+            CROSS JOIN LATERAL (SELECT subject, scheme, points, xmin::text::bigint AS version FROM \(identifier: schema).balances b
+                                WHERE b.subject = s.subject ORDER BY b.scheme FOR UPDATE) b
+            ORDER BY s.n, b.scheme
             """)
         return [balances] + (historyQuery(of: codes, scope: scope).map { [$0] } ?? [])
     }
@@ -77,21 +81,14 @@ public struct Ledger: Sendable {
     /// when none of them has a history in scope.
     func historyQuery(of codes: [String], scope: HistoryScope) -> PostgresQuery? {
         let ledger = PostgresQuery.quoteIdentifier(schema)
-        // A lookup by key, `subject = ANY(...)`, under a generic plan without sequential scans
-        // (``PostgresQuery/genericPlan(_:)``): one bitmap scan of the subject index, which then
-        // visits the heap pages in order. On the database a 60,000-event benchmark left, the
-        // server's CPU per statement against a `LATERAL` probe per subject (`OFFSET 0`): 30
-        // subjects 796 against 978 µs, 100 subjects 1,861 against 2,083, 1,000 subjects 12.0
-        // against 13.9 ms. (Before generic plans, left to the planner, `= ANY` and a join both
-        // read the whole ledger: for 2,000 subjects at 212,000 entries 358 and 187 ms.)
-        // The reversal flags come from the compensating entries themselves, read in the same scan:
+        // The reversal flags come from the compensating entries themselves, read in the same probe:
         // a compensation belongs to its original's subject and carries its agency, event id and
         // event time, so the conditions that bring an original into scope bring its compensations
         // too (with some of other originals, which the reader ignores). A probe of
         // `ledger_reverses` per entry instead took a third of the statement (pgbench, 60 subjects
         // and about 155 entries: 1.36–1.43 ms against 0.92–0.99, three runs each).
-        let select = "SELECT \(Self.columns) FROM \(ledger).ledger l WHERE l.subject = ANY("
-        let probe = "::text[]) AND "
+        let select = "SELECT \(Self.columns) FROM unnest("
+        let probe = "::text[]) AS s(subject) CROSS JOIN LATERAL (SELECT * FROM \(ledger).ledger l WHERE l.subject = s.subject AND "
         switch scope {
         case .scoring(let since, let cappedRules, let retracted, let historyOf):
             let lookingBack = Set(historyOf.map(\.rawValue))
@@ -101,12 +98,12 @@ public struct Ledger: Sendable {
             return .genericPlan("""
                 \(unsafeRaw: select)\(looking)\(unsafeRaw: probe)
                   ((l.occurred_at >= \(since) AND (l.cause <> 'event' OR l.escalation_group IS NOT NULL OR l.rule_id = ANY(\(cappedRules)::text[])))
-                   OR l.agency || chr(31) || l.event_id = ANY(\(targets)::text[]))
+                   OR l.agency || chr(31) || l.event_id = ANY(\(targets)::text[])) OFFSET 0) l
                 ORDER BY l.seq
                 """)
         case .expiredBy(let instant):
             return .genericPlan("""
-                \(unsafeRaw: select)\(codes)\(unsafeRaw: probe) (l.expires_at <= \(instant) OR l.cause <> 'event') ORDER BY l.seq
+                \(unsafeRaw: select)\(codes)\(unsafeRaw: probe) (l.expires_at <= \(instant) OR l.cause <> 'event') OFFSET 0) l ORDER BY l.seq
                 """)
         }
     }
