@@ -95,12 +95,13 @@ import TestSupport
                             Fixtures.event("company.fraud", "f1", subject: Fixtures.company, agency: "ndrc")])
         let ledger = db.scorer.ledger, schema = db.schema
         let (states, locked) = try await db.pool.withTransaction { connection in
-            let states = try ledger.states(of: [Fixtures.person, Fixtures.company], scope: .expiredBy(Fixtures.start),
+            // Not in code order: the read sorts them itself.
+            let states = try ledger.states(of: [Fixtures.company, Fixtures.person], scope: .expiredBy(Fixtures.start),
                                            on: connection)
-            // A row locked by this transaction carries its id as `xmax` (a new cluster: no epoch).
+            // A row locked by this transaction carries its id as `xmax`.
             let locked = try connection.query("""
                 SELECT subject || '/' || scheme FROM \(identifier: schema).balances
-                WHERE xmax::text = pg_current_xact_id()::text ORDER BY 1
+                WHERE xmax = pg_current_xact_id()::xid ORDER BY 1
                 """).map { try $0.decode(String.self, at: 0) }
             return (states, locked)
         }
