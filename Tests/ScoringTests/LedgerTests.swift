@@ -84,10 +84,10 @@ import TestSupport
         await db.shutdown()
     }
 
-    /// Reading states locks every balance row of the subjects read, and only theirs, until the
-    /// transaction ends (so the expiry job and a consumer never interleave on one subject), and
-    /// returns each row's points and version whatever order the subjects come in.
-    @Test func stateReadLocksTheSubjectsBalancesUntilCommit() async throws {
+    /// Reading states locks, inside the reading transaction, every balance row of the subjects
+    /// read and only theirs (so the expiry job and a consumer never interleave on one subject),
+    /// and returns each row's points and version whatever order the subjects come in.
+    @Test func stateReadLocksExactlyTheReadSubjectsBalances() async throws {
         let db = try await DatabaseFixture.make()
         try await db.score([Fixtures.event("dog.unleashed", "d1", agency: "jinan-dogs"),
                             Fixtures.event("court.order_ignored", "c0"),

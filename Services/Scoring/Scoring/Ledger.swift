@@ -66,7 +66,7 @@ public struct Ledger: Sendable {
         // entries 187 ms (358 ms as `subject = ANY(...)`), against 30 ms probing. Under today's
         // generic plans `= ANY` is a bitmap scan, 5–19 % cheaper per statement at 30–100 subjects,
         // but in nine interleaved benchmark pairs the pipeline was slower with it in seven (see
-        // the README, "Where PostgreSQL's time goes"), so the probes stay.
+        // the README, "Measured and reverted: scoring's balance and history reads"), so the probes stay.
         // Each row's `xmin` (the transaction that wrote it) versions the subject for `HistoryCache`.
         let balances: PostgresQuery = .genericPlan("""
             SELECT b.subject, b.scheme, b.points, b.version FROM unnest(\(codes)::text[]) WITH ORDINALITY AS s(subject, n)
