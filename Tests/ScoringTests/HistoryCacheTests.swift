@@ -144,13 +144,14 @@ import TestSupport
             subjects.append(subject)
         }
         #expect(cache.subjects <= 6)
-        let last = try #require(subjects.last)
-        #expect(cache.item(of: last, versions: ["dog-owner": 99], since: Fixtures.start)?.history.count == 3)
-        #expect(cache.item(of: last, versions: ["dog-owner": 99], since: Fixtures.start.addingTimeInterval(-1)) == nil,
+        #expect(cache.take(subjects[99], versions: ["dog-owner": 99], since: Fixtures.start)?.history.count == 3)
+        #expect(!cache.contains(subjects[99]), "a hit is taken out, for the scorer to remember again")
+        #expect(cache.contains(subjects[98]))
+        #expect(cache.take(subjects[98], versions: ["dog-owner": 98], since: Fixtures.start.addingTimeInterval(-1)) == nil,
                 "a read reaching further back than what is remembered misses")
-        #expect(!cache.contains(last), "a miss forgets")
-        let before = try #require(subjects.dropLast().last)
-        #expect(cache.item(of: before, versions: ["dog-owner": 7], since: Fixtures.start) == nil, "other versions miss")
-        #expect(cache.item(of: subjects[0], versions: ["dog-owner": 0], since: Fixtures.start) == nil, "dropped long ago")
+        #expect(!cache.contains(subjects[98]), "a miss forgets")
+        #expect(cache.take(subjects[97], versions: ["dog-owner": 7], since: Fixtures.start) == nil, "other versions miss")
+        #expect(cache.take(subjects[0], versions: ["dog-owner": 0], since: Fixtures.start) == nil, "dropped long ago")
+        #expect(cache.lookups.hits == 1 && cache.lookups.stale == 3)
     }
 }

@@ -106,24 +106,33 @@ public struct RuleEngine: Sendable {
     /// The entry for one matching rule.
     private func score(_ event: AcceptedEvent, rule: Rule, scheme: Scheme, state: SubjectState) -> LedgerEntry {
         let time = event.occurredAt
-        // The earlier entries that count, gathered only for a rule that looks back: most rules
-        // do not, and a remembered history (`HistoryCache`) comes with subjects whose events
-        // need none.
-        let live = rule.escalation == nil && rule.cap == nil ? [] : state.history.filter {
-            $0.scheme == scheme.id && $0.cause == .event && !$0.isRetracted && $0.occurredAt <= time
+        // The earlier entries that count: on this scheme, caused by an event that was not
+        // retracted, no later than this one. They are read where they lie: copying them out
+        // (`filter`, or a `for` loop over the array) retains each of a ledger entry's dozen
+        // strings, which showed in scoring's profile.
+        func count(_ matches: (borrowing LedgerEntry) -> Bool, adding amount: (borrowing LedgerEntry) -> Int) -> Int {
+            state.history.withUnsafeBufferPointer { history in
+                var total = 0
+                for index in history.indices {
+                    let counts = history[index].scheme == scheme.id && history[index].cause == .event
+                        && !history[index].isRetracted && history[index].occurredAt <= time
+                    if counts && matches(history[index]) { total += amount(history[index]) }
+                }
+                return total
+            }
         }
         var requested = rule.points
         var notes: [String] = []
         if let escalation = rule.escalation {
             let from = escalation.window.before(time)
-            let prior = live.filter { $0.escalationGroup == escalation.group && $0.occurredAt > from }.count
+            let prior = count({ $0.escalationGroup == escalation.group && $0.occurredAt > from }, adding: { _ in 1 })
             requested = escalation.points(priorMatches: prior)
             notes.append("match \(prior + 1) within \(escalation.window)")
         }
         var allowed = requested
         if let cap = rule.cap {
             let from = cap.period.before(time)
-            let used = live.filter { $0.ruleID == rule.id && $0.occurredAt > from }.reduce(0) { $0 + abs($1.delta) }
+            let used = count({ $0.ruleID == rule.id && $0.occurredAt > from }, adding: { abs($0.delta) })
             let left = max(0, cap.points - used)
             if abs(requested) > left {
                 allowed = requested < 0 ? -left : left
